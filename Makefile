@@ -1,0 +1,83 @@
+# The commands people type. `make book` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMPS := .stamps
+COURSE ?= .
+ASSIGNMENT ?= all
+WORKERS ?= 2
+# Where `make collect` reads an LMS zip or a folder of submissions from.
+SUBMISSIONS ?= downloads
+
+.PHONY: help venv assets system-deps book test test-fast lint format release collect autograde \
+        feedback export grade benchmark clean
+
+help:
+	@echo "make book        build the site into _build/html (sets everything up first)"
+	@echo "make test        lint, then every test: nnlib, notebooks, grading, browser"
+	@echo "make release     regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
+	@echo "make collect     SUBMISSIONS=dir-or-zip: gather submissions into submitted/"
+	@echo "make autograde   grade submitted/ safely (isolated, WORKERS=$(WORKERS))"
+	@echo "make feedback    feedback HTML without hidden tests, into feedback/"
+	@echo "make export      grades.csv from the gradebook"
+	@echo "make benchmark   print the speed benchmarks"
+
+$(STAMPS)/venv: requirements.lock pyproject.toml instructor/pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . -e instructor
+	@touch $@
+venv: $(STAMPS)/venv
+
+$(STAMPS)/assets: package.json package-lock.json scripts/vendor_assets.py $(STAMPS)/venv
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	$(PY) scripts/vendor_assets.py
+	@touch $@
+assets: $(STAMPS)/assets
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+book: $(STAMPS)/venv $(STAMPS)/assets
+	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
+	$(PY) scripts/postbuild.py _build/html
+
+lint: $(STAMPS)/venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMPS)/venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: system-deps book lint
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
+
+test-fast: $(STAMPS)/venv
+	$(VENV)/bin/python -m pytest -m "not slow and not browser"
+
+release: $(STAMPS)/venv
+	$(PY) -m nngrade.course release --course $(COURSE) --assignment $(ASSIGNMENT)
+
+collect: $(STAMPS)/venv
+	$(PY) -m nngrade.course collect --course $(COURSE) --assignment $(ASSIGNMENT) --from $(SUBMISSIONS)
+
+autograde: system-deps $(STAMPS)/venv
+	$(VENV)/bin/nngrade autograde --course $(COURSE) --assignment $(ASSIGNMENT) --workers $(WORKERS)
+
+feedback: $(STAMPS)/venv
+	$(PY) -m nngrade.course feedback --course $(COURSE) --assignment $(ASSIGNMENT)
+
+export: $(STAMPS)/venv
+	$(PY) -m nngrade.course export --course $(COURSE) --to grades.csv
+
+benchmark: $(STAMPS)/venv
+	$(PY) benchmarks/train_mlp.py
+	$(PY) benchmarks/autodiff_mlp.py
+	$(PY) benchmarks/grading.py
+
+clean:
+	rm -rf _build $(STAMPS) _vendor node_modules .jupyter_cache

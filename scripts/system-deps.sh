@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: chromium (browser tests), bubblewrap (isolated grading),
+# postgresql (the gradebook on PostgreSQL). Installed when missing and we are root.
+set -euo pipefail
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+[ -d /usr/lib/postgresql ] || need+=(postgresql)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: ${need[*]}. Install them with: sudo apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
