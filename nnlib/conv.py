@@ -1,0 +1,175 @@
+"""Convolution (as deep learning computes it: cross-correlation) and pooling on 2-D images.
+
+Deck 003 writes the feature map of an image I under a kernel K as
+
+    C(x, y) = sum_m sum_n I(x + m, y + n) K(m, n)                      (7.4)
+
+(the slide prints ``y + m``, a typo: the column offset is ``n``). Equation (7.4) slides the
+kernel over the image *without flipping it*: that is cross-correlation, which is what every
+deep-learning library calls "convolution". The mathematician's convolution flips the kernel,
+``(I * K)(x, y) = sum_m sum_n I(x - m, y - n) K(m, n)``; `convolve2d` computes it as
+`conv2d` with the kernel rotated by 180 degrees.
+
+Images are arrays of shape ``(H, W)`` or batches ``(..., H, W)``; the kernel is ``(kH, kW)``.
+Output sizes follow PyTorch: ``floor((H + 2 * padding - kH) / stride) + 1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+EDGE_DETECTION = np.array([[-1.0, -1.0, -1.0], [-1.0, 8.0, -1.0], [-1.0, -1.0, -1.0]])
+"""Deck 003's edge-detection (discrete Laplacian) kernel: zero response on flat regions."""
+
+SHARPEN = np.array([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]])
+"""Deck 003's sharpen kernel: identity plus a Laplacian, so it keeps flat regions unchanged."""
+
+KERNELS: dict[str, np.ndarray] = {
+    "identity": np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),
+    "edge detection": EDGE_DETECTION,
+    "sharpen": SHARPEN,
+    "box blur": np.full((3, 3), 1.0 / 9.0),
+    "vertical edges (Sobel x)": np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]),
+    "horizontal edges (Sobel y)": np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]),
+}
+"""Named 3x3 kernels for the chapter and its demo (each sums to 0 or 1)."""
+
+
+def _check_image_and_kernel(image: np.ndarray, kernel: np.ndarray) -> None:
+    if image.ndim < 2:
+        raise ValueError(f"image must have shape (H, W) or (..., H, W), got shape {image.shape}")
+    if kernel.ndim != 2:
+        raise ValueError(f"kernel must have shape (kH, kW), got shape {kernel.shape}")
+
+
+def _check_positive(name: str, value: int) -> None:
+    if not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _pad(image: np.ndarray, padding: int) -> np.ndarray:
+    if not isinstance(padding, int | np.integer) or padding < 0:
+        raise ValueError(f"padding must be a non-negative integer, got {padding!r}")
+    if padding == 0:
+        return image
+    widths = [(0, 0)] * (image.ndim - 2) + [(padding, padding), (padding, padding)]
+    return np.pad(image, widths)
+
+
+def _windows(image: np.ndarray, size: tuple[int, int], stride: int) -> np.ndarray:
+    """Every (kH, kW) patch of `image`, shape (..., H_out, W_out, kH, kW) (a view, no copy)."""
+    height, width = image.shape[-2:]
+    if size[0] > height or size[1] > width:
+        raise ValueError(f"window {size} is larger than the (padded) image {(height, width)}")
+    patches = sliding_window_view(image, size, axis=(-2, -1))
+    return patches[..., ::stride, ::stride, :, :]
+
+
+def conv2d(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """Cross-correlate `image` with `kernel`: C(x, y) = sum_m sum_n I(x+m, y+n) K(m, n) (7.4).
+
+    With `stride` s the output keeps every s-th position, C(x, y) = sum I(sx+m, sy+n) K(m, n);
+    `padding` adds that many rows and columns of zeros on every side first.
+    """
+    image, kernel = np.asarray(image), np.asarray(kernel)
+    _check_image_and_kernel(image, kernel)
+    _check_positive("stride", stride)
+    patches = _windows(_pad(image, padding), kernel.shape, stride)
+    return np.einsum("...xymn,mn->...xy", patches, kernel)
+
+
+def convolve2d(
+    image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0
+) -> np.ndarray:
+    """True convolution (I * K)(x, y) = sum_m sum_n I(x-m, y-n) K(m, n): `conv2d` with K flipped."""
+    return conv2d(image, np.asarray(kernel)[::-1, ::-1], stride=stride, padding=padding)
+
+
+def conv2d_backward(
+    grad_out: np.ndarray,
+    image: np.ndarray,
+    kernel: np.ndarray,
+    stride: int = 1,
+    padding: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradients of a scalar loss through (7.4): returns (dL/dI, dL/dK).
+
+    dL/dK(m, n) = sum_{x,y} dL/dC(x, y) I(sx+m, sy+n) (summed over any batch axes), and each
+    output C(x, y) sends dL/dC(x, y) K(m, n) back to the pixel I(sx+m, sy+n) it read.
+    """
+    image, kernel, grad_out = np.asarray(image), np.asarray(kernel), np.asarray(grad_out)
+    _check_image_and_kernel(image, kernel)
+    padded = _pad(image, padding)
+    patches = _windows(padded, kernel.shape, stride)
+    if grad_out.shape != patches.shape[:-2]:
+        raise ValueError(
+            f"grad_out must have the output's shape {patches.shape[:-2]}, got {grad_out.shape}"
+        )
+    leading = list(range(grad_out.ndim))
+    grad_kernel = np.tensordot(grad_out, patches, axes=(leading, leading))
+    grad_padded = np.zeros_like(padded, dtype=np.result_type(grad_out, kernel))
+    out_h, out_w = grad_out.shape[-2:]
+    for m in range(kernel.shape[0]):
+        for n in range(kernel.shape[1]):
+            rows = slice(m, m + stride * (out_h - 1) + 1, stride)
+            cols = slice(n, n + stride * (out_w - 1) + 1, stride)
+            grad_padded[..., rows, cols] += grad_out * kernel[m, n]
+    height, width = image.shape[-2:]
+    grad_image = grad_padded[..., padding : padding + height, padding : padding + width]
+    return grad_image, grad_kernel
+
+
+def max_pool2d(x: np.ndarray, kernel_size: int, stride: int | None = None) -> np.ndarray:
+    """Max pooling: P(x, y) = max_{0<=m,n<k} A(sx+m, sy+n); `stride` defaults to `kernel_size`."""
+    return _pool_windows(x, kernel_size, stride).max(axis=(-2, -1))
+
+
+def avg_pool2d(x: np.ndarray, kernel_size: int, stride: int | None = None) -> np.ndarray:
+    """Average pooling: P(x, y) = (1/k^2) sum_{0<=m,n<k} A(sx+m, sy+n)."""
+    return _pool_windows(x, kernel_size, stride).mean(axis=(-2, -1))
+
+
+def _pool_windows(x: np.ndarray, kernel_size: int, stride: int | None) -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"input must have shape (H, W) or (..., H, W), got shape {x.shape}")
+    _check_positive("kernel_size", kernel_size)
+    stride = kernel_size if stride is None else stride
+    _check_positive("stride", stride)
+    return _windows(x, (kernel_size, kernel_size), stride)
+
+
+def max_pool2d_backward(
+    grad_out: np.ndarray, x: np.ndarray, kernel_size: int, stride: int | None = None
+) -> np.ndarray:
+    """dL/dA for max pooling: each window's gradient goes to its (first) maximal input."""
+    stride = kernel_size if stride is None else stride
+    patches = _pool_windows(x, kernel_size, stride)
+    flat = patches.reshape(*patches.shape[:-2], -1)
+    winner = flat.argmax(axis=-1)
+    rows, cols = np.divmod(winner, kernel_size)
+    grad = np.zeros_like(np.asarray(x), dtype=np.result_type(grad_out, x))
+    out_h, out_w = patches.shape[-4:-2]
+    origin_r = stride * np.arange(out_h)[:, None]
+    origin_c = stride * np.arange(out_w)[None, :]
+    batch = np.indices(patches.shape[:-4]) if patches.ndim > 4 else ()
+    batch = tuple(b[..., None, None] for b in batch)
+    np.add.at(grad, (*batch, origin_r + rows, origin_c + cols), grad_out)
+    return grad
+
+
+def avg_pool2d_backward(
+    grad_out: np.ndarray, x: np.ndarray, kernel_size: int, stride: int | None = None
+) -> np.ndarray:
+    """dL/dA for average pooling: each window shares its gradient equally, 1/k^2 per input."""
+    stride = kernel_size if stride is None else stride
+    _pool_windows(x, kernel_size, stride)  # validates the shapes
+    kernel = np.full((kernel_size, kernel_size), 1.0 / kernel_size**2)
+    grad_image, _ = conv2d_backward(grad_out, x, kernel, stride=stride)
+    return grad_image
+
+
+def output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
+    """Length of one output axis: floor((size + 2 padding - kernel_size) / stride) + 1."""
+    return (size + 2 * padding - kernel_size) // stride + 1

@@ -1,0 +1,147 @@
+"""Tests of nnlib.conv: cross-correlation against SciPy, the deck's kernels, pooling, gradients."""
+
+import numpy as np
+import pytest
+from scipy.signal import convolve2d as scipy_convolve2d
+from scipy.signal import correlate2d
+
+from nnlib import conv
+
+
+def numerical_grad(f, x, eps=1e-6):
+    """Central differences of the scalar f at x (float64)."""
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + eps
+        up = f()
+        x[index] = old - eps
+        down = f()
+        x[index] = old
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def test_conv2d_matches_scipy_correlate_valid(rng):
+    image, kernel = rng.normal(size=(7, 9)), rng.normal(size=(3, 2))
+    np.testing.assert_allclose(
+        conv2d_valid := conv.conv2d(image, kernel), correlate2d(image, kernel, mode="valid")
+    )
+    assert conv2d_valid.shape == (5, 8)
+
+
+def test_conv2d_is_the_formula_with_n_in_the_column(rng):
+    image, kernel = rng.normal(size=(5, 6)), rng.normal(size=(2, 3))
+    out = conv.conv2d(image, kernel)
+    x, y = 2, 1
+    by_hand = sum(image[x + m, y + n] * kernel[m, n] for m in range(2) for n in range(3))
+    slide_typo = sum(image[x + m, y + m] * kernel[m, n] for m in range(2) for n in range(3))
+    assert out[x, y] == pytest.approx(by_hand)
+    assert out[x, y] != pytest.approx(slide_typo)
+
+
+def test_convolve2d_flips_the_kernel(rng):
+    image, kernel = rng.normal(size=(6, 6)), rng.normal(size=(3, 3))
+    np.testing.assert_allclose(
+        conv.convolve2d(image, kernel), scipy_convolve2d(image, kernel, mode="valid")
+    )
+    assert not np.allclose(conv.convolve2d(image, kernel), conv.conv2d(image, kernel))
+
+
+def test_padding_and_stride_match_scipy_and_output_size(rng):
+    image, kernel = rng.normal(size=(8, 7)), rng.normal(size=(3, 3))
+    same = conv.conv2d(image, kernel, padding=1)
+    np.testing.assert_allclose(same, correlate2d(image, kernel, mode="same"))
+    strided = conv.conv2d(image, kernel, stride=2, padding=1)
+    np.testing.assert_allclose(strided, same[::2, ::2])
+    assert strided.shape == (conv.output_size(8, 3, 2, 1), conv.output_size(7, 3, 2, 1))
+
+
+def test_batched_images_are_convolved_one_by_one(rng):
+    images, kernel = rng.normal(size=(2, 3, 6, 5)), rng.normal(size=(3, 3))
+    out = conv.conv2d(images, kernel, stride=2)
+    for index in np.ndindex(2, 3):
+        np.testing.assert_allclose(out[index], conv.conv2d(images[index], kernel, stride=2))
+
+
+def test_edge_kernel_is_zero_on_flat_regions_and_sharpen_keeps_them():
+    flat = np.full((5, 5), 3.0)
+    np.testing.assert_allclose(conv.conv2d(flat, conv.EDGE_DETECTION), 0.0)
+    np.testing.assert_allclose(conv.conv2d(flat, conv.SHARPEN), 3.0)
+    step = np.zeros((5, 6))
+    step[:, 3:] = 1.0
+    edges = conv.conv2d(step, conv.EDGE_DETECTION)
+    assert np.all(edges[:, [0, 3]] == 0) and np.all(edges[:, 1] < 0) and np.all(edges[:, 2] > 0)
+
+
+def test_named_kernels_are_3x3_and_sum_to_zero_or_one():
+    for name, kernel in conv.KERNELS.items():
+        assert kernel.shape == (3, 3), name
+        assert kernel.sum() == pytest.approx(0.0) or kernel.sum() == pytest.approx(1.0), name
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), (3, 2)])
+def test_conv2d_backward_matches_finite_differences(rng, stride, padding):
+    image, kernel = rng.normal(size=(2, 7, 6)), rng.normal(size=(3, 2))
+    weights = rng.normal(size=conv.conv2d(image, kernel, stride, padding).shape)
+
+    def loss():
+        return float(np.sum(weights * conv.conv2d(image, kernel, stride, padding)))
+
+    grad_image, grad_kernel = conv.conv2d_backward(weights, image, kernel, stride, padding)
+    np.testing.assert_allclose(grad_image, numerical_grad(loss, image), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(grad_kernel, numerical_grad(loss, kernel), rtol=1e-6, atol=1e-8)
+
+
+def test_pooling_by_hand():
+    x = np.arange(16.0).reshape(4, 4)
+    np.testing.assert_array_equal(conv.max_pool2d(x, 2), [[5.0, 7.0], [13.0, 15.0]])
+    np.testing.assert_array_equal(conv.avg_pool2d(x, 2), [[2.5, 4.5], [10.5, 12.5]])
+    np.testing.assert_array_equal(conv.max_pool2d(x, 3, stride=1), [[10.0, 11.0], [14.0, 15.0]])
+
+
+def test_max_pooling_is_invariant_to_a_shift_inside_the_window():
+    x = np.zeros((4, 4))
+    x[0, 0] = 1.0
+    shifted = np.roll(x, shift=(1, 1), axis=(0, 1))
+    np.testing.assert_array_equal(conv.max_pool2d(x, 2), conv.max_pool2d(shifted, 2))
+    assert not np.array_equal(x, shifted)
+
+
+@pytest.mark.parametrize(
+    "pool,backward",
+    [(conv.max_pool2d, conv.max_pool2d_backward), (conv.avg_pool2d, conv.avg_pool2d_backward)],
+)
+@pytest.mark.parametrize("size,stride", [(2, None), (3, 1), (2, 3)])
+def test_pool_backward_matches_finite_differences(rng, pool, backward, size, stride):
+    x = rng.normal(size=(2, 7, 8))  # distinct values: the max is unique in every window
+    weights = rng.normal(size=pool(x, size, stride).shape)
+
+    def loss():
+        return float(np.sum(weights * pool(x, size, stride)))
+
+    np.testing.assert_allclose(
+        backward(weights, x, size, stride), numerical_grad(loss, x), rtol=1e-6, atol=1e-8
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: conv.conv2d(np.ones(5), np.ones((3, 3))),
+        lambda: conv.conv2d(np.ones((5, 5)), np.ones(3)),
+        lambda: conv.conv2d(np.ones((2, 2)), np.ones((3, 3))),
+        lambda: conv.conv2d(np.ones((5, 5)), np.ones((3, 3)), stride=0),
+        lambda: conv.conv2d(np.ones((5, 5)), np.ones((3, 3)), padding=-1),
+        lambda: conv.max_pool2d(np.ones((4, 4)), 0),
+        lambda: conv.conv2d_backward(np.ones((2, 2)), np.ones((5, 5)), np.ones((3, 3))),
+    ],
+)
+def test_bad_input_raises_value_error(call):
+    with pytest.raises(ValueError):
+        call()
