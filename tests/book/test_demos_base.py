@@ -1,0 +1,151 @@
+"""The Demo class: frames, the widget UI and the self-contained static scrubber (no browser)."""
+
+import base64
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from nnlib.demos import base  # noqa: E402
+from nnlib.demos.base import Demo  # noqa: E402
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def sine_plot(frequency=1.0, shape="sin"):
+    x = np.linspace(0, 2 * np.pi, 200)
+    y = np.sin(frequency * x) if shape == "sin" else np.sign(np.sin(frequency * x))
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot(x, y)
+    return fig
+
+
+@pytest.fixture
+def demo():
+    grid = {"frequency": [1.0, 2.0, 3.0], "shape": ["sin", "square"]}
+    return Demo(sine_plot, grid, title="A <sine> & a square wave")
+
+
+def test_figure_uses_defaults_and_params(demo):
+    fig = demo.figure(frequency=2.0)
+    assert len(fig.axes) == 1
+    y = fig.axes[0].lines[0].get_ydata()
+    x = fig.axes[0].lines[0].get_xdata()
+    np.testing.assert_allclose(y, np.sin(2.0 * x))
+    plt.close(fig)
+
+
+def test_figure_rejects_values_outside_grid(demo):
+    with pytest.raises(ValueError, match="not in the grid"):
+        demo.figure(frequency=5.0)
+    with pytest.raises(ValueError, match="unknown"):
+        demo.figure(phase=0.0)
+
+
+def test_frames_cover_grid_and_differ(demo):
+    frames = demo.frames()
+    assert sorted(frames) == ["0,0", "0,1", "1,0", "1,1", "2,0", "2,1"]
+    pngs = [base64.b64decode(f) for f in frames.values()]
+    assert all(png.startswith(PNG_SIGNATURE) for png in pngs)
+    assert len(set(pngs)) == len(pngs), "every point of the grid must show something different"
+
+
+def test_frames_close_their_figures(demo):
+    before = len(plt.get_fignums())
+    demo.frames()
+    assert len(plt.get_fignums()) == before
+
+
+def test_grid_cap_raises():
+    with pytest.raises(ValueError, match="exceeds the cap"):
+        Demo(sine_plot, {"frequency": list(range(1, 62))}, title="too big")
+    Demo(sine_plot, {"frequency": list(range(1, 61))}, title="just fits")
+
+
+def test_empty_or_repeated_grid_raises():
+    with pytest.raises(ValueError):
+        Demo(sine_plot, {}, title="empty")
+    with pytest.raises(ValueError):
+        Demo(sine_plot, {"frequency": []}, title="no values")
+    with pytest.raises(ValueError, match="repeated"):
+        Demo(sine_plot, {"frequency": [1.0, 1.0]}, title="repeated")
+
+
+def test_static_html_one_control_per_parameter(demo):
+    page = demo.static_html()
+    assert page.count('type="range"') == 1, "the numeric parameter gets a slider"
+    assert page.count("<select") == 1, "the string parameter gets a select"
+    assert page.count("data-nnlib-param=") == 2
+    assert 'data-nnlib-param="frequency"' in page and 'data-nnlib-param="shape"' in page
+    assert page.count("<option") == 2
+
+
+def test_static_html_embeds_every_frame_and_shows_values(demo):
+    page = demo.static_html()
+    assert len(re.findall(r"iVBORw0KGgo[A-Za-z0-9+/=]+", page)) == 1 + demo.n_frames
+    assert 'data-nnlib-frames="6"' in page
+    assert re.search(r"<output[^>]*>1</output>", page), "the current frequency is shown"
+    assert re.search(r"<output[^>]*>sin</output>", page), "the current shape is shown"
+
+
+def test_static_html_is_self_contained(demo):
+    page = demo.static_html()
+    assert not re.search(r"\bsrc\s*=\s*[\"'](?!data:)", page), "only data: sources"
+    assert "http://" not in page and "https://" not in page
+    assert "<script src" not in page
+    assert "<sine>" not in page, "the title is escaped"
+
+
+def test_static_html_ids_are_unique(demo):
+    first, second = demo.static_html(), demo.static_html()
+    ids = re.findall(r'data-nnlib-demo="([^"]+)"', first + second)
+    assert len(ids) == 2 and ids[0] != ids[1]
+
+
+def test_static_html_defaults_choose_first_frame():
+    demo = Demo(sine_plot, {"frequency": [1.0, 2.0, 3.0]}, title="t", defaults={"frequency": 3.0})
+    page = demo.static_html()
+    frames = demo.frames()
+    assert f'src="data:image/png;base64,{frames["2"]}"' in page
+    assert 'value="2"' in page
+
+
+def test_widget_has_one_control_per_parameter_and_redraws(demo):
+    import ipywidgets as widgets
+
+    box = demo.widget()
+    control_types = widgets.SelectionSlider | widgets.ToggleButtons | widgets.Dropdown
+    controls = [c for c in box.children if isinstance(c, control_types)]
+    output = next(c for c in box.children if isinstance(c, widgets.Output))
+    assert [c.description for c in controls] == ["frequency", "shape"]
+    assert isinstance(controls[0], widgets.SelectionSlider)
+    assert isinstance(controls[1], widgets.ToggleButtons | widgets.Dropdown)
+
+    drawn = []
+    demo.plot_fn = lambda **params: drawn.append(params) or sine_plot(**params)
+    controls[0].value = 3.0
+    controls[1].value = "square"
+    assert drawn == [
+        {"frequency": 3.0, "shape": "sin"},
+        {"frequency": 3.0, "shape": "square"},
+    ]
+    assert output is not None
+
+
+def test_show_uses_static_html_during_book_build(demo, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    monkeypatch.setenv(base.BOOK_BUILD_ENV, "1")
+    demo.show()
+    assert "data-nnlib-demo" in shown[0].data
+
+    monkeypatch.setenv(base.BOOK_BUILD_ENV, "0")
+    demo.show()
+    import ipywidgets as widgets
+
+    assert isinstance(shown[-1], widgets.VBox)
