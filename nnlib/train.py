@@ -196,7 +196,7 @@ class _FunctionCallback(Callback):
 
 def progress_enabled(progress: bool) -> bool:
     """Progress bars are off when asked, and always while the book is built (NNLIB_BOOK_BUILD=1)."""
-    return bool(progress) and os.environ.get("NNLIB_BOOK_BUILD") != "1"
+    return bool(progress) and os.environ.get("NNLIB_BOOK_BUILD", "") in ("", "0")
 
 
 def _epoch_bar(epochs: int, progress: bool) -> Any:

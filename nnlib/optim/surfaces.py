@@ -20,7 +20,7 @@ class Surface:
     """A function of a 2-vector with its gradient and Hessian, a start point and a plot window."""
 
     name: str
-    f: Callable[[np.ndarray], float]
+    f: Callable[[np.ndarray], np.ndarray | float]  # vectorized: f(np.stack([X, Y])) works
     grad: Callable[[np.ndarray], np.ndarray]
     hess: Callable[[np.ndarray], np.ndarray]
     start: tuple[float, float]
@@ -31,10 +31,16 @@ class Surface:
 
 def quadratic(condition: float = 10.0) -> Surface:
     """f(x, y) = 1/2 (x^2 + condition y^2): Hessian diag(1, condition), minimum at the origin."""
-    h = np.diag([1.0, float(condition)])
+    c = float(condition)
+    h = np.diag([1.0, c])
+
+    def f(p: np.ndarray) -> np.ndarray | float:
+        x, y = p
+        return 0.5 * (x**2 + c * y**2)
+
     return Surface(
-        name=f"quadratic (condition number {condition:g})",
-        f=lambda p: 0.5 * float(p @ h @ p),
+        name=f"quadratic (condition number {c:g})",
+        f=f,
         grad=lambda p: h @ p,
         hess=lambda p: h,
         start=(-4.0, 1.5),
@@ -47,9 +53,9 @@ def quadratic(condition: float = 10.0) -> Surface:
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> Surface:
     """f(x, y) = (a - x)^2 + b (y - x^2)^2, minimum (a, a^2) at the end of a curved valley."""
 
-    def f(p: np.ndarray) -> float:
+    def f(p: np.ndarray) -> np.ndarray | float:
         x, y = p
-        return float((a - x) ** 2 + b * (y - x**2) ** 2)
+        return (a - x) ** 2 + b * (y - x**2) ** 2
 
     def grad(p: np.ndarray) -> np.ndarray:
         x, y = p
@@ -65,9 +71,9 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Surface:
 def saddle() -> Surface:
     """f(x, y) = x^2 - y^2 + y^4 / 4: a saddle at the origin, minima at (0, +-sqrt(2))."""
 
-    def f(p: np.ndarray) -> float:
+    def f(p: np.ndarray) -> np.ndarray | float:
         x, y = p
-        return float(x**2 - y**2 + y**4 / 4)
+        return x**2 - y**2 + y**4 / 4
 
     def grad(p: np.ndarray) -> np.ndarray:
         x, y = p
