@@ -1,0 +1,472 @@
+"""Chapter 1 (Neurons): the experiments and demos the chapter shows.
+
+Each ``*_demo()`` returns a :class:`~nnlib.demos.base.Demo` (a pure plotting function plus a
+small grid). The experiments behind them (training a small MLP, fitting a 1-D target with a few
+tanh units, the XOR net with hand-set threshold weights) are plain functions, cached where a demo
+frame and a chapter cell need the same trained model, so each model is trained once per kernel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from nnlib import activations, data, layers, losses, optim, viz
+from nnlib.demos.base import Demo
+
+# ---------------------------------------------------------------------------------------------
+# Figures for demo frames
+# ---------------------------------------------------------------------------------------------
+
+FRAME_MARGINS = {"left": 0.09, "right": 0.97, "bottom": 0.16, "top": 0.86, "wspace": 0.3}
+
+
+def frame_figure(nrows: int = 1, ncols: int = 1, figsize=(6.0, 4.0), margins=None, **kw):
+    """A house-style figure with fixed margins for demo frames.
+
+    Constrained layout measures every text before drawing; with fixed margins a frame renders
+    about a third faster, which adds up over the dozens of frames a chapter renders at build time.
+    """
+    fig = Figure(figsize=figsize)  # like viz.new_figure, not registered with pyplot
+    axes = fig.subplots(nrows, ncols, **kw)
+    fig.subplots_adjust(**{**FRAME_MARGINS, **(margins or {})})
+    return fig, axes
+
+
+# ---------------------------------------------------------------------------------------------
+# Building and training small MLPs
+# ---------------------------------------------------------------------------------------------
+
+
+def mlp(
+    sizes: Sequence[int], activation: str = "tanh", rng: np.random.Generator | None = None
+) -> layers.Sequential:
+    """Dense layers of widths ``sizes`` (input first) with ``activation`` between them.
+
+    The last layer is linear (no activation): its output is the score z^[r] that the loss
+    turns into a prediction (identity for regression, sigmoid or softmax inside the loss).
+    """
+    if len(sizes) < 2:
+        raise ValueError(f"mlp needs at least an input and an output size, got {list(sizes)}")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    modules: list[layers.Module] = []
+    for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        modules.append(layers.Dense(d_in, d_out, rng=rng))
+        if i < len(sizes) - 2:
+            modules.append(layers.Activation(activation))
+    return layers.Sequential(modules)
+
+
+def fit_full_batch(
+    model: layers.Module,
+    loss: losses.Loss,
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: int = 50,
+    max_iter: int = 20,
+) -> list[float]:
+    """Minimise ``loss(model(x), y)`` over the whole data set with L-BFGS; return the losses.
+
+    Full-batch L-BFGS suits these tiny problems (tens to hundreds of points, few weights): it
+    reaches a minimum in a few hundred iterations without a learning rate to tune.
+    """
+    opt = optim.LBFGS(model.parameters(), max_iter=max_iter)
+
+    def closure() -> float:
+        opt.zero_grad()
+        value = loss(model(x), y)
+        model.backward(loss.backward())
+        return value
+
+    return [float(opt.step(closure)) for _ in range(steps)]
+
+
+def accuracy(model: layers.Module, x: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of points whose predicted class (score > 0, or argmax) equals the label."""
+    scores = model(x)
+    if scores.shape[1] == 1:
+        predicted = (scores[:, 0] > 0).astype(int)
+    else:
+        predicted = scores.argmax(axis=1)
+    return float(np.mean(predicted == np.asarray(y).reshape(-1)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Activation functions: the whole table
+# ---------------------------------------------------------------------------------------------
+
+ACTIVATIONS: tuple[str, ...] = tuple(activations.TABLE)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def activation_rows() -> list[dict[str, str]]:
+    """One row per activation of ``nnlib.activations.TABLE``: formulas and properties."""
+    rows = []
+    for name, f in activations.TABLE.items():
+        p = f.properties
+        rows.append(
+            {
+                "name": name,
+                "f(x)": f.equation,
+                "f'(x)": f.derivative_equation,
+                "range": str(p.range),
+                "continuity": p.continuity_label,
+                "monotonic": _yes(p.monotonic),
+                "f' monotonic": _yes(p.derivative_monotonic),
+                "identity near 0": _yes(p.identity_near_origin),
+            }
+        )
+    return rows
+
+
+def activation_table_markdown() -> str:
+    """The table as Markdown, formulas as inline maths ($...$), for ``IPython.display.Markdown``."""
+    rows = activation_rows()
+    header = list(rows[0])
+    math_columns = {"f(x)", "f'(x)", "range", "continuity"}
+
+    def cell(column: str, text: str) -> str:
+        text = text.replace("|", r"\vert ")  # a bare | would end the table cell
+        return f"${text}$" if column in math_columns else text
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(c, row[c]) for c in header) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def plot_activation(name: str) -> Figure:
+    """f and f' of one activation on [-4, 4], with its table properties beside them."""
+    f = activations.get(name)
+    x = np.linspace(-4, 4, 801)
+    fig, (ax, ax_text) = frame_figure(
+        1, 2, figsize=(8, 3.2), gridspec_kw={"width_ratios": [2.2, 1]}, margins={"wspace": 0.1}
+    )
+    ax.plot(x, f(x), label="f(x)", color=viz.COLORS[0])
+    ax.plot(x, f.derivative(x), label="f'(x)", color=viz.COLORS[1], linestyle="--")
+    ax.axhline(0, color="0.7", linewidth=0.8)
+    ax.axvline(0, color="0.7", linewidth=0.8)
+    ax.set(xlabel="x", ylabel="value", title=f"{name}: the function and its derivative")
+    ax.set_ylim(-2.2, 4.2)
+    ax.legend(loc="upper left")
+    p = f.properties
+    text = "\n".join(
+        [
+            f"range: {p.range}",
+            f"continuity: {p.continuity_label}",
+            f"monotonic: {_yes(p.monotonic)}",
+            f"f' monotonic: {_yes(p.derivative_monotonic)}",
+            f"≈ identity near 0: {_yes(p.identity_near_origin)}",
+        ]
+    )
+    ax_text.axis("off")
+    ax_text.text(0.0, 0.95, text, va="top", family="monospace", fontsize=9)
+    return fig
+
+
+def activation_explorer() -> Demo:
+    """Pick an activation of the table: its graph, its derivative and its properties."""
+    return Demo(
+        plot_activation,
+        grid={"activation": list(ACTIVATIONS)},
+        title="Activation explorer: where does the derivative vanish or jump?",
+        defaults={"activation": "tanh"},
+    )
+
+
+def plot_activation_grid(names: Sequence[str] = ACTIVATIONS) -> Figure:
+    """Small multiples: every activation (solid) and its derivative (dashed)."""
+    cols = 4
+    rows = -(-len(names) // cols)
+    fig, axes = viz.new_figure(rows, cols, figsize=(10, 2.2 * rows), sharex=True)
+    x = np.linspace(-4, 4, 801)
+    for ax, name in zip(axes.flat, names, strict=False):
+        f = activations.get(name)
+        ax.plot(x, f(x), color=viz.COLORS[0])
+        ax.plot(x, f.derivative(x), color=viz.COLORS[1], linestyle="--")
+        ax.set_title(name)
+        ax.set_ylim(-2.2, 4.2)
+    for ax in axes.flat[len(names) :]:
+        ax.axis("off")
+    fig.suptitle("The activation table: f (solid) and f' (dashed) on [-4, 4]")
+    fig.supxlabel("x")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Why non-linearity: a stack of linear layers is one linear layer
+# ---------------------------------------------------------------------------------------------
+
+
+def collapse_linear_stack(model: layers.Sequential) -> tuple[np.ndarray, np.ndarray]:
+    """The single (W, b) equal to a stack of Dense layers without activations.
+
+    x W1 + b1 -> (x W1 + b1) W2 + b2 = x (W1 W2) + (b1 W2 + b2), and so on layer by layer.
+    """
+    first = model[0]
+    weight, bias = first.weight.data.copy(), first.bias.data.copy()
+    for dense in list(model)[1:]:
+        if not isinstance(dense, layers.Dense):
+            raise ValueError(f"expected only Dense layers, found {dense!r}")
+        weight, bias = weight @ dense.weight.data, bias @ dense.weight.data + dense.bias.data
+    return weight, bias
+
+
+# ---------------------------------------------------------------------------------------------
+# XOR: threshold weights by hand
+# ---------------------------------------------------------------------------------------------
+
+
+def xor_by_hand() -> layers.Sequential:
+    """Deck 002's XOR net with hard thresholds: h1 = x1 OR x2, h2 = x1 AND x2, y = h1 AND NOT h2.
+
+    A threshold unit step(w^T x + b) fires when w^T x >= -b: OR needs one input on (b = -0.5),
+    AND needs both (b = -1.5), and h1 AND NOT h2 weights h2 negatively.
+    """
+    hidden = layers.Dense(2, 2, init="zeros")
+    hidden.weight.data[:] = [[1.0, 1.0], [1.0, 1.0]]  # columns: the OR unit, the AND unit
+    hidden.bias.data[:] = [-0.5, -1.5]
+    output = layers.Dense(2, 1, init="zeros")
+    output.weight.data[:] = [[1.0], [-1.0]]
+    output.bias.data[:] = [-0.5]
+    return layers.Sequential(hidden, layers.BinaryStep(), output, layers.BinaryStep())
+
+
+# ---------------------------------------------------------------------------------------------
+# Universal approximation: a few tanh units fit 1-D targets (deck 004)
+# ---------------------------------------------------------------------------------------------
+
+TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = data.TARGETS_1D
+TARGET_LABELS = {"abs": "|x|", "square": "x²", "sin": "sin x", "step": "step (1 for x ≥ 0)"}
+HIDDEN_UNITS: tuple[int, ...] = (1, 2, 3, 5, 10)
+
+
+@dataclass(frozen=True)
+class Fit1D:
+    """A 1-hidden-layer net fitted to 50 points of a target on [-1, 1]."""
+
+    target: str
+    hidden_units: int
+    model: layers.Sequential
+    x: np.ndarray
+    y: np.ndarray
+    max_error: float  # max |F(x) - f(x)| on a fine grid of [-1, 1]
+    rms_error: float  # root mean square of F(x) - f(x) on the same grid
+
+
+@lru_cache(maxsize=64)
+def fit_target(target: str, hidden_units: int, activation: str = "tanh", seed: int = 0) -> Fit1D:
+    """Fit F(x) = sum_i v_i psi(w_i x + b_i) + c (deck 004) to 50 points of ``target``.
+
+    Trained by minimising the squared error with L-BFGS from a few random starts (seeded); the
+    best start is kept, since a tiny net sometimes settles in a poor local minimum.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; expected one of {list(TARGETS)}")
+    f = TARGETS[target]
+    x, y = data.target_1d(target, n=50)
+    best = None
+    for start in range(3):
+        rng = np.random.default_rng(seed * 100 + start)
+        model = mlp([1, hidden_units, 1], activation, rng=rng)
+        final = fit_full_batch(model, losses.MSELoss(), x, y, steps=15)[-1]
+        if best is None or final < best[0]:
+            best = (final, model)
+    model = best[1]
+    grid = np.linspace(-1, 1, 2001)[:, None]
+    error = model(grid) - f(grid)
+    max_error, rms_error = float(np.max(np.abs(error))), float(np.sqrt(np.mean(error**2)))
+    return Fit1D(target, hidden_units, model, x, y, max_error, rms_error)
+
+
+def plot_approximation(target: str, hidden_units: int) -> Figure:
+    """The target, the 50 training points, the fitted net and each unit's contribution."""
+    fit = fit_target(target, hidden_units)
+    grid = np.linspace(-1, 1, 401)[:, None]
+    dense_in, act, dense_out = fit.model
+    contributions = act(dense_in(grid)) * dense_out.weight.data[:, 0]
+    fig, (ax, ax_units) = frame_figure(1, 2, figsize=(9, 3.4), margins={"wspace": 0.35})
+    ax.plot(
+        grid,
+        TARGETS[target](grid),
+        color="0.6",
+        linewidth=3,
+        label=f"f(x) = {TARGET_LABELS[target]}",
+    )
+    ax.scatter(fit.x, fit.y, s=10, color=viz.COLORS[0], label="50 training points", zorder=3)
+    ax.plot(grid, fit.model(grid), color=viz.COLORS[1], label="network F(x)")
+    ax.set(
+        xlabel="x",
+        ylabel="y",
+        title=f"{hidden_units} tanh unit(s): max |F − f| = {fit.max_error:.3f}, "
+        f"rms {fit.rms_error:.3f}",
+    )
+    ax.legend(loc="upper left", fontsize=8)
+    for i in range(hidden_units):
+        ax_units.plot(grid, contributions[:, i], color=viz.COLORS[i % len(viz.COLORS)])
+    ax_units.set(xlabel="x", ylabel="v_i tanh(w_i x + b_i)", title="each hidden unit's share")
+    return fig
+
+
+def plot_approximations(hidden_units: int = 3) -> Figure:
+    """The four targets of deck 004 side by side, each fitted with ``hidden_units`` tanh units."""
+    fig, axes = viz.new_figure(1, len(TARGETS), figsize=(12, 3.2), sharey=True)
+    grid = np.linspace(-1, 1, 401)[:, None]
+    for ax, target in zip(axes, TARGETS, strict=True):
+        fit = fit_target(target, hidden_units)
+        ax.plot(grid, TARGETS[target](grid), color="0.6", linewidth=3, label="target f")
+        ax.scatter(fit.x, fit.y, s=8, color=viz.COLORS[0], label="data", zorder=3)
+        ax.plot(grid, fit.model(grid), color=viz.COLORS[1], label="network F")
+        ax.set(xlabel="x", title=f"{TARGET_LABELS[target]}: max |F − f| = {fit.max_error:.3f}")
+    axes[0].set_ylabel("y")
+    axes[0].legend(loc="upper center", fontsize=8)
+    fig.suptitle(f"{hidden_units} tanh hidden units, trained on 50 points each")
+    return fig
+
+
+def universal_approximation() -> Demo:
+    """Hidden-units slider over the four targets of deck 004."""
+    return Demo(
+        plot_approximation,
+        grid={"target": list(TARGETS), "hidden_units": list(HIDDEN_UNITS)},
+        title="Universal approximation: more tanh units, closer fit",
+        defaults={"target": "|x|", "hidden_units": 3},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision boundaries against width and depth (XOR, rings, spirals)
+# ---------------------------------------------------------------------------------------------
+
+DATASETS: tuple[str, ...] = ("xor", "rings", "spirals")
+WIDTHS: tuple[int, ...] = (2, 3, 8)
+DEPTHS: tuple[int, ...] = (1, 2)
+
+
+def load_dataset(name: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The 2-D classification sets of the chapter, from ``nnlib.data`` (spirals: 3 classes)."""
+    rng = data.rng(seed)
+    if name == "xor":
+        x, y = data.xor(n_per_corner=50, noise=0.15, rng=rng)
+    elif name == "rings":
+        x, y = data.rings(n=300, rng=rng)
+    elif name == "spirals":
+        x, y = data.spirals(n=300, classes=3, rng=rng)
+    else:
+        raise ValueError(f"unknown data set {name!r}; expected one of {list(DATASETS)}")
+    return np.asarray(x, dtype=np.float64), np.asarray(y).reshape(-1).astype(int)
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """A trained classifier on a 2-D data set, its training accuracy and final loss."""
+
+    dataset: str
+    width: int
+    depth: int
+    model: layers.Sequential
+    accuracy: float
+    loss: float
+
+
+def _train_once(x: np.ndarray, y: np.ndarray, sizes: list[int], seed: int, steps: int):
+    model = mlp(sizes, "tanh", rng=np.random.default_rng(seed))
+    if sizes[-1] == 1:  # two classes: one logit, sigmoid inside the loss
+        history = fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y[:, None] * 1.0, steps)
+    else:  # K classes: K logits, softmax inside the loss
+        history = fit_full_batch(model, losses.CrossEntropyLoss(), x, y, steps)
+    return model, history[-1]
+
+
+@lru_cache(maxsize=256)
+def train_classifier(
+    name: str, width: int, depth: int, seed: int = 0, restarts: int = 1, steps: int = 25
+) -> Classifier:
+    """A tanh MLP with ``depth`` hidden layers of ``width`` units, trained by L-BFGS.
+
+    With ``restarts`` > 1 it trains from that many seeded initialisations and keeps the one with
+    the lowest training loss (a small net often stops in a poor local minimum).
+    """
+    x, y = load_dataset(name)
+    classes = int(y.max()) + 1
+    sizes = [2, *([width] * depth), 1 if classes == 2 else classes]
+    runs = [_train_once(x, y, sizes, seed + 1000 * r, steps) for r in range(restarts)]
+    model, loss = min(runs, key=lambda run: run[1])
+    return Classifier(name, width, depth, model, accuracy(model, x, y), float(loss))
+
+
+def plot_boundaries(
+    dataset: str, architectures: Sequence[tuple[int, int]], restarts: int = 3, seed: int = 0
+) -> Figure:
+    """Decision regions of trained classifiers, one panel per (width, depth), side by side."""
+    x, y = load_dataset(dataset)
+    fig, axes = frame_figure(
+        1,
+        len(architectures),
+        figsize=(3.6 * len(architectures), 3.9),
+        squeeze=False,
+        margins={"left": 0.12 / len(architectures), "bottom": 0.12, "top": 0.8, "wspace": 0.3},
+    )
+    for ax, (width, depth) in zip(axes[0], architectures, strict=True):
+        clf = train_classifier(dataset, width, depth, seed=seed, restarts=restarts)
+        viz.plot_decision_boundary(clf.model, x, y, ax=ax, resolution=120)
+        ax.set_title(f"{depth} hidden layer(s) of {width}\ntraining accuracy {clf.accuracy:.1%}")
+    return fig
+
+
+def plot_boundary(dataset: str, width: int, depth: int) -> Figure:
+    """Decision regions of one classifier (best of 3 seeded starts) over its training data."""
+    fig = plot_boundaries(dataset, [(width, depth)])
+    fig.suptitle(f"{dataset}: where the classifier puts each class")
+    return fig
+
+
+def decision_boundaries() -> Demo:
+    """Width and depth against XOR, rings and spirals (models trained once, then cached)."""
+    return Demo(
+        plot_boundary,
+        grid={"dataset": list(DATASETS), "width": list(WIDTHS), "depth": list(DEPTHS)},
+        title="Decision boundaries: how wide, how deep?",
+        defaults={"dataset": "rings", "width": 3, "depth": 1},
+    )
+
+
+def rings_experiment(
+    architectures: Sequence[tuple[int, int]] = ((2, 1), (2, 2), (2, 3), (3, 1)),
+    seeds: Sequence[int] = tuple(range(6)),
+) -> dict[tuple[int, int], list[float]]:
+    """Training accuracy on the rings per (width, depth) and seed (the topology claim, deck 000)."""
+    return {
+        (w, d): [train_classifier("rings", w, d, seed=s).accuracy for s in seeds]
+        for w, d in architectures
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Feature learning: first-layer weights of a digits classifier
+# ---------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def train_digits(
+    hidden: int = 16, seed: int = 0, steps: int = 15
+) -> tuple[layers.Sequential, float]:
+    """A 64-``hidden``-10 tanh net on the 8x8 digits; returns it and its test accuracy."""
+    x_train, x_test, y_train, y_test = _digits_split(seed)
+    model = mlp([64, hidden, 10], "tanh", rng=np.random.default_rng(seed))
+    fit_full_batch(model, losses.CrossEntropyLoss(), x_train, y_train, steps=steps)
+    return model, accuracy(model, x_test, y_test)
+
+
+def _digits_split(seed: int):
+    x, y = data.digits()  # pixels already in [0, 1]
+    (x_train, y_train), _, (x_test, y_test) = data.train_val_test_split(
+        x, y, val_fraction=0.0, test_fraction=0.25, rng=data.rng(seed)
+    )
+    return x_train, x_test, y_train, y_test
