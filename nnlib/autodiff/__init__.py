@@ -1,0 +1,56 @@
+"""Automatic differentiation: forward mode with dual numbers, reverse mode with a Tensor.
+
+- Forward mode: ``Dual``, ``derivative(f, x)``, ``jvp(f, x, v)``.
+- Reverse mode: ``Tensor`` (``.backward()``, ``.grad``, ``zero_grad()``), ``no_grad``,
+  ``grad(f)``, ``value_and_grad(f)``; see ``nnlib.autodiff.tensor`` for the rule on repeated
+  ``backward()`` calls.
+- Functions for both: ``exp, log, sin, cos, tanh, sigmoid (logistic), relu, sqrt, softmax,
+  log_softmax, cross_entropy`` (NumPy's ufuncs such as ``np.exp`` dispatch too).
+- Teaching views: ``trace_forward``, ``trace_reverse`` (the slides' trace tables),
+  ``draw_graph`` (the computation graph); ``nnlib.autodiff.numerical`` and
+  ``nnlib.autodiff.symbolic`` for the other ways to differentiate.
+"""
+
+from nnlib.autodiff.dual import Dual, derivative, jvp
+from nnlib.autodiff.functional import (
+    cos,
+    cross_entropy,
+    exp,
+    grad,
+    log,
+    log_softmax,
+    logistic,
+    relu,
+    sigmoid,
+    sin,
+    softmax,
+    sqrt,
+    tanh,
+    value_and_grad,
+)
+from nnlib.autodiff.tensor import Tensor, concatenate, no_grad, stack, tensor
+
+__all__ = [
+    "Dual",
+    "Tensor",
+    "concatenate",
+    "cos",
+    "cross_entropy",
+    "derivative",
+    "exp",
+    "grad",
+    "jvp",
+    "log",
+    "log_softmax",
+    "logistic",
+    "no_grad",
+    "relu",
+    "sigmoid",
+    "sin",
+    "softmax",
+    "sqrt",
+    "stack",
+    "tanh",
+    "tensor",
+    "value_and_grad",
+]

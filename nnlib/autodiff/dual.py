@@ -1,0 +1,260 @@
+"""Forward-mode AD with dual numbers.
+
+A dual number ``a + ȧ ε`` with ``ε² = 0`` carries a value (the *primal*) and a directional
+derivative (the *tangent*). Evaluating a program on duals applies the chain rule step by step:
+
+    f(a + ȧ ε) = f(a) + f'(a) ȧ ε                                                       (3.1)
+
+so after one pass the tangent of the output is the Jacobian-vector product ``J v`` for the seed
+tangent ``v`` of the inputs. Values and tangents may be Python floats or NumPy arrays; they
+broadcast like NumPy arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from nnlib.autodiff._numpy_protocol import NumpyDispatch
+
+Number = int | float | np.number | np.ndarray
+
+
+def _as_float(x: Any) -> Any:
+    """A float (for scalars) or a floating ndarray (for arrays) of ``x``."""
+    if isinstance(x, np.ndarray):
+        return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    if isinstance(x, np.floating):
+        return x
+    return float(x)
+
+
+class Dual(NumpyDispatch):
+    """A dual number ``value + tangent·ε`` (ε² = 0), eq. (3.1)."""
+
+    __slots__ = ("value", "tangent")
+
+    def __init__(self, value: Number, tangent: Number = 0.0) -> None:
+        self.value = _as_float(value)
+        tangent = _as_float(tangent)
+        if np.shape(tangent) != np.shape(self.value):
+            tangent = np.broadcast_to(
+                tangent, np.broadcast_shapes(np.shape(tangent), np.shape(self.value))
+            ).copy()
+        self.tangent = tangent
+
+    # ---- helpers -------------------------------------------------------------------------
+    @staticmethod
+    def _lift(other: Any) -> Dual:
+        if isinstance(other, Dual):
+            return other
+        if isinstance(other, int | float | np.number | np.ndarray):
+            return Dual(other, 0.0)
+        if type(other).__name__ == "Tensor":
+            raise TypeError(
+                "cannot mix a Dual (forward mode) and a Tensor (reverse mode) in one expression: "
+                "run the function on Duals for forward mode, or on Tensors for reverse mode"
+            )
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Dual(value={self.value!r}, tangent={self.tangent!r})"
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return np.shape(self.value)
+
+    # ---- arithmetic: the sum, product and quotient rules -------------------------------------
+    def __add__(self, other: Any) -> Dual:
+        o = self._lift(other)
+        if o is NotImplemented:
+            return o
+        return Dual(self.value + o.value, self.tangent + o.tangent)
+
+    def __radd__(self, other: Any) -> Dual:
+        return self.__add__(other)
+
+    def __sub__(self, other: Any) -> Dual:
+        o = self._lift(other)
+        if o is NotImplemented:
+            return o
+        return Dual(self.value - o.value, self.tangent - o.tangent)
+
+    def __rsub__(self, other: Any) -> Dual:
+        o = self._lift(other)
+        return o if o is NotImplemented else o.__sub__(self)
+
+    def __mul__(self, other: Any) -> Dual:
+        o = self._lift(other)
+        if o is NotImplemented:
+            return o
+        return Dual(self.value * o.value, self.tangent * o.value + self.value * o.tangent)
+
+    def __rmul__(self, other: Any) -> Dual:
+        return self.__mul__(other)
+
+    def __truediv__(self, other: Any) -> Dual:
+        o = self._lift(other)
+        if o is NotImplemented:
+            return o
+        value = self.value / o.value
+        return Dual(value, (self.tangent - value * o.tangent) / o.value)
+
+    def __rtruediv__(self, other: Any) -> Dual:
+        o = self._lift(other)
+        return o if o is NotImplemented else o.__truediv__(self)
+
+    def __neg__(self) -> Dual:
+        return Dual(-self.value, -self.tangent)
+
+    def __pos__(self) -> Dual:
+        return self
+
+    def __pow__(self, other: Any) -> Dual:
+        """(a + ȧε)^(b + ḃε) = a^b + (b a^(b-1) ȧ + a^b ln(a) ḃ) ε."""
+        o = self._lift(other)
+        if o is NotImplemented:
+            return o
+        value = self.value**o.value
+        tangent = o.value * self.value ** (o.value - 1) * self.tangent
+        if np.any(o.tangent != 0):
+            tangent = tangent + value * np.log(self.value) * o.tangent
+        return Dual(value, tangent)
+
+    def __rpow__(self, other: Any) -> Dual:
+        o = self._lift(other)
+        return o if o is NotImplemented else o.__pow__(self)
+
+    def __matmul__(self, other: Any) -> Dual:
+        o = self._lift(other)
+        if o is NotImplemented:
+            return o
+        return Dual(self.value @ o.value, self.tangent @ o.value + self.value @ o.tangent)
+
+    def __rmatmul__(self, other: Any) -> Dual:
+        o = self._lift(other)
+        return o if o is NotImplemented else o.__matmul__(self)
+
+    # ---- elementary functions: f(a + ȧε) = f(a) + f'(a) ȧ ε ---------------------------------
+    def exp(self) -> Dual:
+        value = np.exp(self.value)
+        return Dual(value, value * self.tangent)
+
+    def log(self) -> Dual:
+        return Dual(np.log(self.value), self.tangent / self.value)
+
+    def sin(self) -> Dual:
+        return Dual(np.sin(self.value), np.cos(self.value) * self.tangent)
+
+    def cos(self) -> Dual:
+        return Dual(np.cos(self.value), -np.sin(self.value) * self.tangent)
+
+    def tanh(self) -> Dual:
+        value = np.tanh(self.value)
+        return Dual(value, (1 - value**2) * self.tangent)
+
+    def sigmoid(self) -> Dual:
+        """The logistic function σ(a) = 1 / (1 + e^(-a)), σ' = σ(1 - σ)."""
+        value = _stable_sigmoid(self.value)
+        return Dual(value, value * (1 - value) * self.tangent)
+
+    def relu(self) -> Dual:
+        """max(0, a); the derivative at 0 is taken as 0 (as in PyTorch)."""
+        positive = self.value > 0
+        return Dual(np.where(positive, self.value, 0.0), np.where(positive, self.tangent, 0.0))
+
+    def sqrt(self) -> Dual:
+        value = np.sqrt(self.value)
+        return Dual(value, self.tangent / (2 * value))
+
+    def abs(self) -> Dual:
+        return Dual(np.abs(self.value), np.sign(self.value) * self.tangent)
+
+    # ---- shape and reductions (linear maps: the tangent goes through the same map) ----------
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Dual:
+        return Dual(
+            np.sum(self.value, axis=axis, keepdims=keepdims),
+            np.sum(self.tangent, axis=axis, keepdims=keepdims),
+        )
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Dual:
+        return Dual(
+            np.mean(self.value, axis=axis, keepdims=keepdims),
+            np.mean(self.tangent, axis=axis, keepdims=keepdims),
+        )
+
+    def max(self, axis: int | None = None, keepdims: bool = False) -> Dual:
+        """The tangent of the entry that attains the maximum (the first one on ties)."""
+        value = np.asarray(self.value)
+        tangent = np.broadcast_to(self.tangent, value.shape)
+        if axis is None:
+            index = np.unravel_index(np.argmax(value), value.shape)
+            out = Dual(value[index], tangent[index])
+            if keepdims:
+                out = out.reshape((1,) * value.ndim)
+            return out
+        index = np.expand_dims(np.argmax(value, axis=axis), axis)
+        out_value = np.take_along_axis(value, index, axis)
+        out_tangent = np.take_along_axis(tangent, index, axis)
+        if not keepdims:
+            out_value, out_tangent = out_value.squeeze(axis), out_tangent.squeeze(axis)
+        return Dual(out_value, out_tangent)
+
+    def reshape(self, *shape: Any) -> Dual:
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
+        return Dual(np.reshape(self.value, shape), np.reshape(self.tangent, shape))
+
+    def transpose(self, *axes: int) -> Dual:
+        axes_ = axes or None
+        return Dual(np.transpose(self.value, axes_), np.transpose(self.tangent, axes_))
+
+    @property
+    def T(self) -> Dual:  # noqa: N802 (NumPy's name)
+        return self.transpose()
+
+    def __getitem__(self, index: Any) -> Dual:
+        return Dual(np.asarray(self.value)[index], np.asarray(self.tangent)[index])
+
+
+def _stable_sigmoid(x: Any) -> Any:
+    """σ(x) = 1 / (1 + e^(-x)) without overflow in exp for large |x|."""
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return out if out.ndim else out[()]
+
+
+def concatenate(duals: Sequence[Any], axis: int = 0) -> Dual:
+    """Join duals (or constants) along an existing axis."""
+    parts = [Dual._lift(d) for d in duals]
+    return Dual(
+        np.concatenate([np.asarray(p.value) for p in parts], axis=axis),
+        np.concatenate([np.broadcast_to(p.tangent, np.shape(p.value)) for p in parts], axis=axis),
+    )
+
+
+def jvp(f: Callable[..., Any], x: Any, v: Any) -> tuple[Any, Any]:
+    """Value and Jacobian-vector product ``(f(x), J_f(x) v)`` in one forward pass, eq. (3.1).
+
+    ``x`` and ``v`` are a number or array each, or tuples of them for a function of several
+    arguments (one tangent per argument).
+    """
+    if isinstance(x, tuple):
+        if not isinstance(v, tuple) or len(v) != len(x):
+            raise ValueError(f"jvp: x has {len(x)} arguments, so v must be a tuple of {len(x)}")
+        out = f(*(Dual(xi, vi) for xi, vi in zip(x, v, strict=True)))
+    else:
+        out = f(Dual(x, v))
+    if not isinstance(out, Dual):  # f ignored its input: a constant has tangent zero
+        return out, np.zeros_like(np.asarray(out, dtype=float))
+    return out.value, out.tangent
+
+
+def derivative(f: Callable[[Any], Any], x: Number) -> Any:
+    """f'(x) for f: R -> R^m by forward mode (seed tangent 1).
+
+    For an array ``x`` and an elementwise ``f`` this is the elementwise derivative.
+    """
+    return jvp(f, x, np.ones_like(_as_float(x)))[1]

@@ -1,0 +1,154 @@
+"""Functions that work on floats, arrays, Duals and Tensors alike, and the gradient transforms.
+
+Write a function once with these (or with NumPy's ufuncs, which dispatch the same way) and run it
+on numbers to evaluate, on Duals for forward mode, on Tensors for reverse mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from nnlib.autodiff.dual import Dual, _stable_sigmoid
+from nnlib.autodiff.tensor import Tensor
+
+_NUMPY_FALLBACK: dict[str, Callable[[Any], Any]] = {
+    "exp": np.exp,
+    "log": np.log,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tanh": np.tanh,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "sigmoid": _stable_sigmoid,
+    "relu": lambda x: np.maximum(x, 0),
+}
+
+
+def _apply(name: str, x: Any) -> Any:
+    if isinstance(x, Dual | Tensor):
+        return getattr(x, name)()
+    if isinstance(x, int | float | np.number | np.ndarray | list):
+        return _NUMPY_FALLBACK[name](np.asarray(x, dtype=float) if isinstance(x, list) else x)
+    raise TypeError(
+        f"{name}() is not supported for {type(x).__name__}: pass a number, an "
+        "array, a Dual or a Tensor"
+    )
+
+
+def exp(x: Any) -> Any:
+    """e^x."""
+    return _apply("exp", x)
+
+
+def log(x: Any) -> Any:
+    """Natural logarithm ln x."""
+    return _apply("log", x)
+
+
+def sin(x: Any) -> Any:
+    return _apply("sin", x)
+
+
+def cos(x: Any) -> Any:
+    return _apply("cos", x)
+
+
+def tanh(x: Any) -> Any:
+    return _apply("tanh", x)
+
+
+def sqrt(x: Any) -> Any:
+    return _apply("sqrt", x)
+
+
+def sigmoid(x: Any) -> Any:
+    """The logistic function σ(x) = 1 / (1 + e^(-x))."""
+    return _apply("sigmoid", x)
+
+
+logistic = sigmoid
+
+
+def relu(x: Any) -> Any:
+    """max(0, x), derivative 0 at 0."""
+    return _apply("relu", x)
+
+
+def _constant(x: Any) -> Any:
+    """The value of x with no derivative attached (a shift that cancels mathematically)."""
+    if isinstance(x, Tensor):
+        return x.detach()
+    if isinstance(x, Dual):
+        return x.value
+    return x
+
+
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    """Derived: x - max - log Σ exp(x - max), the max shift keeps exp from overflowing."""
+    shifted = x - _constant(x.max(axis=axis, keepdims=True) if hasattr(x, "max") else x)
+    return shifted - log(exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    """Derived: exp(log_softmax(x))."""
+    return exp(log_softmax(x, axis=axis))
+
+
+def _one_hot(target: Any, num_classes: int, dtype: Any) -> np.ndarray:
+    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if target.ndim == 1 and np.issubdtype(target.dtype, np.integer):
+        return np.eye(num_classes, dtype=dtype)[target]
+    return target.astype(dtype)
+
+
+def cross_entropy(logits: Any, target: Any) -> Any:
+    """Softmax cross-entropy, mean over the batch: -(1/N) Σ_n Σ_k t_nk log softmax(z_n)_k.
+
+    ``target`` holds class indices (N,) or one-hot/probability rows (N, K).
+    """
+    one_hot = _one_hot(target, logits.shape[-1], logits.dtype)
+    return -(log_softmax(logits) * one_hot).sum() * (1.0 / logits.shape[0])
+
+
+def _leaf(x: Any) -> Tensor:
+    x = np.asarray(x)
+    return Tensor(
+        x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64), requires_grad=True
+    )
+
+
+def value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0
+) -> Callable[..., tuple[Any, Any]]:
+    """Transform f into a function returning ``(f(*args), ∇f)`` by one reverse sweep.
+
+    ``f`` must return a scalar Tensor. With ``argnums`` a sequence, the gradient is a tuple.
+    """
+
+    def wrapped(*args: Any) -> tuple[Any, Any]:
+        nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        inputs = list(args)
+        for i in nums:
+            inputs[i] = _leaf(args[i])
+        out = f(*inputs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"value_and_grad: f must return a Tensor, got {type(out).__name__}")
+        if out.requires_grad:
+            out.backward()
+        grads = tuple(
+            inputs[i].grad if inputs[i].grad is not None else np.zeros_like(inputs[i].data)
+            for i in nums
+        )
+        value = out.data.item() if out.size == 1 else out.data
+        return value, grads[0] if isinstance(argnums, int) else grads
+
+    return wrapped
+
+
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """Transform f (scalar-valued) into a function returning its gradient (reverse mode)."""
+    vg = value_and_grad(f, argnums)
+    return lambda *args: vg(*args)[1]
