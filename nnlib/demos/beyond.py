@@ -1,0 +1,220 @@
+"""Chapter 7 (Beyond the MLP): the helpers its experiments share, and its widget demos.
+
+Equation numbers refer to chapter 7 of the book (lectures/07_beyond_mlp).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from nnlib import conv, data, losses, optim, train, viz
+from nnlib.autoencoder import Autoencoder
+from nnlib.demos.base import Demo
+
+GREY_CMAP = "gray_r"  # ink dark on white paper, as the digits are drawn
+
+
+def synthetic_image(size: int = 32) -> np.ndarray:
+    """A test card with flat regions and edges in every direction: a square, a disc and a
+    diagonal bar on a blank background, values in [0, 1]."""
+    rows, cols = np.mgrid[0:size, 0:size] / (size - 1)
+    image = np.zeros((size, size))
+    image[(rows > 0.12) & (rows < 0.45) & (cols > 0.1) & (cols < 0.43)] = 1.0
+    image[(rows - 0.7) ** 2 + (cols - 0.28) ** 2 < 0.04] = 0.8
+    image[np.abs(rows - (1.3 - cols)) < 0.07] = 0.6
+    return image
+
+
+@lru_cache(maxsize=1)
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    return data.digits()
+
+
+def digit_image(index: int = 0) -> np.ndarray:
+    """Digit number `index` of scikit-learn's 8x8 digits, values in [0, 1]."""
+    return _digits()[0][index].reshape(8, 8)
+
+
+def digit_splits(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The chapter's fixed 80/20 split of the 1797 digits: (x_train, x_test), each (N, 64)."""
+    x = _digits()[0]
+    order = data.rng(seed).permutation(len(x))
+    cut = int(0.8 * len(x))
+    return x[order[:cut]], x[order[cut:]]
+
+
+@lru_cache(maxsize=16)
+def train_autoencoder(
+    code_size: int,
+    sparsity_weight: float = 0.0,
+    sparsity_target: float = 0.05,
+    epochs: int = 30,
+    seed: int = 0,
+) -> tuple[Autoencoder, train.History]:
+    """A 64-`code_size`-64 sigmoid autoencoder (7.1, 7.2) trained on the training digits with the
+    squared reconstruction error (7.3) (plus the sparsity penalty (7.6) if `sparsity_weight`>0).
+
+    Adam, learning rate 0.01, mini-batches of 32; the History's `val_loss` is the test error.
+    Cached: the same arguments return the same trained model.
+    """
+    x_train, x_test = digit_splits()
+    model = Autoencoder(64, code_size, sparsity_target, sparsity_weight, rng=data.rng(seed))
+    history = train.fit(
+        model,
+        losses.MSELoss(),
+        optim.Adam(model.parameters(), lr=0.01),
+        x_train,
+        x_train,
+        epochs=epochs,
+        batch_size=32,
+        validation=(x_test, x_test),
+        progress=False,
+        rng=data.rng(seed),
+    )
+    model.eval()
+    return model, history
+
+
+def show_images(
+    images: np.ndarray, ncols: int, titles: list[str] | None = None, size: float = 1.0
+) -> Figure:
+    """A grid of grey images (ink dark), one per row of `images` (each (H, W))."""
+    images = np.asarray(images)
+    nrows = -(-len(images) // ncols)
+    fig = Figure(figsize=(size * ncols, size * nrows + (0.25 if titles else 0)))
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for k, ax in enumerate(axes):
+        ax.set_axis_off()
+        if k < len(images):
+            ax.imshow(images[k], cmap=GREY_CMAP, vmin=0, vmax=1)
+            if titles:
+                ax.set_title(titles[k], fontsize=8)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Demos
+# ---------------------------------------------------------------------------------------------
+
+IMAGES = {"digit": lambda: digit_image(0), "test card": synthetic_image}
+
+
+def _draw_kernel(ax, kernel: np.ndarray) -> None:
+    bound = np.abs(kernel).max()
+    ax.imshow(kernel, cmap=viz.DIVERGING_CMAP, vmin=-bound, vmax=bound)
+    for (m, n), value in np.ndenumerate(kernel):
+        text = f"{value:.2g}" if value != round(value) else f"{value:.0f}"
+        color = "white" if abs(value) > 0.6 * bound else "black"
+        ax.text(n, m, text, ha="center", va="center", fontsize=9, color=color)
+    ax.set(xticks=[], yticks=[], title="kernel K(m, n)")
+    ax.grid(False)
+
+
+def _kernel_figure(kernel: str = "edge detection", image: str = "test card") -> Figure:
+    picture = IMAGES[image]()
+    weights = conv.KERNELS[kernel]
+    output = conv.conv2d(picture, weights, padding=1)
+    fig = Figure(figsize=(8, 2.9))
+    fig.subplots_adjust(left=0.02, right=0.94, bottom=0.04, top=0.86, wspace=0.15)
+    ax_in, ax_k, ax_out = fig.subplots(1, 3, gridspec_kw={"width_ratios": [3, 2, 3]})
+    ax_in.imshow(picture, cmap=GREY_CMAP, vmin=0, vmax=1)
+    ax_in.set_title(f"image I ({picture.shape[0]}x{picture.shape[1]})")
+    _draw_kernel(ax_k, weights)
+    bound = max(np.abs(output).max(), 1e-12)
+    shown = ax_out.imshow(output, cmap=viz.DIVERGING_CMAP, vmin=-bound, vmax=bound)
+    ax_out.set_title("C = I cross-correlated with K")
+    fig.colorbar(shown, ax=ax_out, fraction=0.046, pad=0.03)
+    for ax in (ax_in, ax_out):
+        ax.set(xticks=[], yticks=[])
+        ax.grid(False)
+    return fig
+
+
+def kernel_demo() -> Demo:
+    """Choose a 3x3 kernel and an image; see the feature map (7.7) with zero padding 1."""
+    return Demo(
+        _kernel_figure,
+        grid={"kernel": list(conv.KERNELS), "image": list(IMAGES)},
+        title="One kernel, slid over the whole image: edges, sharpening, blurring",
+        defaults={"kernel": "edge detection", "image": "test card"},
+    )
+
+
+POOLS = {"max": conv.max_pool2d, "average": conv.avg_pool2d}
+
+
+def relative_change(before: np.ndarray, after: np.ndarray) -> float:
+    """mean |after - before| / mean |before|: how much a map moved, as a fraction."""
+    return float(np.abs(after - before).mean() / np.abs(before).mean())
+
+
+def _pooling_figure(kind: str = "max", size: int = 2, stride: int = 2) -> Figure:
+    edges = np.abs(conv.conv2d(synthetic_image(), conv.EDGE_DETECTION, padding=1))
+    edges /= edges.max()
+    pooled = POOLS[kind](edges, size, stride)
+    shifted = POOLS[kind](np.roll(edges, 1, axis=1), size, stride)
+    change = relative_change(pooled, shifted)
+    unpooled = relative_change(edges, np.roll(edges, 1, axis=1))
+    fig = Figure(figsize=(8, 2.9))
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.04, top=0.84, wspace=0.1)
+    axes = fig.subplots(1, 3)
+    panels = (
+        (edges, f"edge map A ({edges.shape[0]}x{edges.shape[1]})"),
+        (
+            pooled,
+            f"{kind} pool {size}x{size}, stride {stride}: {pooled.shape[0]}x{pooled.shape[1]}",
+        ),
+        (shifted, f"shifted 1 px: {change:.0%} change (unpooled {unpooled:.0%})"),
+    )
+    for ax, (picture, title) in zip(axes, panels, strict=True):
+        ax.imshow(picture, cmap=GREY_CMAP, vmin=0, vmax=1)
+        ax.set_title(title, fontsize=9)
+        ax.set(xticks=[], yticks=[])
+        ax.grid(False)
+    return fig
+
+
+def pooling_demo() -> Demo:
+    """Max or average pooling of an edge map, for window size and stride (7.8)."""
+    return Demo(
+        _pooling_figure,
+        grid={"kind": list(POOLS), "size": [2, 3, 4], "stride": [1, 2]},
+        title="Pooling shrinks the map and forgives small shifts",
+        defaults={"kind": "max", "size": 2, "stride": 2},
+    )
+
+
+def _autoencoder_figure(code_size: int = 16) -> Figure:
+    model, history = train_autoencoder(code_size)
+    x_test = digit_splits()[1][:8]
+    reconstruction = model(x_test)
+    fig = Figure(figsize=(8, 2.4))
+    fig.subplots_adjust(left=0.1, right=0.99, bottom=0.02, top=0.8, hspace=0.1, wspace=0.1)
+    axes = fig.subplots(2, 8)
+    for k in range(8):
+        for row, images in enumerate((x_test, reconstruction)):
+            ax = axes[row, k]
+            ax.imshow(images[k].reshape(8, 8), cmap=GREY_CMAP, vmin=0, vmax=1)
+            ax.set(xticks=[], yticks=[])
+            ax.grid(False)
+    axes[0, 0].set_ylabel("input", fontsize=9)
+    axes[1, 0].set_ylabel("output", fontsize=9)
+    fig.suptitle(
+        f"code of {code_size} numbers for 64 pixels: "
+        f"test reconstruction error {history.val_loss[-1]:.4f}",
+        fontsize=10,
+    )
+    return fig
+
+
+def autoencoder_demo() -> Demo:
+    """Test digits and their reconstructions through a code of 2 to 32 units."""
+    return Demo(
+        _autoencoder_figure,
+        grid={"code_size": [2, 4, 8, 16, 32]},
+        title="A narrower code forgets more: autoencoder reconstructions of unseen digits",
+        defaults={"code_size": 8},
+    )

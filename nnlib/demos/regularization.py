@@ -1,0 +1,257 @@
+"""Chapter 5 (Regularization): the helpers its experiments share, and its widget demos.
+
+Equation numbers refer to chapter 5 of the book (lectures/05_regularization).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from nnlib import data, layers, losses, optim, viz
+from nnlib.demos.base import Demo
+
+# ---------------------------------------------------------------------------------------------
+# Polynomial curve fitting (Bishop's example)
+# ---------------------------------------------------------------------------------------------
+
+
+def true_function(x: np.ndarray) -> np.ndarray:
+    """The curve behind Bishop's data, f(x) = sin(2 pi x)."""
+    return np.sin(2 * np.pi * np.asarray(x))
+
+
+def polynomial_features(x: np.ndarray, degree: int) -> np.ndarray:
+    """The design matrix Phi with Phi_nk = x_n^k, k = 0..M, of y(x, w) = sum_k w_k x^k (5.1)."""
+    if int(degree) != degree or degree < 0:
+        raise ValueError(f"degree must be a non-negative integer, got {degree!r}")
+    return np.vander(np.ravel(x), int(degree) + 1, increasing=True)
+
+
+def fit_polynomial(x: np.ndarray, t: np.ndarray, degree: int, lam: float = 0.0) -> np.ndarray:
+    """Least squares, or ridge regression for lam > 0: w = (lam I + Phi^T Phi)^-1 Phi^T t (5.5).
+
+    Minimises (1/2) sum_n (y(x_n, w) - t_n)^2 + (lam / 2) ||w||^2; with lam = 0 the minimum-norm
+    least-squares solution (the fit interpolates once M + 1 >= N).
+    """
+    phi, t = polynomial_features(x, degree), np.ravel(t)
+    if lam < 0:
+        raise ValueError(f"lam must be >= 0, got {lam!r}")
+    if lam == 0:
+        return np.linalg.lstsq(phi, t, rcond=None)[0]
+    return np.linalg.solve(lam * np.eye(phi.shape[1]) + phi.T @ phi, phi.T @ t)
+
+
+def predict_polynomial(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """y(x, w) = sum_k w_k x^k (5.1), as a column (N, 1)."""
+    return (polynomial_features(x, len(w) - 1) @ w)[:, None]
+
+
+def rmse(prediction: np.ndarray, target: np.ndarray) -> float:
+    """E_RMS = sqrt(mean_n (y_n - t_n)^2) (5.2): comparable across data-set sizes."""
+    return float(np.sqrt(np.mean((np.ravel(prediction) - np.ravel(target)) ** 2)))
+
+
+def bias_variance(
+    degree: int,
+    lam: float = 0.0,
+    n: int = 10,
+    n_datasets: int = 200,
+    noise: float = 0.3,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Estimate the terms of (5.3) for the polynomial of `degree` by resampling data sets.
+
+    Fits one polynomial to each of `n_datasets` fresh data sets of `n` points; on a grid of test
+    inputs x*: bias^2 = mean_x* (mean_D y - f)^2, variance = mean_x* var_D y, noise = sigma^2,
+    and `expected_mse` = mean over data sets, x* and fresh targets t* of (y - t*)^2, measured
+    directly, so that it can be compared with bias^2 + variance + noise.
+    """
+    gen = data.rng(seed)
+    x_test = np.linspace(0.0, 1.0, 200)
+    f_test = true_function(x_test)
+    predictions = np.empty((n_datasets, x_test.size))
+    squared_errors = np.empty(n_datasets)
+    for i in range(n_datasets):
+        x, t = data.sine(n, noise=noise, rng=gen)
+        predictions[i] = predict_polynomial(fit_polynomial(x, t, degree, lam), x_test).ravel()
+        t_test = f_test + gen.normal(scale=noise, size=x_test.size)
+        squared_errors[i] = np.mean((predictions[i] - t_test) ** 2)
+    mean_prediction = predictions.mean(axis=0)
+    return {
+        "bias2": float(np.mean((mean_prediction - f_test) ** 2)),
+        "variance": float(np.mean(predictions.var(axis=0))),
+        "noise": noise**2,
+        "expected_mse": float(squared_errors.mean()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Small networks
+# ---------------------------------------------------------------------------------------------
+
+
+def mlp(
+    sizes: list[int],
+    activation: str = "tanh",
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    seed: int = 0,
+) -> layers.Sequential:
+    """Dense layers of the given `sizes` with an activation (and optional BatchNorm1d before it,
+    and Dropout after it) between them; the last layer is linear."""
+    act = {"tanh": layers.Tanh, "relu": layers.ReLU, "sigmoid": layers.Sigmoid}[activation]
+    gen = data.rng(seed)
+    modules: list[layers.Module] = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        modules.append(layers.Dense(fan_in, fan_out, rng=gen))
+        if i == len(sizes) - 2:
+            break
+        if batch_norm:
+            modules.append(layers.BatchNorm1d(fan_out))
+        modules.append(act())
+        if dropout > 0:
+            modules.append(layers.Dropout(dropout, rng=gen))
+    return layers.Sequential(modules)
+
+
+def fit_lbfgs(model: layers.Module, x: np.ndarray, t: np.ndarray, max_iter: int = 1000) -> float:
+    """Minimise the mean squared error (MSELoss, with its 1/2) in full batch with L-BFGS."""
+    loss = losses.MSELoss()
+    optimizer = optim.LBFGS(model.parameters(), max_iter=max_iter, history_size=20)
+
+    def closure() -> float:
+        model.zero_grad()
+        value = loss(model(x), t)
+        model.backward(loss.backward())
+        return value
+
+    return optimizer.step(closure)
+
+
+def fit_full_batch(
+    model: layers.Module,
+    loss: losses.Loss,
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: int,
+    lr: float = 0.01,
+    weight_decay: float = 0.0,
+) -> list[float]:
+    """`steps` full-batch Adam steps (weight_decay adds lam * w to each gradient: L2, (5.6))."""
+    optimizer = optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    model.train()
+    values = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        values.append(loss(model(x), y))
+        model.backward(loss.backward())
+        optimizer.step()
+    model.eval()
+    return values
+
+
+def mc_dropout_average(model: layers.Module, x: np.ndarray, n_masks: int, seed: int = 0):
+    """Running means over `n_masks` random dropout masks (training mode) of the model's output.
+
+    Returns an array (n_masks, *output.shape): entry k-1 is the average of the first k masked
+    networks (the ensemble view of dropout, (5.9)). The model is left in eval mode.
+    """
+    for module in model.modules():
+        if isinstance(module, layers.Dropout):
+            module.rng = data.rng(seed)
+    model.train()
+    outputs = np.stack([model(x) for _ in range(n_masks)])
+    model.eval()
+    counts = np.arange(1, n_masks + 1).reshape(-1, *([1] * (outputs.ndim - 1)))
+    return np.cumsum(outputs, axis=0) / counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Demos
+# ---------------------------------------------------------------------------------------------
+
+BLUE, ORANGE, GREEN, GREY = (viz.OKABE_ITO[c] for c in ("blue", "vermillion", "green", "black"))
+
+
+@lru_cache(maxsize=8)
+def bishop_sine(n: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The chapter's fixed draw of Bishop's data: (x, t) with `n` points, and 100 test points."""
+    x, t = data.sine(n, rng=data.rng(4))
+    x_test, t_test = data.sine(100, rng=data.rng(1000))
+    return x, t, x_test, t_test
+
+
+def _capacity_figure(degree: int = 3, n_points: int = 10) -> Figure:
+    x, t, x_test, t_test = bishop_sine(n_points)
+    grid = np.linspace(0, 1, 300)
+    fig = Figure(figsize=(8, 3))
+    left, right = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.25)
+    w = fit_polynomial(x, t, degree)
+    left.plot(grid, true_function(grid), color=GREEN, label="sin(2πx)")
+    left.plot(grid, predict_polynomial(w, grid), color=ORANGE, label=f"degree M = {degree}")
+    left.scatter(x, t, color=BLUE, zorder=3, label=f"N = {n_points} training points")
+    left.set(xlabel="x", ylabel="t", ylim=(-1.7, 1.7), title="The fitted polynomial")
+    left.legend(loc="lower left", fontsize=8)
+    degrees = np.arange(10)
+    fits = [fit_polynomial(x, t, m) for m in degrees]
+    train = [rmse(predict_polynomial(w, x), t) for w in fits]
+    test = [rmse(predict_polynomial(w, x_test), t_test) for w in fits]
+    right.plot(degrees, train, "o-", color=BLUE, label="training")
+    right.plot(degrees, test, "s-", color=ORANGE, label="test (100 new points)")
+    right.axvline(degree, color=GREY, linestyle=":")
+    right.set(xlabel="degree M", ylabel="RMS error", ylim=(0, 1.2), title="Error against degree")
+    right.legend(fontsize=8)
+    return fig
+
+
+def capacity_demo() -> Demo:
+    """Bishop's polynomial over-fitting: a degree slider, and N = 10 against N = 100 points."""
+    return Demo(
+        _capacity_figure,
+        grid={"degree": [0, 1, 2, 3, 5, 7, 9], "n_points": [10, 100]},
+        title="Capacity against data: high degrees over-fit 10 points, not 100",
+        defaults={"degree": 3, "n_points": 10},
+    )
+
+
+@lru_cache(maxsize=2)
+def _moons() -> tuple[np.ndarray, ...]:
+    x, y = data.moons(40, noise=0.25, rng=data.rng(0))
+    x_test, y_test = data.moons(1000, noise=0.25, rng=data.rng(1))
+    return x, y[:, None].astype(float), x_test, y_test[:, None].astype(float)
+
+
+@lru_cache(maxsize=16)
+def train_moons_classifier(dropout: float, weight_decay: float) -> layers.Sequential:
+    """A 2-64-64-1 ReLU net trained (1000 full-batch Adam steps) on 40 noisy moons."""
+    x, y = _moons()[:2]
+    model = mlp([2, 64, 64, 1], activation="relu", dropout=dropout, seed=0)
+    fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y, 1000, 0.01, weight_decay)
+    return model
+
+
+def _regularized_boundary_figure(dropout: float = 0.0, weight_decay: float = 0.0) -> Figure:
+    x, y, x_test, y_test = _moons()
+    model = train_moons_classifier(dropout, weight_decay)
+    train_acc = np.mean((model(x) > 0) == (y > 0.5))
+    test_acc = np.mean((model(x_test) > 0) == (y_test > 0.5))
+    fig = Figure(figsize=(5, 3.6))
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.14, top=0.92)
+    ax = fig.subplots()
+    title = f"training accuracy {train_acc:.0%}, test accuracy {test_acc:.1%}"
+    viz.plot_decision_boundary(model, x, y, ax=ax, resolution=120, title=title)
+    ax.legend(loc="lower left")
+    return fig
+
+
+def dropout_weight_decay_demo() -> Demo:
+    """Decision boundary of a net trained on 40 noisy moons, for dropout rate and L2 strength."""
+    return Demo(
+        _regularized_boundary_figure,
+        grid={"dropout": [0.0, 0.3, 0.5], "weight_decay": [0.0, 0.001, 0.01]},
+        title="Dropout and weight decay smooth the decision boundary of an over-fitting net",
+    )
