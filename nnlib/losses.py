@@ -1,0 +1,340 @@
+"""Loss functions and weight penalties.
+
+A loss is an object: `value = loss(pred, target)` returns the mean loss as a Python float and
+caches what `loss.backward()` needs to return d value / d pred (same shape as pred).
+
+Reductions: `MSELoss` sums over the output dimensions and averages over the N examples (the
+slides' convention, with the 1/2); the other losses average over every element (N for a
+single output, N*K for K independent outputs), as PyTorch does, except `CrossEntropyLoss`,
+which averages over the N examples of its (N, K) logits.
+
+A prediction of shape (N, 1) with a target of shape (N,) is accepted (the target is read as a
+column); any other shape difference raises ValueError instead of broadcasting silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from nnlib.activations import as_float_array, logistic
+from nnlib.module import Parameter
+
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "GaussianNLLLoss",
+    "HingeLoss",
+    "Loss",
+    "MSELoss",
+    "elastic_net_penalty",
+    "elastic_net_penalty_grad",
+    "l1_penalty",
+    "l1_penalty_grad",
+    "l2_penalty",
+    "l2_penalty_grad",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks
+# ---------------------------------------------------------------------------------------------
+
+
+def _finite(name: str, a: np.ndarray, who: str) -> None:
+    if not np.all(np.isfinite(a)):
+        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+        raise ValueError(f"{who} expected finite {name}, got {bad} NaN or infinite value(s)")
+
+
+def _prediction(pred: object, who: str) -> np.ndarray:
+    pred = as_float_array(pred)
+    if pred.ndim == 0:
+        raise ValueError(f"{who} expected a batch of predictions (N, ...), got a scalar")
+    _finite("predictions", pred, who)
+    return pred
+
+
+def _same_shape_target(
+    pred: np.ndarray, target: object, who: str, name: str = "target"
+) -> np.ndarray:
+    target = np.asarray(target)
+    if pred.ndim == 2 and pred.shape[1] == 1 and target.shape == pred.shape[:1]:
+        target = target[:, None]
+    if target.shape != pred.shape:
+        raise ValueError(
+            f"{who} expected {name} of shape {pred.shape} (the prediction's), got {target.shape}"
+        )
+    target = target.astype(pred.dtype, copy=False)
+    _finite(name + "s", target, who)
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------------------------
+
+
+class Loss:
+    """Base class: `__call__(pred, target) -> float` and `backward() -> dL/dpred`."""
+
+    _grad: np.ndarray | None = None
+
+    def __call__(self, pred: object, target: object) -> float:
+        value, self._grad = self._value_and_grad(_prediction(pred, self._name()), target)
+        return float(value)
+
+    def backward(self) -> np.ndarray:
+        """d loss / d pred for the last call (same shape and dtype as pred)."""
+        if self._grad is None:
+            raise RuntimeError(f"{self._name()}.backward called before the loss was computed")
+        return self._grad
+
+    def _value_and_grad(self, pred: np.ndarray, target: object):
+        raise NotImplementedError
+
+    def _name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"{self._name()}()"
+
+
+class MSELoss(Loss):
+    """Squared error with the slides' 1/2: L = 1/(2N) sum_n ||y_hat_n - y_n||^2.
+
+    dL/dy_hat = (y_hat - y) / N. PyTorch's MSELoss is the plain mean over all N*K elements
+    without the 1/2, i.e. nnlib's value times 2/K.
+    """
+
+    def _value_and_grad(self, pred, target):
+        diff = pred - _same_shape_target(pred, target, self._name())
+        n = pred.shape[0]
+        return 0.5 * np.sum(diff * diff) / n, diff / pred.dtype.type(n)
+
+
+class BCELoss(Loss):
+    """Binary cross-entropy on probabilities p in [0, 1], targets y in [0, 1]:
+    L = -mean(y log p + (1 - y) log(1 - p)).
+
+    Each log is clamped at -100 (as PyTorch does), so p = 0 or 1 gives a large finite loss. For
+    a network, prefer `BCEWithLogitsLoss` on the logits: it is exact where this one saturates.
+    """
+
+    _LOG_FLOOR = -100.0
+
+    def _value_and_grad(self, pred, target):
+        who = self._name()
+        target = _same_shape_target(pred, target, who)
+        _in_unit_interval("predictions (probabilities)", pred, who)
+        _in_unit_interval("targets", target, who)
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(pred), self._LOG_FLOOR)
+            log_q = np.maximum(np.log1p(-pred), self._LOG_FLOOR)
+        value = -np.mean(target * log_p + (1 - target) * log_q)
+        tiny = np.finfo(pred.dtype).tiny
+        denom = np.maximum(pred * (1 - pred), tiny)
+        grad = (pred - target) / denom / pred.dtype.type(pred.size)
+        return value, grad
+
+
+def _in_unit_interval(name: str, a: np.ndarray, who: str) -> None:
+    if a.size and (a.min() < 0 or a.max() > 1):
+        raise ValueError(
+            f"{who} expected {name} in [0, 1], got values in [{a.min():g}, {a.max():g}]"
+        )
+
+
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on logits z (p = sigma(z)), stable for any |z|:
+    L = mean(softplus(z) - y z) = mean(max(z, 0) - y z + log(1 + e^{-|z|})).
+
+    dL/dz = (sigma(z) - y) / M, with M the number of elements.
+    """
+
+    def _value_and_grad(self, pred, target):
+        who = self._name()
+        target = _same_shape_target(pred, target, who)
+        _in_unit_interval("targets", target, who)
+        value = np.mean(np.maximum(pred, 0) - target * pred + np.log1p(np.exp(-np.abs(pred))))
+        grad = (logistic(pred) - target) / pred.dtype.type(pred.size)
+        return value, grad
+
+
+class CrossEntropyLoss(Loss):
+    """Softmax cross-entropy on logits z of shape (N, K):
+    L = -1/N sum_n sum_k y_nk log softmax(z_n)_k, with log-sum-exp for stability.
+
+    The target is either integer class labels of shape (N,) in {0, ..., K-1} or a one-hot
+    (or any probability) matrix of shape (N, K). dL/dz = (softmax(z) - y) / N.
+    """
+
+    def _value_and_grad(self, pred, target):
+        who = self._name()
+        if pred.ndim != 2:
+            raise ValueError(f"{who} expected logits of shape (N, K), got {pred.shape}")
+        target = self._check_target(pred, np.asarray(target), who)
+        n = pred.shape[0]
+        shifted = pred - pred.max(axis=1, keepdims=True)  # log-sum-exp: exp never overflows
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        grad = exp / total  # softmax(z)
+        if target.ndim == 1:  # labels: pick one log-probability per row, no one-hot matrix
+            rows = np.arange(n)
+            value = np.mean(np.log(total[:, 0]) - shifted[rows, target])
+            grad[rows, target] -= 1
+        else:
+            value = -np.sum(target * (shifted - np.log(total))) / n
+            grad -= target
+        grad /= pred.dtype.type(n)
+        return value, grad
+
+    @staticmethod
+    def _check_target(pred: np.ndarray, target: np.ndarray, who: str) -> np.ndarray:
+        """Integer labels (N,) or a one-hot / probability matrix (N, K), validated."""
+        n, k = pred.shape
+        if target.shape == (n, k):
+            target = target.astype(pred.dtype, copy=False)
+            _finite("targets", target, who)
+            _in_unit_interval("one-hot (probability) targets", target, who)
+            sums = target.sum(axis=1)
+            if not np.allclose(sums, 1, atol=1e-4):
+                raise ValueError(
+                    f"{who} expected one-hot target rows summing to 1, got sums in "
+                    f"[{sums.min():g}, {sums.max():g}]"
+                )
+            return target
+        if target.shape != (n,):
+            raise ValueError(
+                f"{who} expected integer labels of shape ({n},) or one-hot targets of shape "
+                f"({n}, {k}), got {target.shape}"
+            )
+        labels = _integer_labels(target, who)
+        if labels.size and (labels.min() < 0 or labels.max() >= k):
+            raise ValueError(
+                f"{who} expected class labels in [0, {k - 1}] for {k} logits, got labels in "
+                f"[{labels.min()}, {labels.max()}]"
+            )
+        return labels
+
+
+def _integer_labels(target: np.ndarray, who: str) -> np.ndarray:
+    if np.issubdtype(target.dtype, np.integer):
+        return target
+    if np.issubdtype(target.dtype, np.floating):
+        _finite("labels", target, who)
+        if np.all(target == np.round(target)):
+            return target.astype(np.int64)
+    raise ValueError(f"{who} expected integer class labels, got dtype {target.dtype}")
+
+
+class HingeLoss(Loss):
+    """Hinge loss on scores s with labels y in {-1, +1}: L = mean(max(0, 1 - y s)).
+
+    dL/ds = -y / M where the margin y s < 1, else 0 (the subgradient 0 at y s = 1 exactly).
+    """
+
+    def _value_and_grad(self, pred, target):
+        who = self._name()
+        target = _same_shape_target(pred, target, who)
+        if not np.all((target == 1) | (target == -1)):
+            found = np.unique(target)[:5]
+            raise ValueError(f"{who} expected labels in {{-1, +1}}, got values {found}")
+        margin = 1 - target * pred
+        value = np.mean(np.maximum(margin, 0))
+        grad = np.where(margin > 0, -target, 0).astype(pred.dtype) / pred.dtype.type(pred.size)
+        return value, grad
+
+
+class GaussianNLLLoss(Loss):
+    """Negative log-likelihood of y under N(mean, var), averaged over the elements:
+    L = mean(1/2 (log var + (y - mean)^2 / var)) [+ 1/2 log(2 pi) if full=True].
+
+    Call it as `loss(mean, target, var)` (var of the same shape as mean); `backward()` returns
+    the pair (dL/dmean, dL/dvar).
+    Variances below `eps` are clamped to eps (as PyTorch), and their gradient is then 0.
+    """
+
+    def __init__(self, full: bool = False, eps: float = 1e-6) -> None:
+        self.full = full
+        self.eps = eps
+
+    def __call__(self, pred: object, target: object, var: object = None) -> float:
+        who = self._name()
+        mean = _prediction(pred, who)
+        target = _same_shape_target(mean, target, who)
+        if var is None:
+            raise ValueError(f"{who} expected a variance argument: loss(mean, target, var)")
+        var = _same_shape_target(mean, var, who, name="var")
+        if np.any(var < 0):
+            raise ValueError(f"{who} expected non-negative variances, got min {var.min():g}")
+        clamped = np.maximum(var, self.eps)
+        diff = mean - target
+        m = mean.dtype.type(mean.size)
+        value = 0.5 * np.mean(np.log(clamped) + diff * diff / clamped)
+        if self.full:
+            value += 0.5 * np.log(2 * np.pi)
+        grad_mean = diff / clamped / m
+        grad_var = np.where(var >= self.eps, 0.5 * (1 / clamped - diff * diff / clamped**2), 0)
+        self._grad = (grad_mean, (grad_var / m).astype(mean.dtype))
+        return float(value)
+
+    def backward(self) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[override]
+        """(d loss / d mean, d loss / d var) for the last call."""
+        return super().backward()  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return f"GaussianNLLLoss(full={self.full}, eps={self.eps})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Penalties on weights (added to a loss; see chapter 5)
+# ---------------------------------------------------------------------------------------------
+
+Weights = np.ndarray | Parameter | Iterable[np.ndarray | Parameter]
+
+
+def _arrays(weights: Weights) -> list[np.ndarray]:
+    if isinstance(weights, Parameter):
+        return [weights.data]
+    if isinstance(weights, np.ndarray):
+        return [weights]
+    return [w.data if isinstance(w, Parameter) else np.asarray(w) for w in weights]
+
+
+def _like_input(weights: Weights, grads: list[np.ndarray]):
+    single = isinstance(weights, np.ndarray | Parameter)
+    return grads[0] if single else grads
+
+
+def l1_penalty(weights: Weights, lam: float) -> float:
+    """Omega(w) = lam * sum |w| over every given array (or Parameter)."""
+    return float(lam * sum(np.abs(w).sum() for w in _arrays(weights)))
+
+
+def l1_penalty_grad(weights: Weights, lam: float):
+    """d Omega / dw = lam * sign(w) (the subgradient 0 at w = 0); one array per input array."""
+    return _like_input(weights, [lam * np.sign(w) for w in _arrays(weights)])
+
+
+def l2_penalty(weights: Weights, lam: float) -> float:
+    """Omega(w) = (lam / 2) * sum w^2: with the 1/2, the gradient is lam * w (weight decay)."""
+    return float(0.5 * lam * sum(np.vdot(w, w) for w in _arrays(weights)))
+
+
+def l2_penalty_grad(weights: Weights, lam: float):
+    """d Omega / dw = lam * w; one array per input array."""
+    return _like_input(weights, [lam * w for w in _arrays(weights)])
+
+
+def elastic_net_penalty(weights: Weights, l1: float, l2: float) -> float:
+    """Omega(w) = l1 * sum |w| + (l2 / 2) * sum w^2 (Zou & Hastie, 2005, in the 1/2 form)."""
+    return l1_penalty(weights, l1) + l2_penalty(weights, l2)
+
+
+def elastic_net_penalty_grad(weights: Weights, l1: float, l2: float):
+    """d Omega / dw = l1 * sign(w) + l2 * w; one array per input array."""
+    grads = [l1 * np.sign(w) + l2 * w for w in _arrays(weights)]
+    return _like_input(weights, grads)
