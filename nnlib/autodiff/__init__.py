@@ -13,6 +13,7 @@
 
 from nnlib.autodiff.dual import Dual, derivative, jvp
 from nnlib.autodiff.functional import (
+    arctan,
     cos,
     cross_entropy,
     exp,
@@ -28,11 +29,12 @@ from nnlib.autodiff.functional import (
     tanh,
     value_and_grad,
 )
-from nnlib.autodiff.tensor import Tensor, concatenate, no_grad, stack, tensor
+from nnlib.autodiff.tensor import Tensor, concatenate, no_grad, stack, tensor, where
 
 __all__ = [
     "Dual",
     "Tensor",
+    "arctan",
     "concatenate",
     "cos",
     "cross_entropy",
@@ -53,4 +55,5 @@ __all__ = [
     "tanh",
     "tensor",
     "value_and_grad",
+    "where",
 ]

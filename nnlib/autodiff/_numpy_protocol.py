@@ -31,6 +31,7 @@ _UNARY = {
     "tanh": "tanh",
     "sqrt": "sqrt",
     "absolute": "abs",
+    "arctan": "arctan",
 }
 
 

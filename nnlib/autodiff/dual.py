@@ -169,6 +169,12 @@ class Dual(NumpyDispatch):
         value = np.sqrt(self.value)
         return Dual(value, self.tangent / (2 * value))
 
+    def __abs__(self) -> Dual:
+        return self.abs()
+
+    def arctan(self) -> Dual:
+        return Dual(np.arctan(self.value), self.tangent / (1 + self.value**2))
+
     def abs(self) -> Dual:
         return Dual(np.abs(self.value), np.sign(self.value) * self.tangent)
 

@@ -22,6 +22,7 @@ _NUMPY_FALLBACK: dict[str, Callable[[Any], Any]] = {
     "tanh": np.tanh,
     "sqrt": np.sqrt,
     "abs": np.abs,
+    "arctan": np.arctan,
     "sigmoid": _stable_sigmoid,
     "relu": lambda x: np.maximum(x, 0),
 }
@@ -62,6 +63,10 @@ def tanh(x: Any) -> Any:
 
 def sqrt(x: Any) -> Any:
     return _apply("sqrt", x)
+
+
+def arctan(x: Any) -> Any:
+    return _apply("arctan", x)
 
 
 def sigmoid(x: Any) -> Any:

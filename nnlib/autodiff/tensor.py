@@ -296,6 +296,13 @@ class Tensor(NumpyDispatch):
         x = self.data
         return self._unary("abs", np.abs(x), lambda: np.sign(x))
 
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def arctan(self) -> Tensor:
+        x = self.data
+        return self._unary("arctan", np.arctan(x), lambda: 1 / (1 + x * x))
+
     # ---- linear algebra ------------------------------------------------------------------------
     def __matmul__(self, other: Any) -> Tensor:
         """C = A B; Ā = C̄ Bᵀ and B̄ = Aᵀ C̄ (1-D operands are treated as row/column vectors)."""
@@ -465,6 +472,20 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
     data = np.concatenate([p.data for p in parts], axis=axis)
     return Tensor._make(data, "concatenate", tuple(parts), backward)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise ``a`` where ``condition`` holds, else ``b``; each receives its share of v̄."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(0.0)
+    a, b = like._lift(a), like._lift(b)
+
+    def backward(g: np.ndarray) -> None:
+        zero = np.zeros((), dtype=g.dtype)
+        a._accumulate(np.where(cond, g, zero))
+        b._accumulate(np.where(cond, zero, g))
+
+    return Tensor._make(np.where(cond, a.data, b.data), "where", (a, b), backward)
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:

@@ -48,6 +48,7 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "relu": ("ReLU({a})", ("1[{a} > 0]",)),
     "sqrt": ("√{a}", ("1/(2√{a})",)),
     "abs": ("|{a}|", ("sign {a}",)),
+    "arctan": ("arctan {a}", ("1/(1 + {a}²)",)),
 }
 
 _DUAL_OPS: dict[str, Callable[..., Any]] = {

@@ -36,8 +36,9 @@ REDUCE = ["sum", "mean", "max"]
 
 step = st.one_of(
     st.tuples(st.just("unary"), st.sampled_from(sorted(UNARY)), st.integers(0, 99)),
-    st.tuples(st.just("binary"), st.sampled_from(sorted(BINARY)), st.integers(0, 99),
-              st.integers(0, 99)),
+    st.tuples(
+        st.just("binary"), st.sampled_from(sorted(BINARY)), st.integers(0, 99), st.integers(0, 99)
+    ),
     st.tuples(st.just("reduce"), st.sampled_from(REDUCE), st.integers(0, 99), st.booleans()),
 )
 
