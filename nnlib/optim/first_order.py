@@ -150,7 +150,9 @@ class Adam(Optimizer):
 
     Deck 002 labels the moments the other way round (its gamma_1 = 0.9 sits on the squared
     gradients); the values above are the paper's. ``bias_correction=False`` sets c1 = c2 = 1, so
-    the book can show how small the first steps are without it (m and v start at zero).
+    the book can show why the correction matters early: m and v start at zero, v's average is
+    much slower, and the uncorrected steps come out c1 / sqrt(c2) times too large (3.2x at t = 1,
+    about 6.5x at t = 10 for the default betas).
     ``weight_decay`` adds lambda theta to g (L2 in the gradient, as PyTorch's Adam, not AdamW).
     """
 
