@@ -77,8 +77,8 @@ def test_dual_refuses_tensor_operand():
 
 
 def test_unsupported_numpy_function_is_named():
-    with pytest.raises(TypeError, match="np.arctan"):
-        np.arctan(Dual(1.0, 1.0))
+    with pytest.raises(TypeError, match="np.arcsinh"):
+        np.arcsinh(Dual(1.0, 1.0))
     with pytest.raises(TypeError, match="np.sort"):
         np.sort(Dual(np.ones(3), np.ones(3)))
     with pytest.raises(TypeError, match="@"):

@@ -202,8 +202,8 @@ def test_backward_without_graph_says_how_to_build_one():
 
 def test_unsupported_operations_raise_type_error_naming_them():
     t = Tensor(np.ones(3), requires_grad=True)
-    with pytest.raises(TypeError, match="np.arctan"):
-        np.arctan(t)
+    with pytest.raises(TypeError, match="np.arcsinh"):
+        np.arcsinh(t)
     with pytest.raises(TypeError, match="np.linalg.inv|np.inv"):
         np.linalg.inv(Tensor(np.eye(2)))
     with pytest.raises(TypeError, match="str"):
