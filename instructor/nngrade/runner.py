@@ -1,0 +1,138 @@
+"""What runs inside the grading sandbox: execute one notebook and stream the results back.
+
+This file is bound read-only into the sandbox and run there as a plain script, so it imports
+nothing from nngrade (only the standard library and nbclient).
+
+Protocol: the job arrives as JSON on stdin (``notebook`` as nbformat JSON text, ``cell_timeout``,
+``max_output_bytes``, ``startup_timeout``); results leave as JSON lines on the file descriptor
+given as the only argument: one ``{"event": "cell", ...}`` line per executed code cell, then
+``{"event": "done", "status": ..., "reason": ...}``. The descriptor is not inherited by the kernel
+(``close_fds``) and this process makes itself non-dumpable, so the student's code, which runs as
+the same user, can neither write to the channel through ``/proc`` nor attach to this process. It
+can still kill it: the trusted side then keeps the cells already reported and zeroes the rest.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import sys
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+PR_SET_DUMPABLE = 4
+
+
+class OutputLimitExceeded(Exception):
+    """The kernel produced more output than the job allows."""
+
+
+class CappedClient(NotebookClient):
+    """A notebook client that reports every executed cell and caps the total output size."""
+
+    def __init__(self, nb, channel, max_output_bytes: int, **kwargs):
+        super().__init__(nb, **kwargs)
+        self.channel = channel
+        self.max_output_bytes = max_output_bytes
+        self.output_bytes = 0
+        self.output_exceeded = False
+        self.on_cell_executed = self.report_cell
+
+    def output(self, outs, msg, display_id, cell_index):
+        self.output_bytes += len(json.dumps(msg["content"]))
+        if self.output_bytes > self.max_output_bytes:
+            if not self.output_exceeded:
+                self.output_exceeded = True
+                self.kill_kernel()
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    def kill_kernel(self) -> None:
+        """Stop a flooding kernel at once: interrupting it would let the flood go on."""
+        process = getattr(self.km.provisioner, "process", None)
+        if process is not None:
+            process.kill()
+
+    def report_cell(self, cell, cell_index, execute_reply):
+        reply = execute_reply["content"]
+        if reply.get("status") == "error" and not any(
+            o.get("output_type") == "error" for o in cell.outputs
+        ):
+            cell.outputs.append(
+                nbformat.v4.new_output(
+                    "error",
+                    ename=reply.get("ename", "Error"),
+                    evalue=reply.get("evalue", ""),
+                    traceback=reply.get("traceback", []),
+                )
+            )
+        send(
+            self.channel,
+            event="cell",
+            index=cell_index,
+            execution_count=cell.get("execution_count"),
+            outputs=cell.outputs,
+        )
+
+
+def send(channel, **message) -> None:
+    channel.write(json.dumps(message) + "\n")
+    channel.flush()
+
+
+def make_undumpable() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def run(job: dict, channel) -> tuple[str, str]:
+    """Execute the job's notebook; return (status, reason)."""
+    nb = nbformat.reads(job["notebook"], as_version=4)
+    client = CappedClient(
+        nb,
+        channel,
+        max_output_bytes=job["max_output_bytes"],
+        timeout=job["cell_timeout"],
+        startup_timeout=job["startup_timeout"],
+        kernel_name="python3",
+        allow_errors=True,
+        interrupt_on_timeout=False,
+        shutdown_kernel="immediate",
+        record_timing=False,
+        extra_arguments=["--HistoryManager.hist_file=:memory:"],
+        resources={"metadata": {"path": os.getcwd()}},
+    )
+    try:
+        client.execute()
+    except CellTimeoutError:
+        return "cell_timeout", f"a cell ran longer than the {job['cell_timeout']} s limit"
+    except DeadKernelError:
+        if client.output_exceeded:
+            return "output_limit", f"output exceeded the {job['max_output_bytes']} byte limit"
+        return "kernel_died", "the kernel died (it crashed, exited or was killed)"
+    except Exception as error:  # the job must end with a status whatever went wrong
+        if client.output_exceeded:
+            return "output_limit", f"output exceeded the {job['max_output_bytes']} byte limit"
+        return "error", f"execution failed: {type(error).__name__}: {error}"[:500]
+    if client.output_exceeded:
+        return "output_limit", f"output exceeded the {job['max_output_bytes']} byte limit"
+    return "ok", ""
+
+
+def main() -> None:
+    make_undumpable()
+    channel = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
+    os.set_inheritable(channel.fileno(), False)
+    job = json.load(sys.stdin)
+    status, reason = run(job, channel)
+    send(channel, event="done", status=status, reason=reason)
+    channel.close()
+    # The kernel and anything it started die with the sandbox's PID namespace.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,303 @@
+"""nbgrader's own autograde with the execution moved into the sandbox, graded in parallel.
+
+Each submission goes through nbgrader's ``Autograde`` converter (so timestamps, late penalties,
+missing notebooks, the overwriting of locked cells and ``SaveAutoGrades`` are nbgrader's), with
+its ``Execute`` step replaced by :class:`SandboxedExecute`. Only the trusted side touches the
+gradebook: a submission's thread holds the gradebook lock for everything except the sandboxed
+execution, so gradebook writes are serialized (SQLite-safe) while executions overlap. The
+execution itself is a call to :func:`nngrade.sandbox.execute_job` through any
+``concurrent.futures``-style executor: threads here, or a Dask cluster.
+
+Every graded test cell that did not run gets an error output carrying the reason, so nbgrader
+scores it zero (``nbgrader.utils.determine_grade``: a code grade cell with an error output earns
+0), and the reason also heads the autograded notebook, hence the feedback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.converters import Autograde, BaseConverter
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+from nbgrader.utils import capture_log, is_grade, is_solution
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from .sandbox import Limits, execute_job
+
+NOTE_TAG = "nngrade-grading-note"
+Dispatch = Callable[[dict], dict]
+
+
+class GradingRefused(RuntimeError):
+    """Isolation is unavailable and ``--unsafe`` was not given."""
+
+
+@dataclass
+class Outcome:
+    """How one submission was graded."""
+
+    student: str
+    score: float | None = None
+    max_score: float | None = None
+    reasons: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+class _Context(threading.local):
+    dispatch: Dispatch | None = None
+    reasons: list[str]
+
+
+_context = _Context()
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute step, but the notebook runs in the sandbox through ``dispatch``."""
+
+    def preprocess(self, nb, resources):
+        malformed = nb.metadata.get("nngrade", {}).get("malformed")
+        if malformed:
+            result = {"cells": {}, "status": "malformed", "reason": malformed}
+        else:
+            job = {"notebook": nbformat.writes(nb), "files": _private_files(resources)}
+            result = _context.dispatch(job)
+        apply_result(nb, result)
+        if result["reason"]:
+            _context.reasons.append(result["reason"])
+        return nb, resources
+
+
+def _private_files(resources) -> dict[str, bytes]:
+    """The submission's own files, without notebooks (they hold the hidden tests)."""
+    root = Path(resources["metadata"]["path"])
+    files = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix != ".ipynb":
+            files[str(path.relative_to(root))] = path.read_bytes()
+    return files
+
+
+def apply_result(nb, result: dict) -> None:
+    """Put the reported outputs in place; every graded test cell that did not run fails."""
+    cells = {int(index): cell for index, cell in result["cells"].items()}
+    reason = result["reason"] or "the cell did not run"
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if index in cells:
+            cell.outputs = [nbformat.from_dict(o) for o in cells[index]["outputs"]]
+            cell.execution_count = cells[index]["execution_count"]
+        elif is_grade(cell) and not is_solution(cell):
+            cell.outputs = [not_run_output(reason)]
+    if result["status"] != "ok":
+        nb.metadata["nngrade"] = {"status": result["status"], "reason": reason}
+        note = nbformat.v4.new_markdown_cell(
+            f"**Grading note:** {reason}. Parts that did not run earn no points.",
+            metadata={"tags": [NOTE_TAG]},
+        )
+        nb.cells.insert(0, note)
+
+
+def not_run_output(reason: str):
+    return nbformat.v4.new_output(
+        "error", ename="NotGraded", evalue=reason, traceback=[f"NotGraded: {reason}"]
+    )
+
+
+class SafeAutograde(Autograde):
+    """``nbgrader autograde`` with sandboxed execution and malformed notebooks graded zero."""
+
+    def _init_preprocessors(self) -> None:
+        if not self._sanitizing:
+            self.autograde_preprocessors = [
+                SandboxedExecute,
+                IgnorePattern,
+                LimitOutput,
+                SaveAutoGrades,
+                AssignLatePenalties,
+                CheckCellMetadata,
+            ]
+        super()._init_preprocessors()
+
+    def convert_single_notebook(self, notebook_filename: str) -> None:
+        """Autograde's two passes, without its process-wide ``setenv`` (unsafe in threads:
+        the sandbox sets ``NBGRADER_EXECUTION`` for the kernel instead)."""
+        self._sanitizing = True
+        self._init_preprocessors()
+        problem = _notebook_problem(notebook_filename)
+        if problem:
+            self._write_substitute(notebook_filename, problem)
+        else:
+            BaseConverter.convert_single_notebook(self, notebook_filename)
+        sanitized = os.path.join(self.writer.build_directory, os.path.basename(notebook_filename))
+        self._sanitizing = False
+        self._init_preprocessors()
+        try:
+            BaseConverter.convert_single_notebook(self, sanitized)
+        finally:
+            self._sanitizing = True
+
+    def _write_substitute(self, notebook_filename: str, problem: str) -> None:
+        """An unreadable notebook is graded as the blank release version that never runs."""
+        resources = self.init_single_notebook_resources(notebook_filename)
+        resources["metadata"] = {"name": resources["unique_key"]}
+        resources["metadata"]["path"] = os.path.dirname(notebook_filename)
+        source = self.coursedir.format_path(
+            self.coursedir.source_directory, ".", resources["nbgrader"]["assignment"]
+        )
+        nb = nbformat.read(Path(source, os.path.basename(notebook_filename)), as_version=4)
+        for cell in nb.cells:
+            if is_solution(cell):
+                cell.source = ""
+        nb.metadata["nngrade"] = {"malformed": f"the submitted notebook is unreadable ({problem})"}
+        output, resources = self.exporter.from_notebook_node(nb, resources=resources)
+        self.write_single_notebook(output, resources)
+
+
+def _notebook_problem(path: str) -> str:
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except Exception as error:  # any reason not to trust the file is a reason to grade it zero
+        return f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+    return ""
+
+
+def load_config(course_dir: str | Path, db_url: str | None = None) -> Config:
+    """The course's nbgrader_config.py, rooted at ``course_dir``; ``db_url`` overrides."""
+    config = Config()
+    config_file = Path(course_dir, "nbgrader_config.py")
+    if config_file.exists():
+        config.merge(PyFileConfigLoader(config_file.name, str(config_file.parent)).load_config())
+    config.CourseDirectory.root = str(Path(course_dir).resolve())
+    if db_url:
+        config.CourseDirectory.db_url = db_url
+    return config
+
+
+def submitted_students(config: Config, assignment: str) -> list[str]:
+    coursedir = CourseDirectory(config=config)
+    submitted = Path(coursedir.root, coursedir.submitted_directory)
+    return sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+
+
+class GradebookLock:
+    """One writer at a time; released while a submission executes in its sandbox."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._lock.release()
+
+    @contextlib.contextmanager
+    def released(self) -> Iterator[None]:
+        self._lock.release()
+        try:
+            yield
+        finally:
+            self._lock.acquire()
+
+
+def grade_submission(
+    config: Config, assignment: str, student: str, lock: GradebookLock, run: Dispatch
+) -> Outcome:
+    """Autograde one student's submission into the gradebook (holding ``lock`` to write)."""
+
+    def dispatch(job: dict) -> dict:
+        with lock.released():
+            return run(job)
+
+    _context.dispatch, _context.reasons = dispatch, []
+    outcome = Outcome(student)
+    with lock:
+        coursedir = CourseDirectory(config=config)
+        coursedir.assignment_id, coursedir.student_id = assignment, student
+        converter = SafeAutograde(coursedir=coursedir, config=config)
+        converter.force, converter.create_student = True, True
+        converter.log.setLevel(logging.ERROR)
+        result = capture_log(converter)
+        if not result["success"]:
+            outcome.error = result.get("log", "") + result.get("error", "")
+        with (
+            Gradebook(coursedir.db_url, coursedir.course_id) as gb,
+            contextlib.suppress(MissingEntry),
+        ):
+            submission = gb.find_submission(assignment, student)
+            outcome.score, outcome.max_score = submission.score, submission.max_score
+    outcome.reasons = list(_context.reasons)
+    return outcome
+
+
+def local_runner(limits: Limits, unsafe: bool) -> Dispatch:
+    def run(job: dict) -> dict:
+        return execute_job({**job, "limits": asdict(limits), "unsafe": unsafe})
+
+    return run
+
+
+def executor_runner(executor: Executor, limits: Limits, unsafe: bool) -> Dispatch:
+    """Run each execution on ``executor`` (e.g. ``dask.distributed.Client.get_executor()``)."""
+
+    def run(job: dict) -> dict:
+        job = {**job, "limits": asdict(limits), "unsafe": unsafe}
+        return executor.submit(execute_job, job).result()
+
+    return run
+
+
+def grade_assignment(
+    course_dir: str | Path,
+    assignment: str,
+    workers: int = 1,
+    *,
+    limits: Limits | None = None,
+    unsafe: bool = False,
+    db_url: str | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Grade every submission of ``assignment``; ``workers`` submissions at once."""
+    limits = limits or Limits()
+    if not unsafe:
+        from .sandbox import isolation_problem
+
+        problem = isolation_problem()
+        if problem:
+            raise GradingRefused(f"{problem}; refusing to grade without --unsafe")
+    config = load_config(course_dir, db_url)
+    students = submitted_students(config, assignment)
+    run = executor_runner(executor, limits, unsafe) if executor else local_runner(limits, unsafe)
+    lock = GradebookLock()
+    outcomes = []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [
+            pool.submit(grade_submission, config, assignment, s, lock, run) for s in students
+        ]
+        for future in as_completed(futures):
+            outcomes.append(future.result())
+            if progress:
+                progress(outcomes[-1])
+    return sorted(outcomes, key=lambda o: o.student)

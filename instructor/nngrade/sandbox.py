@@ -1,0 +1,325 @@
+"""Execute one notebook in isolation with the operating system's tools.
+
+The sandbox is one command line: bubblewrap (``bwrap``) makes new mount, PID, network, IPC and
+UTS namespaces showing only the interpreter, the grading environment and nnlib read-only plus a
+private copy of the submission read-write; ``prlimit`` sets the resource limits; ``setpriv``
+drops to an unprivileged user of its own (one per concurrent sandbox, so process limits and
+signals never cross between submissions) with no capabilities and ``no_new_privs``. Killing
+bwrap kills the PID namespace and therefore every process the submission started.
+
+:func:`execute_job` is a plain function of picklable data, so the same call runs in a thread,
+in a process pool or on a Dask worker on another machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import importlib.util
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+RUNNER = Path(__file__).with_name("runner.py")
+SANDBOX_COPY = "/submission"
+SANDBOX_RUNNER = "/grader/runner.py"
+RESULT_FD = 3
+FIRST_UID = 61000
+UID_SLOTS = 64
+SLOT_LOCK_DIR = Path(tempfile.gettempdir()) / "nngrade-uid-slots"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one notebook's execution (seconds, bytes, counts)."""
+
+    cell_timeout: int = 30
+    notebook_timeout: int = 180
+    startup_timeout: int = 60
+    cpu_seconds: int = 120
+    memory_bytes: int = 2 << 30
+    max_processes: int = 128
+    max_output_bytes: int = 2 << 20
+    max_file_bytes: int = 16 << 20
+    max_open_files: int = 256
+    tmp_bytes: int = 64 << 20
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    """What came back: the reported cells by index, and how the execution ended."""
+
+    cells: dict[int, dict]
+    status: str
+    reason: str
+
+
+def default_exposed_paths() -> list[str]:
+    """Read-only paths the kernel needs: the interpreter, the environment, nnlib's source."""
+    paths = [sys.base_prefix, sys.prefix]
+    spec = importlib.util.find_spec("nnlib")
+    if spec is not None and spec.submodule_search_locations:
+        paths.append(str(Path(list(spec.submodule_search_locations)[0]).resolve()))
+    return sorted(set(paths))
+
+
+def isolation_problem(exposed: list[str] | None = None) -> str | None:
+    """Why isolated grading cannot run here, or None when it can (a real probe, not a guess)."""
+    if os.geteuid() != 0:
+        return "isolation needs root to switch to the sandbox users (setpriv --reuid)"
+    missing = [tool for tool in ("bwrap", "setpriv", "prlimit") if shutil.which(tool) is None]
+    if missing:
+        return f"missing tools: {', '.join(missing)} (Debian: bubblewrap, util-linux)"
+    with tempfile.TemporaryDirectory(prefix="nngrade-probe-") as copy:
+        command = sandbox_command(copy, FIRST_UID + UID_SLOTS, Limits(), exposed)
+        probe = command[: command.index(sys.executable)] + [sys.executable, "-c", "pass"]
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        return f"the sandbox does not start: {done.stderr.strip()[-300:]}"
+    return None
+
+
+def _bind_parents(paths: list[str]) -> list[str]:
+    """bwrap creates missing parents with mode 0700: create them 0755 so the user can pass."""
+    parents = sorted({str(p) for path in paths for p in Path(path).parents if str(p) != "/"})
+    args: list[str] = []
+    for parent in parents:
+        args += ["--perms", "0755", "--dir", parent]
+    return args
+
+
+def _system_binds() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/lib", "/lib64", "/sbin"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for shared in ("/etc/ld.so.cache", "/etc/localtime"):
+        if os.path.exists(shared):
+            args += ["--ro-bind", shared, shared]
+    return args
+
+
+def _environment(exposed_prefix: str) -> list[str]:
+    env = {
+        "HOME": "/tmp",
+        "PATH": f"{exposed_prefix}/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
+        "NBGRADER_EXECUTION": "autograde",
+    }
+    args = ["--clearenv"]
+    for name, value in env.items():
+        args += ["--setenv", name, value]
+    return args
+
+
+def limit_command(limits: Limits) -> list[str]:
+    """prlimit: CPU, address space, processes (per user), file size, open files, no core dumps."""
+    return [
+        "prlimit",
+        f"--cpu={limits.cpu_seconds}",
+        f"--as={limits.memory_bytes}",
+        f"--nproc={limits.max_processes}",
+        f"--fsize={limits.max_file_bytes}",
+        f"--nofile={limits.max_open_files}",
+        "--core=0",
+        "--",
+    ]
+
+
+def sandbox_command(
+    copy: str, uid: int, limits: Limits, exposed: list[str] | None = None, fd: int = RESULT_FD
+) -> list[str]:
+    """The full bwrap | prlimit | setpriv | python runner command line for one execution."""
+    exposed = exposed or default_exposed_paths()
+    namespaces = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+    namespaces += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+    mounts = _system_binds() + _bind_parents(exposed + [SANDBOX_RUNNER])
+    for path in exposed:
+        mounts += ["--ro-bind", path, path]
+    mounts += ["--ro-bind", str(RUNNER), SANDBOX_RUNNER]
+    mounts += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(limits.tmp_bytes),
+        "--tmpfs",
+        "/tmp",
+    ]
+    mounts += ["--bind", copy, SANDBOX_COPY, "--chdir", SANDBOX_COPY]
+    drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
+    drop += ["--inh-caps=-all", "--bounding-set=-all", "--"]
+    return (
+        ["bwrap", *namespaces, *mounts, *_environment(sys.prefix), "--"]
+        + limit_command(limits)
+        + drop
+        + [sys.executable, SANDBOX_RUNNER, str(fd)]
+    )
+
+
+def unsafe_command(limits: Limits, fd: int = RESULT_FD) -> list[str]:
+    """No isolation (only resource limits): for machines without it, behind ``--unsafe``."""
+    return limit_command(limits) + [sys.executable, str(RUNNER), str(fd)]
+
+
+@contextlib.contextmanager
+def uid_slot() -> Iterator[int]:
+    """Hold one sandbox user id for this execution, free across threads and processes."""
+    SLOT_LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    while True:
+        for uid in range(FIRST_UID, FIRST_UID + UID_SLOTS):
+            with open(SLOT_LOCK_DIR / f"{uid}.lock", "w") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                try:
+                    yield uid
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+                return
+        time.sleep(0.1)
+
+
+def write_private_copy(files: dict[str, bytes], uid: int | None) -> str:
+    """A fresh directory holding only this submission's files, owned by the sandbox user."""
+    copy = tempfile.mkdtemp(prefix="nngrade-copy-")
+    for relative, content in files.items():
+        target = Path(copy, relative).resolve()
+        if Path(copy) not in target.parents:
+            continue  # a name like ../../x must not escape the copy
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    if uid is not None:
+        for directory, _, names in os.walk(copy):
+            os.chown(directory, uid, uid)
+            for name in names:
+                os.chown(os.path.join(directory, name), uid, uid)
+    return copy
+
+
+def _kill(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _collect(process: subprocess.Popen, channel: int, limits: Limits) -> tuple[bytes, str, str]:
+    """Read the result channel until it closes, the wall time ends or it grows too large."""
+    deadline = time.monotonic() + limits.notebook_timeout
+    budget = 2 * limits.max_output_bytes + (1 << 20)
+    data = bytearray()
+    stopped = ""
+    with selectors.DefaultSelector() as selector:
+        selector.register(channel, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                stopped = "wall_timeout"
+                break
+            if not selector.select(timeout=remaining):
+                continue
+            chunk = os.read(channel, 1 << 16)
+            if not chunk:
+                break
+            data += chunk
+            if len(data) > budget:
+                stopped = "output_limit"
+                break
+    return bytes(data), stopped, ""
+
+
+def _parse(data: bytes, stopped: str, limits: Limits) -> SandboxResult:
+    cells: dict[int, dict] = {}
+    done: dict | None = None
+    for line in data.decode("utf-8", "replace").splitlines():
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            message = json.loads(line)
+            if message["event"] == "cell":
+                cells[int(message["index"])] = {
+                    "outputs": list(message["outputs"]),
+                    "execution_count": message.get("execution_count"),
+                }
+            elif message["event"] == "done":
+                done = message
+    if stopped == "wall_timeout":
+        reason = f"the notebook ran longer than the {limits.notebook_timeout} s limit"
+        return SandboxResult(cells, "wall_timeout", reason)
+    if stopped == "output_limit":
+        reason = f"output exceeded the {limits.max_output_bytes} byte limit"
+        return SandboxResult(cells, "output_limit", reason)
+    if done is None:
+        reason = "the grading process was killed before the notebook finished"
+        return SandboxResult(cells, "runner_killed", reason)
+    return SandboxResult(cells, str(done.get("status")), str(done.get("reason", "")))
+
+
+def execute_job(job: dict) -> dict:
+    """Execute ``job`` (notebook, files, limits, unsafe) and return the result as plain data."""
+    limits = Limits(**job.get("limits", {}))
+    unsafe = bool(job.get("unsafe"))
+    payload = json.dumps(
+        {
+            "notebook": job["notebook"],
+            "cell_timeout": limits.cell_timeout,
+            "startup_timeout": limits.startup_timeout,
+            "max_output_bytes": limits.max_output_bytes,
+        }
+    ).encode()
+    slot = contextlib.nullcontext(None) if unsafe else uid_slot()
+    with slot as uid:
+        copy = write_private_copy(job.get("files", {}), uid)
+        try:
+            result = _run(copy, uid, payload, limits, job.get("exposed"))
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+    return asdict(result)
+
+
+def _run(copy: str, uid: int | None, payload: bytes, limits: Limits, exposed) -> SandboxResult:
+    read_end, write_end = os.pipe()
+    if uid is None:
+        command = unsafe_command(limits, write_end)
+    else:
+        command = sandbox_command(copy, uid, limits, exposed, write_end)
+    with tempfile.TemporaryFile() as job_file:
+        job_file.write(payload)
+        job_file.seek(0)
+        process = subprocess.Popen(
+            command,
+            stdin=job_file,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(write_end,),
+            cwd=copy,
+            start_new_session=True,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": copy}
+            if uid is None
+            else None,
+        )
+    os.close(write_end)
+    try:
+        data, stopped, _ = _collect(process, read_end, limits)
+    finally:
+        os.close(read_end)
+        _kill(process)
+    return _parse(data, stopped, limits)
