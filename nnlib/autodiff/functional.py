@@ -82,18 +82,10 @@ def relu(x: Any) -> Any:
     return _apply("relu", x)
 
 
-def _constant(x: Any) -> Any:
-    """The value of x with no derivative attached (a shift that cancels mathematically)."""
-    if isinstance(x, Tensor):
-        return x.detach()
-    if isinstance(x, Dual):
-        return x.value
-    return x
-
-
 def log_softmax(x: Any, axis: int = -1) -> Any:
     """Derived: x - max - log Σ exp(x - max), the max shift keeps exp from overflowing."""
-    shifted = x - _constant(x.max(axis=axis, keepdims=True) if hasattr(x, "max") else x)
+    values = x.data if isinstance(x, Tensor) else x.value if isinstance(x, Dual) else x
+    shifted = x - np.max(values, axis=axis, keepdims=True)
     return shifted - log(exp(shifted).sum(axis=axis, keepdims=True))
 
 
