@@ -1,0 +1,112 @@
+"""Copy the front-end assets the site needs from node_modules/ into _vendor/_vendor/.
+
+`make book` runs `npm ci` (package.json pins the versions) and then this script. `_config.yml`
+lists `_vendor` in `html_extra_path`, so Sphinx copies the tree into the site root and the pages
+load everything from `_build/html/_vendor/`: nothing is fetched from a CDN. The assets never go into
+a `_static/` folder of the sources, because Jupyter Book injects every script found there into every
+page.
+
+Usage: python scripts/vendor_assets.py [--node-modules node_modules] [--dest _vendor]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# package directory -> files or folders (relative to the package) to copy, and where to put them
+ASSETS: dict[str, tuple[str, list[str]]] = {
+    "mathjax": (
+        "mathjax",
+        [
+            "LICENSE",
+            "es5/tex-chtml.js",  # the combined TeX input + CommonHTML output component
+            "es5/output/chtml",  # its web fonts (woff-v2) and font data
+            "es5/input/tex/extensions",  # TeX packages autoloaded on demand (\boldsymbol, ...)
+            "es5/ui",  # the contextual menu
+            "es5/a11y",  # accessibility extensions the menu can switch on
+            "es5/sre",  # the speech rule engine those extensions load
+            "es5/adaptors",
+        ],
+    ),
+    "requirejs": ("requirejs", ["require.js"]),
+    "@jupyter-widgets/html-manager": (
+        "html-manager",
+        # embed-amd.js plus the font files its bundled CSS refers to (siblings in dist/)
+        [
+            "dist/embed-amd.js",
+            "dist/libembed-amd.js",
+            "dist/*.woff2",
+            "dist/*.woff",
+            "dist/*.ttf",
+            "dist/*.eot",
+            "dist/*.svg",
+            "LICENSE",
+        ],
+    ),
+}
+
+
+# embed-amd.js derives the URL of its fonts from its require.js module URL; without this mapping
+# require.js resolves the module name relative to the page and every font request fails.
+REQUIRE_CONFIG = """(function () {
+  var here = document.currentScript.src.replace(/[^/]*$/, "");
+  require.config({paths: {"@jupyter-widgets/html-manager/dist": here.replace(/\\/$/, "")}});
+})();
+"""
+
+
+def copy_entry(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    else:
+        shutil.copy2(source, target)
+
+
+def vendor(node_modules: Path, dest: Path) -> list[str]:
+    """Copy every listed asset; return the problems (missing packages or files)."""
+    problems = []
+    for package, (name, entries) in ASSETS.items():
+        package_dir = node_modules / package
+        if not package_dir.is_dir():
+            problems.append(f"{package_dir} is missing: run `npm ci` first")
+            continue
+        for entry in entries:
+            matches = sorted(package_dir.glob(entry))
+            if not matches and entry != "LICENSE":
+                problems.append(f"{package_dir / entry} not found")
+            for source in matches:
+                relative = source.relative_to(package_dir)
+                if relative.parts[0] in ("es5", "dist"):
+                    relative = Path(*relative.parts[1:])
+                copy_entry(source, dest / name / relative)
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--node-modules", type=Path, default=ROOT / "node_modules")
+    parser.add_argument("--dest", type=Path, default=ROOT / "_vendor")
+    args = parser.parse_args(argv)
+    site_dir = args.dest / "_vendor"  # html_extra_path copies the contents of --dest to the site
+    if site_dir.exists():
+        shutil.rmtree(site_dir)
+    problems = vendor(args.node_modules, site_dir)
+    if not problems:
+        (site_dir / "html-manager" / "require-config.js").write_text(REQUIRE_CONFIG)
+    for problem in problems:
+        print(f"vendor_assets: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    size = sum(f.stat().st_size for f in site_dir.rglob("*") if f.is_file())
+    print(f"vendor_assets: {site_dir} ({size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""The built site in a real browser: every page of the table of contents loads from 127.0.0.1
+alone, with its maths typeset, its images and widgets rendered, its demos responding to their
+controls, and nothing failing: no failed request, no request to another host, no console error.
+
+Needs `make book` first (`make test` does it). One browser visit per page gathers every fact
+(`PageReport`); the tests below each assert one kind of fact, so a failure names what broke.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+PAGE_TIMEOUT_MS = 30_000
+
+
+def toc_docnames(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every document the table of contents lists, globs expanded over the sources present."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    sources = sorted(
+        p.relative_to(ROOT).with_suffix("").as_posix()
+        for pattern in ("exercises/**/*.ipynb", "lectures/*.ipynb", "book/*.md", "book/*.ipynb")
+        for p in ROOT.glob(pattern)
+    )
+    docnames = [toc["root"]]
+
+    def walk(entries: list[dict] | None) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                docnames.append(Path(entry["file"]).with_suffix("").as_posix())
+            elif "glob" in entry:
+                docnames.extend(d for d in sources if fnmatch.fnmatch(d, entry["glob"]))
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    walk(toc.get("parts"))
+    walk(toc.get("chapters"))
+    return docnames
+
+
+DOCNAMES = toc_docnames()
+
+
+@dataclasses.dataclass
+class DemoReport:
+    demo_id: str
+    controls: int
+    unchanged: list[str]  # parameters whose control did not change the frame or the shown value
+
+
+@dataclasses.dataclass
+class PageReport:
+    status: int | None
+    external: list[str] = dataclasses.field(default_factory=list)
+    failed: list[str] = dataclasses.field(default_factory=list)
+    console_errors: list[str] = dataclasses.field(default_factory=list)
+    math_elements: int = 0
+    untypeset_math: int = 0
+    raw_dollars: bool = False
+    broken_images: list[str] = dataclasses.field(default_factory=list)
+    widget_views: int = 0
+    rendered_widgets: int = 0
+    demos: list[DemoReport] = dataclasses.field(default_factory=list)
+
+
+def record_requests(context, page, report: PageReport) -> None:
+    def route(route, request):
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            report.external.append(request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    page.on(
+        "requestfailed",
+        lambda r: (
+            urlparse(r.url).hostname in LOCAL_HOSTS
+            and report.failed.append(f"{r.url} ({r.failure})")
+        ),
+    )
+    page.on("response", lambda r: r.status >= 400 and report.failed.append(f"{r.url} ({r.status})"))
+    page.on("console", lambda m: m.type == "error" and report.console_errors.append(m.text))
+    page.on("pageerror", lambda e: report.console_errors.append(f"uncaught: {e}"))
+
+
+WAIT_FOR_MATHJAX = """async () => {
+  if (!document.querySelector('.math')) return;
+  for (let i = 0; i < 200 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++)
+    await new Promise(r => setTimeout(r, 50));
+  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+}"""
+
+MATH_FACTS = """() => {
+  const maths = [...document.querySelectorAll('.math')];
+  const main = document.querySelector('main') || document.body;
+  return {
+    total: maths.length,
+    untypeset: maths.filter(m => !m.querySelector('mjx-container')).length,
+    rawDollars: main.innerText.includes('$$'),
+  };
+}"""
+
+BROKEN_IMAGES = """async () => {
+  const images = [...document.images];
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(images.map(img => img.decode().catch(() => null)));
+  return images.filter(img => !(img.complete && img.naturalWidth > 0))
+               .map(img => img.currentSrc || img.src || img.outerHTML.slice(0, 80));
+}"""
+
+
+def check_widgets(page, report: PageReport) -> None:
+    report.widget_views = page.locator(
+        'script[type="application/vnd.jupyter.widget-view+json"]'
+    ).count()
+    if report.widget_views:
+        try:
+            page.wait_for_selector(".jupyter-widgets", timeout=15_000)
+        except Exception:  # noqa: BLE001 (the count below reports it)
+            pass
+        report.rendered_widgets = page.locator(".jupyter-widgets").count()
+
+
+def move_control(control) -> None:
+    tag = control.evaluate("c => c.tagName.toLowerCase()")
+    options = control.evaluate("c => c.tagName === 'SELECT' ? c.options.length : (+c.max + 1)")
+    current = int(control.input_value())
+    target = str(options - 1 if current != options - 1 else 0)
+    if tag == "select":
+        control.select_option(value=target)
+    else:
+        control.fill(target)
+
+
+def exercise_demos(page, report: PageReport) -> None:
+    for demo in page.locator("[data-nnlib-demo]").all():
+        demo_id = demo.get_attribute("data-nnlib-demo")
+        image = demo.locator("img").first
+        controls = demo.locator("[data-nnlib-param]").all()
+        unchanged = []
+        for control in controls:
+            name = control.get_attribute("data-nnlib-param")
+            value_text = demo.locator(f'output[for="{control.get_attribute("id")}"]')
+            before = (image.get_attribute("src"), value_text.inner_text())
+            move_control(control)
+            after = (image.get_attribute("src"), value_text.inner_text())
+            if before[0] == after[0] or before[1] == after[1]:
+                unchanged.append(name)
+        report.demos.append(DemoReport(demo_id, len(controls), unchanged))
+
+
+def visit(browser, url: str) -> PageReport:
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    report = PageReport(status=None)
+    record_requests(context, page, report)
+    try:
+        response = page.goto(url, wait_until="load")
+        report.status = response.status if response else None
+        page.evaluate(WAIT_FOR_MATHJAX)
+        facts = page.evaluate(MATH_FACTS)
+        report.math_elements = facts["total"]
+        report.untypeset_math = facts["untypeset"]
+        report.raw_dollars = facts["rawDollars"]
+        check_widgets(page, report)
+        report.broken_images = page.evaluate(BROKEN_IMAGES)
+        exercise_demos(page, report)
+        page.wait_for_load_state("networkidle")
+    finally:
+        context.close()
+    return report
+
+
+_reports: dict[str, PageReport] = {}
+
+
+@pytest.fixture
+def report(request, browser, site_url) -> PageReport:
+    docname = request.node.callspec.params["docname"]
+    if docname not in _reports:
+        _reports[docname] = visit(browser, f"{site_url}/{docname}.html")
+    return _reports[docname]
+
+
+pages = pytest.mark.parametrize("docname", DOCNAMES)
+
+
+def test_toc_lists_the_front_and_back_matter():
+    for docname in ("book/intro", "book/setup", "book/notation", "book/errata"):
+        assert docname in DOCNAMES
+
+
+@pages
+def test_page_loads(report, docname):
+    assert report.status == 200, f"{docname}.html answered {report.status}"
+
+
+@pages
+def test_no_request_leaves_localhost(report, docname):
+    assert report.external == [], f"{docname} requested other hosts: {report.external}"
+
+
+@pages
+def test_no_request_fails(report, docname):
+    assert report.failed == [], f"{docname}: failed requests {report.failed}"
+
+
+@pages
+def test_no_console_errors(report, docname):
+    assert report.console_errors == [], f"{docname}: console errors {report.console_errors}"
+
+
+@pages
+def test_maths_is_typeset(report, docname):
+    assert report.untypeset_math == 0, (
+        f"{docname}: {report.untypeset_math} of {report.math_elements} maths not typeset"
+    )
+    assert not report.raw_dollars, f"{docname}: raw $$ left in the text"
+
+
+@pages
+def test_images_load(report, docname):
+    assert report.broken_images == [], f"{docname}: images not loaded {report.broken_images}"
+
+
+@pages
+def test_widgets_render(report, docname):
+    assert report.rendered_widgets >= min(report.widget_views, 1), (
+        f"{docname}: {report.widget_views} widget views, none rendered (widget manager missing?)"
+    )
+
+
+@pages
+def test_every_demo_responds_to_every_control(report, docname):
+    for demo in report.demos:
+        assert demo.controls >= 1, f"{docname}: demo {demo.demo_id} has no control"
+        assert demo.unchanged == [], (
+            f"{docname}: demo {demo.demo_id} did not respond to {demo.unchanged}"
+        )
+
+
+def test_site_has_maths_and_demos(browser, site_url):
+    """The checks above are not vacuous: the notation page has maths, how-to-use a demo."""
+    notation = _reports.get("book/notation") or visit(browser, f"{site_url}/book/notation.html")
+    how_to = _reports.get("book/how-to-use") or visit(browser, f"{site_url}/book/how-to-use.html")
+    assert notation.math_elements > 0
+    assert len(how_to.demos) >= 1
+
+
+def test_search_works_offline(browser, site_url):
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}/search.html?q=notation", wait_until="load")
+        page.wait_for_selector("#search-results li", timeout=PAGE_TIMEOUT_MS)
+        assert page.locator("#search-results li").count() >= 1
+    finally:
+        context.close()
+
+
+def test_solutions_are_not_published(site_dir):
+    assert not (site_dir / "solutions").exists()
+    assert not (site_dir / "_sources" / "solutions").exists()
