@@ -1,0 +1,178 @@
+"""Chapter 4 (Optimizers): the optimizer race on 2-D surfaces and the learning-rate schedules.
+
+Each ``*()`` returns a :class:`~nnlib.demos.base.Demo`. The computations behind the frames are
+plain functions (``race_paths``, ``noisy_sgd_losses``) that the chapter also calls, cached so a
+frame and a chapter cell never compute the same thing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from nnlib import optim, viz
+from nnlib.demos.base import Demo
+from nnlib.module import Parameter
+
+# ---------------------------------------------------------------------------------------------
+# The optimizer race
+# ---------------------------------------------------------------------------------------------
+
+SURFACES: dict[str, Callable[[], optim.Surface]] = {
+    "ill-conditioned quadratic": lambda: optim.quadratic(25.0),
+    "Rosenbrock": optim.rosenbrock,
+    "saddle": optim.saddle,
+}
+# base learning rates per surface and optimizer (the "x1" setting), and the number of steps
+BASE_LR = {
+    "ill-conditioned quadratic": {"SGD": 0.06, "SGD+momentum": 0.06, "RMSProp": 0.1, "Adam": 0.2},
+    "Rosenbrock": {"SGD": 1e-3, "SGD+momentum": 1e-3, "RMSProp": 1e-2, "Adam": 0.05},
+    "saddle": {"SGD": 0.05, "SGD+momentum": 0.05, "RMSProp": 0.02, "Adam": 0.05},
+}
+STEPS = {"ill-conditioned quadratic": 80, "Rosenbrock": 400, "saddle": 80}
+LR_SCALES = [0.3, 1.0, 3.0]
+MOMENTA = [0.0, 0.5, 0.9]
+
+
+def make_optimizer(
+    name: str, lr: float, beta: float
+) -> Callable[[list[Parameter]], optim.Optimizer]:
+    """A factory for ``optimizer_path``; ``beta`` is the momentum and Adam's beta1.
+
+    Momentum is PyTorch's form here, so that it takes SGD's learning rate and momentum 0 is SGD.
+    """
+    factories = {
+        "SGD": lambda ps: optim.SGD(ps, lr=lr),
+        "SGD+momentum": lambda ps: optim.SGD(ps, lr=lr, momentum=beta),
+        "RMSProp": lambda ps: optim.RMSProp(ps, lr=lr, alpha=0.9),
+        "Adam": lambda ps: optim.Adam(ps, lr=lr, betas=(beta, 0.999)),
+    }
+    return factories[name]
+
+
+@lru_cache(maxsize=64)
+def race_paths(surface: str, lr_scale: float = 1.0, beta: float = 0.9) -> dict[str, np.ndarray]:
+    """Paths of SGD, the slides' momentum, RMSProp and Adam from the surface's start point."""
+    s = SURFACES[surface]()
+    return {
+        name: optim.optimizer_path(
+            make_optimizer(name, lr * lr_scale, beta), s.grad, s.start, STEPS[surface]
+        )  # fmt: skip
+        for name, lr in BASE_LR[surface].items()
+    }
+
+
+def plot_race(surface: str, lr_scale: float, momentum: float) -> Figure:
+    """Left: the paths on the contours. Right: f(theta_k) - f* per step (log scale)."""
+    s = SURFACES[surface]()
+    paths = race_paths(surface, lr_scale, momentum)
+    fig, (ax_paths, ax_loss) = viz.new_figure(1, 2, figsize=(10.0, 4.0))
+    title = f"{s.name}: lr x{lr_scale:g}, momentum/beta1 {momentum:g}"
+    viz.plot_optimizer_paths(s, paths, ax=ax_paths, resolution=120, levels=20, title=title)
+    f_min = s.f(np.array(s.minimum))
+    for i, (name, path) in enumerate(paths.items()):
+        gap = np.array([s.f(p) for p in path]) - f_min
+        diverged = " (left the window)" if len(path) <= STEPS[surface] else ""
+        ax_loss.semilogy(np.maximum(gap, 1e-16), color=viz.COLORS[i % len(viz.COLORS)],
+                         label=name + diverged)  # fmt: skip
+    ax_loss.set(xlabel="step k", ylabel=r"$f(\theta_k) - f^*$", title="distance to the optimum")
+    ax_loss.legend(fontsize=8)
+    return fig
+
+
+def optimizer_race() -> Demo:
+    """SGD, momentum, RMSProp and Adam on a valley, a banana and a saddle."""
+    return Demo(
+        plot_race,
+        grid={"surface": list(SURFACES), "lr_scale": LR_SCALES, "momentum": MOMENTA},
+        title="Optimizer race: who crosses the valley, follows the banana, leaves the saddle?",
+        defaults={"surface": "ill-conditioned quadratic", "lr_scale": 1.0, "momentum": 0.9},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning-rate schedules on a noisy problem
+# ---------------------------------------------------------------------------------------------
+
+EPOCHS = 60
+STEPS_PER_EPOCH = 20
+SCHEDULES = ["constant", "step", "cosine", "linear (warm-up)", "inverse sqrt"]
+BASE_LRS = [0.02, 0.05, 0.15]
+
+
+def make_schedule(name: str, optimizer: optim.Optimizer | float, epochs: int = EPOCHS):
+    """One of the chapter's schedules over ``epochs`` epochs (None for a constant rate)."""
+    if name == "constant":
+        return None
+    return {
+        "step": lambda: optim.StepSchedule(optimizer, milestones=[epochs // 2, 3 * epochs // 4]),
+        "cosine": lambda: optim.CosineSchedule(optimizer, T_max=epochs),
+        "linear (warm-up)": lambda: optim.LinearSchedule(
+            optimizer, T_max=epochs, warmup=epochs // 10
+        ),
+        "inverse sqrt": lambda: optim.InverseSqrtSchedule(optimizer),
+    }[name]()
+
+
+def lr_curve(name: str, base_lr: float, epochs: int = EPOCHS) -> np.ndarray:
+    """The learning rate of each epoch (the schedule's pure ``lr_at``)."""
+    schedule = make_schedule(name, base_lr, epochs)
+    return np.full(epochs, base_lr) if schedule is None else schedule.curve(epochs)
+
+
+@lru_cache(maxsize=64)
+def noisy_sgd_losses(
+    schedule: str, base_lr: float, noise: float = 1.0, seed: int = 0
+) -> np.ndarray:
+    """SGD on f = 1/2 (x^2 + 10 y^2) with noisy gradients g + N(0, noise^2): f at each epoch's end.
+
+    The noise stands in for mini-batch noise: with a constant rate the loss stalls at a floor
+    proportional to the rate; decaying the rate lowers the floor.
+    """
+    surface = optim.quadratic(10.0)
+    rng = np.random.default_rng(seed)
+    theta = Parameter(np.array([3.0, 1.0]))
+    opt = optim.SGD([theta], lr=base_lr)
+    sched = make_schedule(schedule, opt)
+    losses = []
+    for _ in range(EPOCHS):
+        for _ in range(STEPS_PER_EPOCH):
+            theta.grad[...] = surface.grad(theta.data) + noise * rng.standard_normal(2)
+            opt.step()
+        losses.append(surface.f(theta.data))
+        if sched is not None:
+            sched.step()
+    return np.array(losses)
+
+
+def plot_schedule(schedule: str, base_lr: float) -> Figure:
+    """Left: the schedule. Right: the loss it gives on the noisy quadratic, against constant lr."""
+    fig, (ax_lr, ax_loss) = viz.new_figure(1, 2, figsize=(10.0, 3.8))
+    epochs = np.arange(EPOCHS)
+    ax_lr.plot(epochs, lr_curve("constant", base_lr), color=viz.COLORS[7], linestyle=":",
+               label="constant")  # fmt: skip
+    ax_lr.plot(epochs, lr_curve(schedule, base_lr), color=viz.COLORS[0], label=schedule)
+    ax_lr.set(xlabel="epoch t", ylabel=r"learning rate $\alpha_t$", title=f"{schedule} schedule",
+              ylim=(0, 1.05 * base_lr))  # fmt: skip
+    ax_lr.legend()
+    ax_loss.semilogy(epochs + 1, noisy_sgd_losses("constant", base_lr), color=viz.COLORS[7],
+                     linestyle=":", label="constant")  # fmt: skip
+    ax_loss.semilogy(epochs + 1, noisy_sgd_losses(schedule, base_lr), color=viz.COLORS[0],
+                     label=schedule)  # fmt: skip
+    ax_loss.set(xlabel="epoch", ylabel=r"loss $f(\theta)$", ylim=(1e-4, 50),
+                title="SGD with noisy gradients")  # fmt: skip
+    ax_loss.legend()
+    return fig
+
+
+def schedule_explorer() -> Demo:
+    """Learning-rate schedules: their shape, and what decaying the rate does to noisy SGD."""
+    return Demo(
+        plot_schedule,
+        grid={"schedule": SCHEDULES, "base_lr": BASE_LRS},
+        title="Learning-rate schedules: decay the rate and the noise floor drops",
+        defaults={"schedule": "cosine", "base_lr": 0.1},
+    )
