@@ -130,20 +130,23 @@ def activation_table_markdown() -> str:
     """The table as Markdown, formulas as inline maths ($...$), for ``IPython.display.Markdown``."""
     rows = activation_rows()
     header = list(rows[0])
-    math_columns = {"f(x)", "f'(x)", "range", "continuity"}
 
     def cell(column: str, text: str) -> str:
         text = text.replace("|", r"\vert ")  # a bare | would end the table cell
-        return f"${text}$" if column in math_columns else text
+        if column == "range":
+            text = text.replace("{", r"\{").replace("}", r"\}").replace("∞", r"\infty")
+        elif column == "continuity":
+            text = "C^{" + text.removeprefix("C^").replace("∞", r"\infty") + "}"
+        return f"${text}$" if column in ("f(x)", "f'(x)", "range", "continuity") else text
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(c, row[c]) for c in header) + " |" for row in rows]
     return "\n".join(lines)
 
 
-def plot_activation(name: str) -> Figure:
+def plot_activation(activation: str) -> Figure:
     """f and f' of one activation on [-4, 4], with its table properties beside them."""
-    f = activations.get(name)
+    f = activations.get(activation)
     x = np.linspace(-4, 4, 801)
     fig, (ax, ax_text) = frame_figure(
         1, 2, figsize=(8, 3.2), gridspec_kw={"width_ratios": [2.2, 1]}, margins={"wspace": 0.1}
@@ -152,7 +155,7 @@ def plot_activation(name: str) -> Figure:
     ax.plot(x, f.derivative(x), label="f'(x)", color=viz.COLORS[1], linestyle="--")
     ax.axhline(0, color="0.7", linewidth=0.8)
     ax.axvline(0, color="0.7", linewidth=0.8)
-    ax.set(xlabel="x", ylabel="value", title=f"{name}: the function and its derivative")
+    ax.set(xlabel="x", ylabel="value", title=f"{activation}: the function and its derivative")
     ax.set_ylim(-2.2, 4.2)
     ax.legend(loc="upper left")
     p = f.properties
@@ -336,7 +339,7 @@ def universal_approximation() -> Demo:
         plot_approximation,
         grid={"target": list(TARGETS), "hidden_units": list(HIDDEN_UNITS)},
         title="Universal approximation: more tanh units, closer fit",
-        defaults={"target": "|x|", "hidden_units": 3},
+        defaults={"target": "abs", "hidden_units": 3},
     )
 
 

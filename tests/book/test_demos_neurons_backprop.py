@@ -1,0 +1,200 @@
+"""Demos and experiments of chapters 1 (Neurons) and 2 (Backpropagation).
+
+Each demo returns figures whose frames differ across its grid, and the claims the chapters make
+from these functions hold: the XOR thresholds, the collapse of linear stacks, the universal
+approximation fits, the rings' topology, the adjoints of the stepper graph, the delta recursion.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from nnlib import activations, autodiff, data, gradcheck, layers, losses  # noqa: E402
+from nnlib.demos import backprop, neurons  # noqa: E402
+from nnlib.demos.base import Demo  # noqa: E402
+
+# ---- every demo: a Demo, figures for its grid, distinct frames --------------------------------
+
+DEMOS = {
+    "activation_explorer": (neurons.activation_explorer, {"activation": ["tanh", "relu"]}),
+    "universal_approximation": (neurons.universal_approximation, {"hidden_units": [1, 5]}),
+    "decision_boundaries": (neurons.decision_boundaries, {"width": [2, 8]}),
+    "backprop_stepper": (backprop.backprop_stepper, {"step": [0, 12]}),
+    "error_signal_explorer": (backprop.error_signal_explorer, {"activation": ["logistic", "relu"]}),
+}
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_demo_frames_are_figures_and_differ(name):
+    factory, varied = DEMOS[name]
+    demo = factory()
+    assert isinstance(demo, Demo)
+    assert demo.n_frames <= 30, "every frame is rendered at build time"
+    figure = demo.figure()
+    assert isinstance(figure, Figure)
+    plt.close(figure)
+    ((param, (a, b)),) = varied.items()
+    assert demo.frame_png(**{param: a}) != demo.frame_png(**{param: b})
+
+
+def test_every_activation_of_the_table_is_in_the_explorer():
+    assert neurons.activation_explorer().grid["activation"] == list(activations.TABLE)
+
+
+def test_activation_table_has_one_row_per_activation_with_its_properties():
+    table = neurons.activation_table_markdown().splitlines()
+    assert len(table) == 2 + len(activations.TABLE)
+    relu_row = next(line for line in table if line.startswith("| relu |"))
+    assert "$C^{0}$" in relu_row and "$[0, \\infty)$" in relu_row
+    step_row = next(line for line in table if line.startswith("| binary_step |"))
+    assert "$\\{0, 1\\}$" in step_row and "$C^{-1}$" in step_row
+
+
+# ---- chapter 1 claims -------------------------------------------------------------------------
+
+
+def test_xor_by_hand_computes_xor_with_or_and_and_units():
+    x, y = data.xor()
+    net = neurons.xor_by_hand()
+    np.testing.assert_array_equal(net(x)[:, 0], y)
+    hidden = net[1](net[0](x))
+    np.testing.assert_array_equal(hidden[:, 0], np.logical_or(x[:, 0], x[:, 1]))
+    np.testing.assert_array_equal(hidden[:, 1], np.logical_and(x[:, 0], x[:, 1]))
+
+
+def test_linear_stack_collapses_to_one_layer():
+    rng = np.random.default_rng(3)
+    stack = layers.Sequential(layers.Dense(3, 6, rng=rng), layers.Dense(6, 2, rng=rng))
+    stack[0].bias.data[:] = rng.standard_normal(6)  # nonzero biases, or the test is too easy
+    w, b = neurons.collapse_linear_stack(stack)
+    x = rng.standard_normal((20, 3))
+    np.testing.assert_allclose(stack(x), x @ w + b, atol=1e-12)
+    with pytest.raises(ValueError):
+        neurons.collapse_linear_stack(neurons.mlp([2, 3, 1]))
+
+
+def test_mlp_alternates_dense_and_activation_and_ends_linear():
+    net = neurons.mlp([4, 5, 3, 2], "relu")
+    kinds = [type(m).__name__ for m in net]
+    assert kinds == ["Dense", "Activation", "Dense", "Activation", "Dense"]
+    assert [net[i].weight.shape for i in (0, 2, 4)] == [(4, 5), (5, 3), (3, 2)]
+
+
+def test_a_few_tanh_units_approximate_continuous_targets_but_not_the_step_uniformly():
+    for target in ("abs", "square", "sin"):
+        assert neurons.fit_target(target, 10).max_error < 0.05
+    assert neurons.fit_target("abs", 10).max_error < neurons.fit_target("abs", 1).max_error / 5
+    step = neurons.fit_target("step", 10)
+    assert step.max_error > 0.4  # the jump: no continuous F gets uniformly close
+    assert step.rms_error < 0.1
+
+
+def test_rings_need_three_units_width_two_never_separates_them():
+    results = neurons.rings_experiment(((2, 1), (2, 2), (3, 1)), seeds=range(4))
+    assert max(results[(2, 1)]) < 0.95 and max(results[(2, 2)]) < 0.97
+    assert max(results[(3, 1)]) == 1.0
+
+
+def test_three_spirals_need_depth_at_width_three():
+    shallow = neurons.train_classifier("spirals", 3, 1, restarts=3).accuracy
+    deep = neurons.train_classifier("spirals", 3, 2, restarts=3).accuracy
+    assert deep > 0.95 and deep - shallow > 0.1
+
+
+def test_digits_net_learns_and_first_layer_weights_are_images():
+    model, accuracy = neurons.train_digits()
+    assert accuracy > 0.9
+    assert model[0].weight.shape == (64, 16)
+
+
+# ---- chapter 2: the scalar graph and its backward pass ----------------------------------------
+
+
+def test_stepper_graph_adjoints_match_reverse_mode_autodiff():
+    graph = backprop.regularized_logistic_graph(lam=0.1)
+    values = graph.forward(backprop.STEPPER_INPUTS)
+    adjoints = {s.node: s.adjoint for s in graph.backward(values)}
+
+    def loss(w, b):
+        x, t = backprop.STEPPER_INPUTS["x"], backprop.STEPPER_INPUTS["t"]
+        y = autodiff.sigmoid(w * x + b)
+        return 0.5 * (y - t) ** 2 + 0.1 * 0.5 * w**2
+
+    dw, db = autodiff.grad(loss, argnums=(0, 1))(
+        backprop.STEPPER_INPUTS["w"], backprop.STEPPER_INPUTS["b"]
+    )
+    assert adjoints["w"] == pytest.approx(float(np.asarray(dw)), rel=1e-12)
+    assert adjoints["b"] == pytest.approx(float(np.asarray(db)), rel=1e-12)
+    assert values["L_reg"] == pytest.approx(float(np.asarray(loss(0.8, -0.5).data)))
+
+
+def test_fan_out_adds_both_paths_into_w():
+    graph = backprop.regularized_logistic_graph(lam=0.1)
+    values = graph.forward(backprop.STEPPER_INPUTS)
+    step_w = next(s for s in graph.backward(values) if s.node == "w")
+    assert sorted(child for child, _, _ in step_w.terms) == ["R", "z"]
+    assert step_w.adjoint == pytest.approx(sum(a * d for _, a, d in step_w.terms))
+
+
+def test_graph_rejects_a_node_before_its_parents():
+    with pytest.raises(ValueError, match="before its parents"):
+        backprop.ScalarGraph([backprop.Node("y", ("x",), lambda x: x, lambda x: (1.0,))])
+
+
+def test_stepper_frames_show_values_then_adjoints():
+    frames = backprop.stepper_frames()
+    graph = backprop.regularized_logistic_graph()
+    computed = [n.name for n in graph.nodes if n.parents]
+    assert len(frames) == 1 + len(computed) + len(computed) + 2  # inputs, forward, backward (+w, b)
+    assert all(not f["adjoints"] for f in frames[: 1 + len(computed)])
+    assert list(frames[-1]["adjoints"]) == ["L_reg", "R", "L", "y", "z", "b", "w"]
+
+
+# ---- chapter 2: the delta recursion, timing, gradient checks ----------------------------------
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "logistic"])
+def test_delta_recursion_equals_nnlib_backward_and_finite_differences(activation):
+    rng = np.random.default_rng(1)
+    model = neurons.mlp([3, 5, 4, 2], activation, rng=rng)
+    x, y = rng.standard_normal((7, 3)), rng.standard_normal((7, 2))
+    _, grads_w, grads_b = backprop.deltas_by_recursion(*backprop.dense_and_activations(model), x, y)
+    loss = losses.MSELoss()
+    model.zero_grad()
+    loss(model(x), y)
+    model.backward(loss.backward())
+    dense = [m for m in model if isinstance(m, layers.Dense)]
+    for layer, gw, gb in zip(dense, grads_w, grads_b, strict=True):
+        np.testing.assert_allclose(gw, layer.weight.grad, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(gb, layer.bias.grad, rtol=1e-10, atol=1e-14)
+
+    def loss_of_w1(w1):
+        saved = dense[0].weight.data.copy()
+        dense[0].weight.data[:] = w1
+        value = loss(model(x), y)
+        dense[0].weight.data[:] = saved
+        return value
+
+    report = gradcheck.check_grad(loss_of_w1, dense[0].weight.data, grads_w[0], tol=1e-6)
+    assert report.passed, str(report)
+
+
+def test_sigmoid_error_signals_shrink_faster_than_relu_ones():
+    sig, _ = backprop.error_signal_norms("logistic", 8)
+    relu, _ = backprop.error_signal_norms("relu", 8)
+    assert len(sig) == 9
+    assert sig[0] / sig[-1] < relu[0] / relu[-1]
+    assert sig[0] / sig[-1] < 1e-3
+
+
+def test_time_forward_backward_reports_positive_times_per_width():
+    rows = backprop.time_forward_backward(widths=(16, 32), batch=8, repeats=2)
+    assert [r["width"] for r in rows] == [16, 32]
+    for row in rows:
+        assert row["forward_ms"] > 0 and row["backward_ms"] > 0
+        assert row["ratio"] == pytest.approx(row["backward_ms"] / row["forward_ms"])
