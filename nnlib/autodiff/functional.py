@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlib.autodiff.dual import Dual, _stable_sigmoid
+from nnlib.autodiff.dual import Dual, _stable_sigmoid, jvp
 from nnlib.autodiff.tensor import Tensor
 
 _NUMPY_FALLBACK: dict[str, Callable[[Any], Any]] = {
@@ -149,3 +149,26 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
     """Transform f (scalar-valued) into a function returning its gradient (reverse mode)."""
     vg = value_and_grad(f, argnums)
     return lambda *args: vg(*args)[1]
+
+
+def jacobian(f: Callable[[Any], Any], x: Any, mode: str = "reverse") -> np.ndarray:
+    """The Jacobian of f: R^n -> R^m at a vector x, of shape (m, n).
+
+    ``mode="forward"``: one JVP (dual-number pass) per input, seeds e_1..e_n: n passes.
+    ``mode="reverse"``: one graph, one backward sweep per output, seeds e_1..e_m: m sweeps
+    (leaf gradients accumulate, so ``.grad`` is reset between sweeps).
+    """
+    x = np.asarray(x, dtype=float)
+    if mode == "forward":
+        columns = [np.atleast_1d(jvp(f, x, e)[1]) for e in np.eye(x.size).reshape(-1, *x.shape)]
+        return np.stack(columns, axis=-1)
+    if mode != "reverse":
+        raise ValueError(f"mode must be 'forward' or 'reverse', got {mode!r}")
+    leaf = _leaf(x)
+    out = f(leaf)
+    rows = []
+    for e in np.eye(out.size).reshape(-1, *out.shape):
+        leaf.zero_grad()
+        out.backward(gradient=e)
+        rows.append(leaf.grad.copy())
+    return np.stack(rows)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.patches import Circle
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyArrowPatch
 
 from nnlib.autodiff.trace import RULES, ComputationGraph, Node, capture
 
@@ -71,7 +72,8 @@ def draw_graph(
     if ax is None:
         columns = 1 + max(x for x, _ in positions.values())
         rows = 1 + max(y for _, y in positions.values()) * 2
-        _, ax = plt.subplots(figsize=(1.3 * columns + 0.6, 1.1 * rows + 1.0))
+        fig = Figure(figsize=(1.3 * columns + 0.6, 1.1 * rows + 1.0), layout="constrained")
+        ax = fig.subplots()  # a plain Figure (not registered with pyplot): nothing to close
     node_text = node_text or {}
     radius = 0.28
     for n in graph.operations:
@@ -80,17 +82,18 @@ def draw_graph(
                 continue
             (x0, y0), (x1, y1) = positions[id(o)], positions[id(n)]
             strong = (id(o), id(n)) in edge_highlight
-            ax.annotate(
-                "",
-                xy=(x1, y1),
-                xytext=(x0, y0),
-                arrowprops={
-                    "arrowstyle": "-|>",
-                    "shrinkA": 14,
-                    "shrinkB": 14,
-                    "color": HIGHLIGHT_COLOR if strong else "0.45",
-                    "lw": 2.5 if strong else 1.0,
-                },
+            length = max(np.hypot(x1 - x0, y1 - y0), 1e-9)
+            ux, uy = (x1 - x0) / length, (y1 - y0) / length  # from circle edge to circle edge
+            ax.add_patch(
+                FancyArrowPatch(
+                    (x0 + radius * ux, y0 + radius * uy),
+                    (x1 - radius * ux, y1 - radius * uy),
+                    arrowstyle="-|>",
+                    mutation_scale=12,
+                    color=HIGHLIGHT_COLOR if strong else "0.45",
+                    lw=2.5 if strong else 1.0,
+                    zorder=2,
+                )
             )
     for n in graph.nodes:
         x, y = positions[id(n)]

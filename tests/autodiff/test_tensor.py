@@ -224,3 +224,17 @@ def test_numpy_ufuncs_and_arrays_on_the_left_dispatch_to_tensor():
     y = (np.exp(x) * np.array([2.0, 3.0]) + np.ones(2) @ x).sum()
     y.backward()
     np.testing.assert_allclose(x.grad, np.exp([0.5, 1.5]) * [2, 3] + 2)
+
+
+def test_jacobian_by_both_modes_equals_the_analytic_one():
+    from nnlib.autodiff import jacobian, tanh
+
+    a = RNG.normal(size=(3, 5))
+    x = RNG.normal(size=5)
+
+    def f(v):
+        return tanh(a @ v)
+
+    expected = (1 - np.tanh(a @ x) ** 2)[:, None] * a
+    np.testing.assert_allclose(jacobian(f, x, "forward"), expected, rtol=1e-12)
+    np.testing.assert_allclose(jacobian(f, x, "reverse"), expected, rtol=1e-12)

@@ -1,0 +1,245 @@
+"""Chapter 3 (Automatic differentiation): the demos and experiments the chapter shows.
+
+- :func:`trace_stepper`: forward (tangent) and reverse (adjoint) mode stepping through the graph
+  of deck 004's example f(x1, x2) = ln x1 + x1 x2 - sin x2, one trace row per step.
+- :func:`finite_difference_explorer`: the error of forward and central differences against the
+  step h, in float64 and float32: truncation on the right, round-off on the left.
+- :func:`plot_difference_errors`, :func:`plot_expression_swell`: the chapter's static figures.
+- :func:`time_modes`, :func:`plot_mode_costs`: the cost of a full Jacobian by forward mode
+  (one pass per input) against reverse mode (one sweep per output).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from nnlib import viz
+from nnlib.autodiff import jacobian, tanh
+from nnlib.autodiff.examples import baydin
+from nnlib.autodiff.graph import draw_graph
+from nnlib.autodiff.numerical import difference_errors, error_model, optimal_step
+from nnlib.autodiff.symbolic import expression_swell
+from nnlib.autodiff.trace import _BAR, _DOT, capture, decorate, fmt
+from nnlib.demos.base import Demo
+
+# ---------------------------------------------------------------------------------------------
+# Forward and reverse traces, step by step
+# ---------------------------------------------------------------------------------------------
+
+POINT = (2.0, 5.0)
+STEPS = 10  # the reverse sweep of deck 004's example has 1 seed + 9 edge updates
+
+
+def _forward_frame(graph, step: int, ax) -> str:
+    seed = [1.0, 0.0]
+    dots = graph.tangents(seed)
+    rows = graph.tangent_rows(seed)
+    nodes = graph.nodes
+    step = min(step, len(nodes) - 1)
+    text = {
+        id(n): f"{fmt(n.value)}\n{decorate(n.label, _DOT)}={fmt(dots[id(n)])}"
+        for n in nodes[: step + 1]
+    }
+    current = nodes[step]
+    edges = {(id(o), id(current)) for o in current.operands if hasattr(o, "label")}
+    draw_graph(graph, node_text=text, highlight={id(current)},
+               done={id(n) for n in nodes[:step]}, edge_highlight=edges, ax=ax)  # fmt: skip
+    step_text, numbers, value = rows[step]
+    return f"forward step {step + 1}/{len(nodes)}:  {step_text}" + (
+        f" = {numbers}" if numbers else "") + f" = {value}"  # fmt: skip
+
+
+def _reverse_frame(graph, step: int, ax) -> str:
+    _, updates = graph.adjoints()
+    rows = graph.adjoint_rows()
+    step = min(step, len(updates))
+    bars = {id(graph.output): 1.0}
+    for _result, operand, _, value, _ in updates[:step]:
+        bars[id(operand)] = value
+    text = {
+        id(n): f"{fmt(n.value)}\n{decorate(n.label, _BAR)}={fmt(bars[id(n)])}"
+        for n in graph.nodes if id(n) in bars
+    }  # fmt: skip
+    if step == 0:
+        highlight, edges = {id(graph.output)}, set()
+    else:
+        result, operand = updates[step - 1][:2]
+        highlight, edges = {id(operand)}, {(id(operand), id(result))}
+    draw_graph(graph, node_text=text, highlight=highlight, done=set(), edge_highlight=edges, ax=ax)
+    step_text, formula, value = rows[step]
+    return f"reverse step {step + 1}/{len(updates) + 1}:  {step_text}" + (
+        f" = {formula}" if formula else "") + f" = {value}"  # fmt: skip
+
+
+def plot_trace_step(mode: str = "forward", step: int = 0) -> Figure:
+    """The graph of deck 004's example after ``step`` steps of forward or reverse mode."""
+    graph = capture(baydin, POINT)
+    fig, ax = viz.new_figure(figsize=(7.5, 4.2))
+    caption = (_forward_frame if mode == "forward" else _reverse_frame)(graph, step, ax)
+    ax.set_title(caption, fontsize=10, loc="left")
+    note = {
+        "forward": "forward mode: values and tangents flow along the arrows (seed ẋ₁ = 1, ẋ₂ = 0)",
+        "reverse": "reverse mode: after the forward pass, adjoints flow back (seed ȳ = 1)",
+    }[mode]
+    fig.supxlabel(note, fontsize=9)
+    return fig
+
+
+def trace_stepper() -> Demo:
+    """Step through forward (tangent) and reverse (adjoint) mode on the slides' example."""
+    return Demo(
+        plot_trace_step,
+        grid={"mode": ["forward", "reverse"], "step": list(range(STEPS))},
+        title="Forward mode computes one tangent per node in program order; reverse mode one "
+        "adjoint update per edge, backwards",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Numerical differentiation: error against h
+# ---------------------------------------------------------------------------------------------
+
+H_GRID = np.logspace(-16, 0, 161)
+H_MARKERS = [-13, -11, -9, -7, -5, -3, -1]
+
+
+def _errors(scheme: str, dtype: type, steps: np.ndarray, x: float = 1.0) -> np.ndarray:
+    """|difference - cos x| for f = sin evaluated in ``dtype`` (the step is rounded to it too)."""
+
+    def f(v: float) -> float:
+        return float(np.sin(dtype(v)))
+
+    errors = difference_errors(f, np.cos(x), x, steps, scheme)
+    return np.maximum(errors, 1e-17)  # exact zeros would vanish on a log axis
+
+
+def plot_difference_errors(
+    dtypes: Sequence[type] = (np.float64,), schemes: Sequence[str] = ("forward", "central"),
+    marker_exponent: int | None = None, ax=None,
+) -> Figure:  # fmt: skip
+    """Error of finite differences of sin at x = 1 against h (log-log), with the model (3.4)."""
+    fig, ax = (ax.figure, ax) if ax is not None else viz.new_figure(figsize=(6.5, 4.2))
+    colors = {"forward": viz.OKABE_ITO["blue"], "central": viz.OKABE_ITO["vermillion"]}
+    for dtype in dtypes:
+        eps = float(np.finfo(dtype).eps)
+        style = "-" if dtype is np.float64 else ":"
+        for scheme in schemes:
+            errors = _errors(scheme, dtype, H_GRID)
+            name = np.dtype(dtype).name
+            ax.loglog(H_GRID, errors, style, color=colors[scheme], lw=1.2,
+                      label=f"{scheme} difference, {name}")  # fmt: skip
+            higher = np.sin(1.0) if scheme == "forward" else np.cos(1.0)
+            model = error_model(H_GRID, scheme, np.sin(1.0), higher, eps=eps)
+            ax.loglog(H_GRID, model, "--", color=colors[scheme], lw=0.8, alpha=0.7)
+            best = optimal_step(scheme, eps)
+            ax.axvline(best, color=colors[scheme], lw=0.6, alpha=0.4)
+    if marker_exponent is not None:
+        h = 10.0**marker_exponent
+        for dtype in dtypes:
+            for scheme in schemes:
+                e = _errors(scheme, dtype, np.array([h]))[0]
+                ax.plot([h], [e], "o", color=colors[scheme], ms=7, mec="black")
+        ax.set_title(f"h = 1e{marker_exponent}: dashed = truncation + round-off model, "
+                     "thin lines at the best h", fontsize=10)  # fmt: skip
+    else:
+        ax.set_title("Too large h: truncation error; too small h: round-off error", fontsize=10)
+    ax.set_xlabel("step h")
+    ax.set_ylabel("|finite difference − cos(1)|")
+    ax.set_ylim(1e-17, 10)
+    ax.legend(loc="lower left", fontsize=8)
+    return fig
+
+
+def _difference_frame(precision: str = "float64", h_exponent: int = -7) -> Figure:
+    dtype = {"float64": np.float64, "float32": np.float32}[precision]
+    return plot_difference_errors(dtypes=(dtype,), marker_exponent=h_exponent)
+
+
+def finite_difference_explorer() -> Demo:
+    """Move h and switch precision: where is the error of each difference smallest, and why?"""
+    return Demo(
+        _difference_frame,
+        grid={"precision": ["float64", "float32"], "h_exponent": H_MARKERS},
+        title="Finite differences: truncation error falls with h, round-off error grows as 1/h",
+        defaults={"precision": "float64", "h_exponent": -7},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Symbolic differentiation: expression swell
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_expression_swell(n_max: int = 6) -> Figure:
+    """Operation counts of l_n and of its symbolic derivative, n = 1..n_max (log scale)."""
+    rows = expression_swell(n_max)
+    n = [r.n for r in rows]
+    fig, ax = viz.new_figure(figsize=(6.0, 3.8))
+    ax.semilogy(n, [max(r.l_n_ops, 1) for r in rows], "o-", label="l_n (factored)")
+    ax.semilogy(n, [max(r.derivative_ops, 1) for r in rows], "s-", label="d l_n / dx (sympy.diff)")
+    ax.semilogy(n, [max(r.expanded_derivative_ops, 1) for r in rows], "^--",
+                label="d l_n / dx expanded")  # fmt: skip
+    ax.semilogy(n, [3 * (k - 1) + 1 for k in n], "k:", label="AD: ~3 operations per step")
+    ax.set_xlabel("n (number of compositions of the logistic map)")
+    ax.set_ylabel("operations in the expression")
+    ax.set_title("Symbolic derivatives swell; the program that evaluates them does not")
+    ax.legend()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# When each mode wins: cost of a Jacobian
+# ---------------------------------------------------------------------------------------------
+
+
+def _layer(n: int, m: int, rng: np.random.Generator) -> Callable:
+    a = rng.normal(size=(m, n)) / np.sqrt(n)
+
+    def f(x):
+        return tanh(a @ tanh(x))
+
+    return f
+
+
+def _best_time(fn: Callable[[], object], repeats: int = 3) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def time_modes(sizes: Sequence[int] = (1, 4, 16, 64), other: int = 1, vary: str = "inputs",
+               seed: int = 0) -> dict[str, np.ndarray]:  # fmt: skip
+    """Seconds for the full Jacobian of x -> tanh(A tanh(x)) by each mode.
+
+    ``vary="inputs"``: n = each size, m = ``other``; ``vary="outputs"``: m = each size, n = other.
+    """
+    rng = np.random.default_rng(seed)
+    out = {"sizes": np.array(sizes), "forward": [], "reverse": []}
+    for size in sizes:
+        n, m = (size, other) if vary == "inputs" else (other, size)
+        f, x = _layer(n, m, rng), rng.normal(size=n)
+        for mode in ("forward", "reverse"):
+            out[mode].append(_best_time(lambda f=f, x=x, mode=mode: jacobian(f, x, mode)))
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+def plot_mode_costs(inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> Figure:
+    """Two panels: time against n (one output) and against m (one input), for both modes."""
+    fig, axes = viz.new_figure(1, 2, figsize=(9.0, 3.6), sharey=True)
+    for ax, timing, label in ((axes[0], inputs, "inputs n (m = 1)"),
+                              (axes[1], outputs, "outputs m (n = 1)")):  # fmt: skip
+        ax.loglog(timing["sizes"], timing["forward"] * 1e3, "o-", label="forward mode (n passes)")
+        ax.loglog(timing["sizes"], timing["reverse"] * 1e3, "s-", label="reverse mode (m sweeps)")
+        ax.set_xlabel(f"number of {label}")
+    axes[0].set_ylabel("time for the full Jacobian (ms)")
+    axes[0].set_title("f: Rⁿ → R (a loss): reverse wins")
+    axes[1].set_title("f: R → Rᵐ: forward wins")
+    axes[0].legend()
+    return fig

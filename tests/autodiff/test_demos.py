@@ -1,0 +1,48 @@
+"""The chapter's demos and figures render, and show the numbers of the slides."""
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from nnlib.autodiff.examples import baydin
+from nnlib.autodiff.graph import draw_graph, layout
+from nnlib.autodiff.trace import capture
+from nnlib.demos import autodiff as demos
+
+
+def test_trace_stepper_ends_on_the_slides_derivatives():
+    demo = demos.trace_stepper()
+    assert demo.n_frames <= 30
+    last_forward = demo.figure(mode="forward", step=9)
+    last_reverse = demo.figure(mode="reverse", step=9)
+    assert "= 5.5" in last_forward.axes[0].get_title(loc="left")
+    assert "= 5.5" in last_reverse.axes[0].get_title(loc="left")  # the final update of v̄₋₁
+    texts = " ".join(t.get_text() for t in last_reverse.axes[0].texts)
+    assert "1.716" in texts and "5.5" in texts
+
+
+def test_finite_difference_explorer_frames():
+    demo = demos.finite_difference_explorer()
+    assert demo.n_frames <= 30
+    assert isinstance(demo.figure(precision="float32", h_exponent=-3), Figure)
+
+
+def test_graph_layout_puts_operands_left_of_results():
+    graph = capture(baydin, (2.0, 5.0))
+    positions = layout(graph)
+    for node in graph.operations:
+        for operand in node.operands:
+            assert positions[id(operand)][0] < positions[id(node)][0]
+    ax = draw_graph(baydin, (2.0, 5.0))
+    labels = {t.get_text() for t in ax.texts}
+    assert {"v₋₁", "v₀", "v₁", "v₅"} <= labels
+
+
+def test_mode_costs_measure_both_modes():
+    timing = demos.time_modes(sizes=(1, 8), vary="inputs")
+    assert timing["forward"].shape == timing["reverse"].shape == (2,)
+    assert np.all(timing["forward"] > 0)
+    assert isinstance(demos.plot_mode_costs(timing, timing), Figure)
+
+
+def test_expression_swell_figure():
+    assert isinstance(demos.plot_expression_swell(4), Figure)
