@@ -1,0 +1,118 @@
+"""Build nbgrader master notebooks from a readable percent-format text source.
+
+A master `solutions/<a>/<a>.py` is a sequence of cells, each opened by a header line::
+
+    # %% [markdown] locked id=intro          read-only instructions
+    # %% locked id=setup                     read-only code (imports, data)
+    # %% solution id=sigmoid                 code the student writes (### BEGIN/END SOLUTION)
+    # %% tests id=test_sigmoid points=2      autograded tests (### BEGIN/END HIDDEN TESTS)
+    # %% [markdown] manual id=why points=2   written answer graded by hand
+    # %% manual id=plot points=2             code answer (a plot) graded by hand
+
+Markdown lines carry a leading `# `, which is stripped. The notebook is deterministic: building
+the same source twice gives the same bytes, so a test can prove the committed master is current.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+HEADER = re.compile(r"^# %%(?P<rest>.*)$")
+ROLES = {"locked", "solution", "tests", "manual"}
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def _parse_header(rest: str) -> dict:
+    """The cell type, role, id and points written after `# %%`."""
+    words = rest.split()
+    spec = {"cell_type": "code", "role": None, "id": None, "points": None}
+    for word in words:
+        if word == "[markdown]":
+            spec["cell_type"] = "markdown"
+        elif word in ROLES:
+            spec["role"] = word
+        elif word.startswith("id="):
+            spec["id"] = word[3:]
+        elif word.startswith("points="):
+            spec["points"] = float(word[7:])
+        else:
+            raise ValueError(f"unknown word {word!r} in cell header '# %%{rest}'")
+    if spec["role"] is None or spec["id"] is None:
+        raise ValueError(f"every cell needs a role ({sorted(ROLES)}) and an id=: '# %%{rest}'")
+    if spec["role"] in {"tests", "manual"} and spec["points"] is None:
+        raise ValueError(f"a {spec['role']} cell needs points=: '# %%{rest}'")
+    return spec
+
+
+def _nbgrader_metadata(spec: dict) -> dict:
+    """nbgrader's cell metadata (schema 3) for a cell role."""
+    role = spec["role"]
+    meta = {
+        "grade": role in {"tests", "manual"},
+        "grade_id": spec["id"],
+        "locked": role in {"locked", "tests"},
+        "schema_version": 3,
+        "solution": role in {"solution", "manual"},
+        "task": False,
+    }
+    if meta["grade"]:
+        meta["points"] = spec["points"]
+    return meta
+
+
+def _body(lines: list[str], cell_type: str) -> str:
+    if cell_type == "markdown":
+        lines = [line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines]
+    text = "\n".join(lines).strip("\n")
+    return text
+
+
+def build_notebook(source: str) -> nbformat.NotebookNode:
+    """The nbgrader master notebook described by a percent-format `source`."""
+    cells, spec, lines = [], None, []
+
+    def flush():
+        if spec is None:
+            return
+        maker = nbformat.v4.new_markdown_cell if spec["cell_type"] == "markdown" else None
+        maker = maker or nbformat.v4.new_code_cell
+        cell = maker(_body(lines, spec["cell_type"]))
+        cell.id = spec["id"]
+        cell.metadata = {"nbgrader": _nbgrader_metadata(spec)}
+        cells.append(cell)
+
+    for line in source.splitlines():
+        match = HEADER.match(line)
+        if match:
+            flush()
+            spec, lines = _parse_header(match["rest"]), []
+        elif spec is not None:
+            lines.append(line)
+    flush()
+    ids = [cell.id for cell in cells]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate cell ids: {duplicates}")
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    nbformat.validate(nb)
+    return nb
+
+
+def notebook_text(source_path: Path) -> str:
+    """The master notebook's JSON text for the percent source at `source_path`."""
+    nb = build_notebook(Path(source_path).read_text())
+    return nbformat.writes(nb) + "\n"
+
+
+def build_master(source_path: Path) -> Path:
+    """Write `<a>.ipynb` beside its percent source `<a>.py`; returns the notebook path."""
+    source_path = Path(source_path)
+    target = source_path.with_suffix(".ipynb")
+    text = notebook_text(source_path)
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+    return target

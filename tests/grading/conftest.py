@@ -1,0 +1,55 @@
+"""Fixtures for the grading tests: a temporary course, its submissions, graded once per assignment.
+
+Every assignment is graded in ONE nbgrader autograde call over all its submissions: the
+reference, the untouched student version, a tampered blank and every written wrong submission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradingkit as kit
+import pytest
+from nngrade import course as nncourse
+
+
+@dataclass
+class GradedAssignment:
+    course: Path
+    name: str
+    scores: dict[str, nncourse.Score]
+    submissions: dict[str, kit.Submission]
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory) -> Path:
+    """A copy of the course (config and masters) with every assignment released."""
+    root = nncourse.copy_course(kit.REPO, tmp_path_factory.mktemp("course"))
+    nncourse.release(root, "all")
+    return root
+
+
+@pytest.fixture(scope="session")
+def graded_cache() -> dict:
+    return {}
+
+
+@pytest.fixture
+def graded(course, graded_cache):
+    """A function: assignment -> its submissions written and autograded (once per session)."""
+
+    def grade(name: str) -> GradedAssignment:
+        if name not in graded_cache:
+            subs = {s.name: s for s in kit.load_submissions(name)}
+            kit.write_submission(course, name, "reference", kit.solved_notebook(name, course))
+            kit.write_submission(course, name, "blank", kit.release_notebook(name, course))
+            kit.write_submission(course, name, "tampered-blank", kit.tampered_blank(name, course))
+            for sub in subs.values():
+                notebook = kit.build_submission(name, sub, course)
+                kit.write_submission(course, name, sub.name, notebook)
+            scores = nncourse.autograde(course, name)
+            graded_cache[name] = GradedAssignment(course, name, scores, subs)
+        return graded_cache[name]
+
+    return grade

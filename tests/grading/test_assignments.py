@@ -1,0 +1,179 @@
+"""What every assignment must prove, through nbgrader's Python API on a temporary course.
+
+nbgrader's `validate` and `autograde` exit 0 even when tests fail, so every check here reads the
+scores nbgrader wrote into the gradebook.
+"""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import gradingkit as kit
+import nbformat
+import pytest
+from nngrade import course as nncourse
+from nngrade.authoring import notebook_text
+
+ASSIGNMENTS = kit.assignment_names()
+WRITTEN = [(a, s.name) for a in ASSIGNMENTS for s in kit.load_submissions(a)]
+pytestmark = pytest.mark.slow
+
+
+def _group(name):
+    return pytest.mark.xdist_group(name)
+
+
+def test_every_chapter_has_an_assignment_in_order():
+    """Assignments are numbered like the chapters; the list only grows."""
+    assert ASSIGNMENTS, "no assignment found under solutions/"
+    assert all(a[:2].isdigit() and a[2] == "_" for a in ASSIGNMENTS), ASSIGNMENTS
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_master_is_built_from_its_source(assignment):
+    source = kit.REPO / "solutions" / assignment / f"{assignment}.py"
+    master = source.with_suffix(".ipynb")
+    assert master.read_text() == notebook_text(source), "run `make release` to rebuild the master"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_exercises_are_exactly_what_generate_assignment_makes(course, assignment):
+    ours = kit.REPO / "exercises" / assignment
+    fresh = course / "exercises" / assignment
+    comparison = filecmp.dircmp(ours, fresh)
+    assert not comparison.left_only and not comparison.right_only, "files differ"
+    for name in comparison.common_files:
+        assert (ours / name).read_bytes() == (fresh / name).read_bytes(), f"{name} is stale"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_assignment_shape(assignment):
+    """Four or more graded parts, visible and hidden tests, locked cells, a part graded by hand."""
+    cells = [c.metadata["nbgrader"] for c in kit.master(assignment).cells]
+    source = {c.metadata["nbgrader"]["grade_id"]: c.source for c in kit.master(assignment).cells}
+    tests = [m for m in cells if m["grade"] and not m["solution"]]
+    manual = [m for m in cells if m["grade"] and m["solution"]]
+    assert len(tests) >= 4 and manual, "needs >= 4 autograded parts and a manually graded one"
+    assert all(m["points"] > 0 for m in tests + manual)
+    assert all("### BEGIN HIDDEN TESTS" in source[m["grade_id"]] for m in tests)
+    visible = [kit.without_markers(source[m["grade_id"]], kit.HIDDEN_MARKERS) for m in tests]
+    assert sum("assert" in _outside_hidden(v) for v in visible) >= len(tests) - 1
+    assert sum(m["locked"] and not m["grade"] for m in cells) >= 2
+
+
+def _outside_hidden(source: str) -> str:
+    from nngrade.feedback import strip_hidden
+
+    return strip_hidden(source)[0]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_earns_full_and_blank_earns_zero(graded, assignment):
+    result = graded(assignment)
+    reference, blank = result.scores["reference"], result.scores["blank"]
+    assert reference.autograded_max > 0
+    assert reference.autograded == reference.autograded_max, reference.parts
+    assert blank.autograded == 0, blank.parts
+    assert blank.autograded_max == reference.autograded_max
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_tampered_tests_are_restored(graded, assignment):
+    """Emptied or trivialised test cells worth 100 points are graded with the originals."""
+    result = graded(assignment)
+    tampered = result.scores["tampered-blank"]
+    assert tampered.autograded == 0, tampered.parts
+    assert tampered.autograded_max == result.scores["reference"].autograded_max
+    assert tampered.max_score == result.scores["reference"].max_score
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_at_least_three_written_wrong_submissions(assignment):
+    subs = kit.load_submissions(assignment)
+    assert len(subs) >= 3
+    for sub in subs:
+        assert sub.failing and sub.description, sub.name
+
+
+@pytest.mark.parametrize(("assignment", "student"), WRITTEN)
+def test_wrong_submission_earns_its_intended_score(graded, assignment, student):
+    result = graded(assignment)
+    sub = result.submissions[student]
+    got = result.scores[student]
+    full = result.scores["reference"].parts
+    expected_parts = {gid: (0.0 if gid in sub.failing else pts) for gid, pts in full.items()}
+    assert set(sub.failing) <= set(full), f"unknown test cells in failing: {sub.failing}"
+    assert sum(expected_parts.values()) == sub.score, "score and failing disagree in the TOML"
+    assert got.parts == expected_parts, f"{sub.description}: got {got.parts}"
+    assert got.autograded == sub.score
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_solution_or_hidden_test_in_exercises(assignment):
+    solution, hidden = kit.secret_lines(assignment)
+    assert solution and hidden
+    for path in (kit.REPO / "exercises" / assignment).rglob("*"):
+        if path.suffix == ".ipynb":
+            found = (solution | hidden) & kit.notebook_lines(nbformat.read(path, as_version=4))
+            assert not found, f"{path.name} leaks {found}"
+        elif path.is_file():
+            text = path.read_text(errors="replace")
+            assert not kit.leaked(solution | hidden, text), path
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_feedback_never_shows_hidden_tests(graded, assignment):
+    result = graded(assignment)
+    nncourse.feedback(result.course, assignment)
+    solution, hidden = kit.secret_lines(assignment, result.course)
+    pages = sorted((result.course / "feedback").glob(f"*/{assignment}/*.html"))
+    assert {p.parts[-3] for p in pages} >= {"reference", "blank", "tampered-blank"}
+    for page in pages:
+        text = kit.html_text(page)
+        assert not kit.leaked(hidden, text), f"{page}: {kit.leaked(hidden, text)[:3]}"
+        if page.parts[-3] in {"blank", "tampered-blank"}:  # the others wrote solution lines
+            assert not kit.leaked(solution, text), f"{page}: {kit.leaked(solution, text)[:3]}"
+
+
+def test_nbgrader_own_feedback_would_leak(graded, tmp_path):
+    """The check above can fail: nbgrader's default feedback shows the hidden tests."""
+    assignment = ASSIGNMENTS[0]
+    result = graded(assignment)
+    api = nncourse.open_api(result.course)
+    api.config.GenerateFeedback.preprocessors = []
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.converters import GenerateFeedback
+
+    config = nncourse.load_config(result.course)
+    del config.GenerateFeedback["preprocessors"]
+    config.CourseDirectory.feedback_directory = str(tmp_path / "raw")
+    api = NbGraderAPI(config=config)
+    assert GenerateFeedback(config=config).preprocessors, "nbgrader's defaults are in use"
+    outcome = api.generate_feedback(assignment, "blank")
+    assert outcome["success"], outcome
+    page = next(Path(tmp_path / "raw").rglob("*.html"))
+    _, hidden = kit.secret_lines(assignment, result.course)
+    assert kit.leaked(hidden, kit.html_text(page))
+
+
+def test_site_never_shows_solutions_or_hidden_tests():
+    site = kit.REPO / "_build" / "html"
+    if not site.is_dir():
+        pytest.skip("the site is not built (make book); the browser tests build and check it")
+    assert not list(site.rglob("solutions/*")), "the site publishes solutions/"
+    secrets = set()
+    for assignment in ASSIGNMENTS:
+        solution, hidden = kit.secret_lines(assignment)
+        secrets |= solution | hidden
+    for page in site.rglob("*.html"):
+        assert not kit.leaked(secrets, kit.html_text(page)), page
+    for notebook in site.rglob("*.ipynb"):
+        assert not secrets & kit.notebook_lines(nbformat.read(notebook, as_version=4)), notebook
+
+
+def test_scores_are_read_per_part_from_the_gradebook(graded):
+    result = graded(ASSIGNMENTS[0])
+    reference = result.scores["reference"]
+    parts = nncourse.test_cell_ids(result.course, ASSIGNMENTS[0])
+    assert set(reference.parts) == set().union(*[set(p) for p in parts.values()])
