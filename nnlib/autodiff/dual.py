@@ -60,7 +60,12 @@ class Dual(NumpyDispatch):
         return NotImplemented
 
     def __repr__(self) -> str:
-        return f"Dual(value={self.value!r}, tangent={self.tangent!r})"
+        def show(x: Any) -> str:
+            if np.ndim(x) == 0:
+                return repr(float(x))
+            return np.array2string(np.asarray(x), precision=4)
+
+        return f"Dual(value={show(self.value)}, tangent={show(self.tangent)})"
 
     @property
     def shape(self) -> tuple[int, ...]:

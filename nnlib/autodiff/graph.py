@@ -57,12 +57,13 @@ def draw_graph(
     edge_highlight: Collection[tuple[int, int]] = (),
     ax: Axes | None = None,
     **capture_options: Any,
-) -> Axes:
+) -> Figure:
     """Draw the graph of ``f`` at ``inputs`` (or an already captured ``ComputationGraph``).
 
     ``node_text`` maps ``id(node)`` to a line shown under the node (a value, a tangent, an
     adjoint); ``highlight`` and ``done`` are sets of ``id(node)`` drawn in the step and the
     finished colour; ``edge_highlight`` holds (id(source), id(target)) pairs to emphasise.
+    Returns the Figure (a plain one, not registered with pyplot, unless ``ax`` was given).
     """
     if not isinstance(graph, ComputationGraph):
         if inputs is None:
@@ -115,4 +116,4 @@ def draw_graph(
     ax.set_ylim(min(ys) - 0.85, max(ys) + 0.5)
     ax.set_aspect("equal")
     ax.axis("off")
-    return ax
+    return ax.figure

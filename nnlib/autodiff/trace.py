@@ -346,7 +346,7 @@ def _ancestors(root: Tensor) -> list[Tensor]:
     return found
 
 
-@dataclass
+@dataclass(repr=False)
 class TraceTable:
     """Sections of (step, formula with numbers, value) rows; prints as text, renders as HTML."""
 
@@ -374,6 +374,9 @@ class TraceTable:
                 lines.append(f"{step.ljust(w0)}  {middle}  = {value}".rstrip())
             lines.append("")
         return "\n".join(lines).rstrip()
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def _repr_html_(self) -> str:
         parts = ['<div class="nnlib-trace" style="display:flex;gap:2em;flex-wrap:wrap">']

@@ -32,8 +32,8 @@ def test_graph_layout_puts_operands_left_of_results():
     for node in graph.operations:
         for operand in node.operands:
             assert positions[id(operand)][0] < positions[id(node)][0]
-    ax = draw_graph(baydin, (2.0, 5.0))
-    labels = {t.get_text() for t in ax.texts}
+    fig = draw_graph(baydin, (2.0, 5.0))
+    labels = {t.get_text() for t in fig.axes[0].texts}
     assert {"v₋₁", "v₀", "v₁", "v₅"} <= labels
 
 
