@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -270,6 +271,41 @@ def backprop_stepper() -> Demo:
 # ---------------------------------------------------------------------------------------------
 
 
+def two_layer_grads_scalar(x, t, w1, b1, w2, b2, act=activations.logistic) -> dict:
+    """Deck 002's MLP backward pass for one example, one scalar at a time.
+
+    Forward: z_i = sum_j w1_ji x_j + b1_i, h_i = σ(z_i), y_k = sum_i w2_ik h_i + b2_k,
+    L = ½ sum_k (y_k - t_k)². Backward: ȳ_k = y_k - t_k, w̄2_ik = ȳ_k h_i, h̄_i = sum_k ȳ_k w2_ik,
+    z̄_i = h̄_i σ'(z_i), w̄1_ji = z̄_i x_j, b̄1_i = z̄_i. (Weights in nnlib's (in, out) layout.)
+    """
+    n_in, n_hidden = w1.shape
+    n_out = w2.shape[1]
+    z = [sum(w1[j, i] * x[j] for j in range(n_in)) + b1[i] for i in range(n_hidden)]
+    h = [float(act(np.float64(z_i))) for z_i in z]
+    y = [sum(w2[i, k] * h[i] for i in range(n_hidden)) + b2[k] for k in range(n_out)]
+    y_bar = [y[k] - t[k] for k in range(n_out)]
+    w2_bar = np.array([[y_bar[k] * h[i] for k in range(n_out)] for i in range(n_hidden)])
+    h_bar = [sum(y_bar[k] * w2[i, k] for k in range(n_out)) for i in range(n_hidden)]
+    z_bar = [h_bar[i] * float(act.derivative(np.float64(z[i]))) for i in range(n_hidden)]
+    w1_bar = np.array([[z_bar[i] * x[j] for i in range(n_hidden)] for j in range(n_in)])
+    return {"W1": w1_bar, "b1": np.array(z_bar), "W2": w2_bar, "b2": np.array(y_bar)}
+
+
+def two_layer_grads_vector(x, t, w1, b1, w2, b2, act=activations.logistic) -> dict:
+    """The same backward pass for one example in vector form (outer products, one ⊙).
+
+    z = W1ᵀx + b1, h = σ(z), y = W2ᵀh + b2; ȳ = y - t, W̄2 = h ȳᵀ, h̄ = W2 ȳ, z̄ = h̄ ⊙ σ'(z),
+    W̄1 = x z̄ᵀ, b̄1 = z̄, b̄2 = ȳ.
+    """
+    z = w1.T @ x + b1
+    h = act(z)
+    y = w2.T @ h + b2
+    y_bar = y - t
+    h_bar = w2 @ y_bar
+    z_bar = h_bar * act.derivative(z)
+    return {"W1": np.outer(x, z_bar), "b1": z_bar, "W2": np.outer(h, y_bar), "b2": y_bar}
+
+
 def dense_and_activations(model: layers.Sequential) -> tuple[list[layers.Dense], list]:
     """Split Dense, act, Dense, act, ..., Dense into its Dense layers and activation functions."""
     modules = list(model)
@@ -366,37 +402,53 @@ def error_signal_explorer() -> Demo:
 # ---------------------------------------------------------------------------------------------
 
 
-def _best_time(fn: Callable[[], object], repeats: int) -> float:
-    best = np.inf
+def _best_times(fns: Sequence[Callable[[], object]], repeats: int) -> list[float]:
+    """Best wall time of each function over ``repeats`` rounds, the functions interleaved so
+    that a busy spell of the machine slows all of them rather than one."""
+    best = [np.inf] * len(fns)
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
     return best
 
 
+def _single_thread():
+    """BLAS limited to one thread: timings count operations, not how busy the other cores are."""
+    try:
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+    except ImportError:  # pragma: no cover - timing still works, only noisier
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
 def time_forward_backward(
-    widths: Sequence[int] = (128, 256, 512), batch: int = 256, repeats: int = 7, seed: int = 0
+    widths: Sequence[int] = (256, 512, 1024), batch: int = 256, repeats: int = 11, seed: int = 0
 ) -> list[dict[str, float]]:
     """Best-of-``repeats`` wall time of a Dense layer's forward and backward, per width.
 
     Forward is one matrix product X W (N·D_in·D_out multiply-adds); backward is two, Xᵀ G for
     the weight gradient and G Wᵀ for the input gradient, so the ratio should be close to 2.
+    Timed on one BLAS thread, so that the count of operations, not the machine's load, decides.
     """
     rng = np.random.default_rng(seed)
     rows = []
-    for width in widths:
-        layer = layers.Dense(width, width, rng=rng)
-        x = rng.standard_normal((batch, width))
-        grad_out = rng.standard_normal((batch, width))
-        forward = _best_time(lambda layer=layer, x=x: layer(x), repeats)
-        backward = _best_time(lambda layer=layer, g=grad_out: layer.backward(g), repeats)
-        rows.append(
-            {
-                "width": width,
-                "forward_ms": 1e3 * forward,
-                "backward_ms": 1e3 * backward,
-                "ratio": backward / forward,
-            }
-        )
+    with _single_thread():
+        for width in widths:
+            layer = layers.Dense(width, width, rng=rng)
+            x = rng.standard_normal((batch, width))
+            grad_out = rng.standard_normal((batch, width))
+            layer(x)  # backward needs a forward first
+            forward, backward = _best_times(
+                [lambda d=layer, x=x: d(x), lambda d=layer, g=grad_out: d.backward(g)], repeats
+            )
+            rows.append(
+                {
+                    "width": width,
+                    "forward_ms": 1e3 * forward,
+                    "backward_ms": 1e3 * backward,
+                    "ratio": backward / forward,
+                }
+            )
     return rows

@@ -198,3 +198,19 @@ def test_time_forward_backward_reports_positive_times_per_width():
     for row in rows:
         assert row["forward_ms"] > 0 and row["backward_ms"] > 0
         assert row["ratio"] == pytest.approx(row["backward_ms"] / row["forward_ms"])
+
+
+def test_scalar_and_vector_forms_of_the_two_layer_backward_pass_match_nnlib():
+    rng = np.random.default_rng(2)
+    net = neurons.mlp([3, 4, 2], "logistic", rng=rng)
+    w1, b1, w2, b2 = (p.data for p in net.parameters())
+    x, t = rng.standard_normal(3), rng.standard_normal(2)
+    scalar = backprop.two_layer_grads_scalar(x, t, w1, b1, w2, b2)
+    vector = backprop.two_layer_grads_vector(x, t, w1, b1, w2, b2)
+    loss = losses.MSELoss()
+    net.zero_grad()
+    loss(net(x[None]), t[None])
+    net.backward(loss.backward())
+    for name, p in zip(["W1", "b1", "W2", "b2"], net.parameters(), strict=True):
+        np.testing.assert_allclose(scalar[name], p.grad, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(vector[name], p.grad, rtol=1e-12, atol=1e-15)
