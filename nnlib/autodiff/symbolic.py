@@ -32,22 +32,18 @@ class SwellRow:
     l_n_ops: int
     derivative_ops: int
     expanded_derivative_ops: int
+    nested_ops: int  # l_n as the composed expression tree, unsimplified
+    nested_derivative_ops: int  # sympy.diff of that tree, unsimplified
 
 
 def expression_swell(n_max: int = 4) -> list[SwellRow]:
     """For n = 1..n_max: l_n, its symbolic derivative, and their sizes (sympy.count_ops)."""
     rows = []
     for n in range(1, n_max + 1):
-        l_n = sympy.factor(logistic_map(n))
+        nested = logistic_map(n)
+        l_n = sympy.factor(nested)
         d = sympy.diff(l_n, x)
-        rows.append(
-            SwellRow(
-                n,
-                l_n,
-                d,
-                sympy.count_ops(l_n),
-                sympy.count_ops(d),
-                sympy.count_ops(sympy.expand(d)),
-            )
-        )
+        counts = [sympy.count_ops(e) for e in (l_n, d, sympy.expand(d), nested)]
+        counts.append(sympy.count_ops(sympy.diff(nested, x)))
+        rows.append(SwellRow(n, l_n, d, *counts))
     return rows

@@ -68,3 +68,5 @@ def test_derivative_swells_faster_than_the_function():
     ratios = [r.derivative_ops / r.l_n_ops for r in rows[1:]]
     assert all(b > a for a, b in zip(ratios, ratios[1:], strict=False))
     assert rows[-1].derivative_ops > 4 * rows[-1].l_n_ops
+    nested = [r.nested_derivative_ops / r.nested_ops for r in rows[1:]]
+    assert all(b > a for a, b in zip(nested, nested[1:], strict=False))
