@@ -58,6 +58,8 @@ class CappedClient(NotebookClient):
 
     def report_cell(self, cell, cell_index, execute_reply):
         reply = execute_reply["content"]
+        if self.output_exceeded:  # its output was cut, so it cannot count as passing
+            reply = {"status": "error", "ename": "OutputLimitExceeded", "evalue": "output cut"}
         if reply.get("status") == "error" and not any(
             o.get("output_type") == "error" for o in cell.outputs
         ):

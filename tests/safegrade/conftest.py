@@ -1,0 +1,52 @@
+"""Fixtures of the safe-grading tests: a tiny nbgrader course in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from nngrade.sandbox import FIRST_UID, UID_SLOTS, Limits  # noqa: E402
+
+# nbgrader runs `alembic` from PATH when it creates a gradebook
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+
+REPO = Path(__file__).resolve().parents[2]
+# Small limits keep the hostile corpus quick: a 100 MB flood stops at 512 KiB.
+TEST_LIMITS = Limits(
+    cell_timeout=4,
+    notebook_timeout=90,
+    cpu_seconds=20,
+    memory_bytes=2 << 30,
+    max_processes=64,
+    max_output_bytes=512 << 10,
+    max_file_bytes=4 << 20,
+)
+
+
+@pytest.fixture
+def listening_port():
+    """A TCP port on the host's loopback that accepts connections (if it can be reached)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    yield server.getsockname()[1]
+    server.close()
+
+
+def sandbox_processes() -> list[int]:
+    """PIDs of processes running as any sandbox user."""
+    pids = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            uid_line = next(line for line in status.read_text().splitlines() if line[:4] == "Uid:")
+        except (OSError, StopIteration):
+            continue
+        if FIRST_UID <= int(uid_line.split()[1]) < FIRST_UID + UID_SLOTS:
+            pids.append(int(status.parent.name))
+    return pids

@@ -1,0 +1,182 @@
+"""Gradebook and execution backends: SQLite in parallel, PostgreSQL, a Dask cluster."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+from conftest import TEST_LIMITS
+from course import ASSIGNMENT, course_config, make_course, student_notebook, submit
+from hostile import HONEST, Case
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from nngrade.safe_autograde import grade_assignment
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+MIXED = HONEST + [Case("exit_kernel", mul="import os\nos._exit(3)", score=1.0)]
+
+
+def fill_course(root: Path, cases, db_url: str | None = None) -> Path:
+    make_course(root, db_url)
+    for case in cases:
+        submit(root, case.student, student_notebook(root, case.add, case.mul), case.files)
+    return root
+
+
+def cell_grades(db_url: str) -> dict[tuple[str, str], float]:
+    """Every autograded cell's score, by (student, grade cell)."""
+    with Gradebook(db_url, "tiny") as gb:
+        grades = {}
+        for submission in gb.assignment_submissions(ASSIGNMENT):
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grades[(submission.student.id, grade.name)] = grade.auto_score
+        return grades
+
+
+def sqlite_url(root: Path) -> str:
+    return f"sqlite:///{root / 'gradebook.db'}"
+
+
+def test_parallel_grades_equal_sequential_and_plain_nbgrader(tmp_path):
+    one = fill_course(tmp_path / "one", MIXED)
+    two = fill_course(tmp_path / "two", MIXED)
+    grade_assignment(one, ASSIGNMENT, workers=1, limits=TEST_LIMITS)
+    grade_assignment(two, ASSIGNMENT, workers=2, limits=TEST_LIMITS)
+    sequential, parallel = cell_grades(sqlite_url(one)), cell_grades(sqlite_url(two))
+    assert parallel == sequential
+    assert len(sequential) == 2 * len(MIXED)
+
+    plain = fill_course(tmp_path / "plain", HONEST)
+    result = NbGraderAPI(config=course_config(plain)).autograde(ASSIGNMENT, "honest_full")
+    assert result["success"], result.get("log")
+    for case in HONEST[1:]:
+        assert NbGraderAPI(config=course_config(plain)).autograde(ASSIGNMENT, case.student)[
+            "success"
+        ]
+    nbgrader_grades = cell_grades(sqlite_url(plain))
+    assert nbgrader_grades == {k: v for k, v in sequential.items() if k[0] != "exit_kernel"}
+
+
+@pytest.fixture(scope="module")
+def postgres_url(tmp_path_factory):
+    """A private PostgreSQL server (Debian's postgresql 15) on a loopback port, as `postgres`."""
+    if not PG_BIN.is_dir():
+        pytest.fail(f"PostgreSQL server binaries not found in {PG_BIN} (apt install postgresql)")
+    base = tmp_path_factory.mktemp("pg")
+    shutil.chown(base, "postgres")
+    data, sockets = base / "data", base / "sock"
+    sockets.mkdir()
+    shutil.chown(sockets, "postgres")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def as_postgres(*command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True
+        )
+
+    steps = [
+        (str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"),
+        (
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1",
+            "start",
+        ),
+        (str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "gb"),
+    ]
+    for step in steps:
+        done = as_postgres(*step)
+        if done.returncode != 0:
+            pytest.fail(f"PostgreSQL did not start: {step[0]}: {done.stderr or done.stdout}")
+    yield f"postgresql://postgres@127.0.0.1:{port}/gb"
+    as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+
+
+@pytest.mark.xdist_group("safegrade-servers")
+def test_postgresql_gradebook_through_db_url(tmp_path, postgres_url):
+    root = fill_course(tmp_path / "pg", MIXED, db_url=postgres_url)
+    outcomes = grade_assignment(root, ASSIGNMENT, workers=2, limits=TEST_LIMITS)
+    assert {o.student: o.score for o in outcomes} == {c.student: c.score for c in MIXED}
+    assert not (root / "gradebook.db").exists()
+    with Gradebook(postgres_url, "tiny") as gb:
+        stored = {s.student.id: s.score for s in gb.assignment_submissions(ASSIGNMENT)}
+    assert stored == {c.student: c.score for c in MIXED}
+
+
+@pytest.mark.xdist_group("safegrade-servers")
+def test_dask_local_cluster_grades_like_threads(tmp_path):
+    from distributed import Client, LocalCluster
+
+    root = fill_course(tmp_path / "dask", MIXED)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+        with Client(cluster) as client:
+            worker_pids = set(client.run(lambda: __import__("os").getpid()).values())
+            outcomes = grade_assignment(
+                root, ASSIGNMENT, workers=2, limits=TEST_LIMITS, executor=client.get_executor()
+            )
+    assert len(worker_pids) == 2
+    assert {o.student: o.score for o in outcomes} == {c.student: c.score for c in MIXED}
+
+
+def run_cli(*args: str, path: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "nngrade.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, env={"PATH": path})
+
+
+def test_cli_refuses_without_isolation_unless_unsafe(tmp_path):
+    root = fill_course(tmp_path / "cli", HONEST[:1])
+    refused = run_cli("autograde", ASSIGNMENT, "--course", str(root), path="/nonexistent")
+    assert refused.returncode == 2
+    assert "refusing to grade without --unsafe" in refused.stderr
+    assert "bwrap" in refused.stderr
+    unsafe = run_cli(
+        "autograde",
+        ASSIGNMENT,
+        "--course",
+        str(root),
+        "--unsafe",
+        "--no-progress",
+        path="/usr/bin:/bin",
+    )
+    assert unsafe.returncode == 0, unsafe.stderr
+    assert "honest_full\t3.0/3.0" in unsafe.stdout
+
+
+def test_cli_grades_with_workers_and_progress(tmp_path):
+    root = fill_course(tmp_path / "cli", MIXED)
+    report = tmp_path / "report.json"
+    done = run_cli(
+        "autograde",
+        ASSIGNMENT,
+        "--course",
+        str(root),
+        "--workers",
+        "2",
+        "--report",
+        str(report),
+        *limit_flags(),
+        path="/usr/bin:/bin",
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{len(MIXED)}/{len(MIXED)}" in done.stderr  # the progress bar's last state
+    assert "exit_kernel\t1.0/3.0\tthe kernel died" in done.stdout
+    assert report.exists()
+
+
+def limit_flags() -> list[str]:
+    limits = asdict(TEST_LIMITS)
+    return ["--cell-timeout", str(limits["cell_timeout"]), "--max-processes", "64"]
