@@ -53,10 +53,27 @@ STYLE: dict[str, Any] = {
 def use_style() -> None:
     """Apply the house style to matplotlib's rcParams (call once at the top of a chapter)."""
     mpl.rcParams.update(STYLE)
+    _load_backend()
+
+
+_backend_loaded = False
+
+
+def _load_backend() -> None:
+    """Load pyplot's backend now. Jupyter's inline backend, when it loads, teaches IPython to
+    display Figure objects; the figures made here never go through pyplot, so nothing else would
+    load it and a figure returned by a cell would show as text."""
+    global _backend_loaded
+    if not _backend_loaded:
+        import matplotlib.pyplot as plt
+
+        plt.switch_backend(mpl.get_backend())
+        _backend_loaded = True
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] | None = None, **kw):
     """A Figure (not registered with pyplot) and its axes, laid out with constrained layout."""
+    _load_backend()
     fig = Figure(figsize=figsize or mpl.rcParams["figure.figsize"], layout="constrained")
     return fig, fig.subplots(nrows, ncols, **kw)
 
@@ -222,6 +239,7 @@ def plot_optimizer_paths(
     minimum: tuple[float, float] | None = None,
     title: str | None = None,
     resolution: int = 200,
+    legend: bool = True,
 ) -> Figure:
     """Contours of a 2-D function with the optimizers' paths on top (one colour each).
 
@@ -245,14 +263,16 @@ def plot_optimizer_paths(
     for i, (name, path) in enumerate(paths.items()):
         path = np.asarray(path)
         color = COLORS[i % len(COLORS)]
-        ax.plot(path[:, 0], path[:, 1], "-o", color=color, markersize=2.5, linewidth=1.3,
-                label=f"{name} ({len(path) - 1} steps)")  # fmt: skip
+        marker = "o" if len(path) <= 100 else None  # dots show the step sizes of short paths
+        ax.plot(path[:, 0], path[:, 1], "-", marker=marker, color=color, markersize=2.5,
+                linewidth=1.3, label=f"{name} ({len(path) - 1} steps)")  # fmt: skip
         ax.plot(*path[0], "o", color="black", markersize=5)
     if minimum is not None:
         ax.plot(*minimum, "*", color="black", markersize=11, label="minimum")
     ax.set(xlim=xlim, ylim=ylim, xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
     ax.grid(False)
-    ax.legend(loc="best", fontsize=8)
+    if legend:
+        ax.legend(loc="best", fontsize=8)
     if title:
         ax.set_title(title)
     return fig

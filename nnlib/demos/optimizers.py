@@ -17,6 +17,18 @@ from nnlib import optim, viz
 from nnlib.demos.base import Demo
 from nnlib.module import Parameter
 
+FRAME_DPI = 80
+
+
+def frame_figure(figsize: tuple[float, float]):
+    """Two panels with fixed margins: every frame is rendered at build time, and constrained
+    layout (which measures every label first) would double the cost of a frame."""
+    fig = Figure(figsize=figsize)
+    axes = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
+    return fig, axes
+
+
 # ---------------------------------------------------------------------------------------------
 # The optimizer race
 # ---------------------------------------------------------------------------------------------
@@ -34,7 +46,7 @@ BASE_LR = {
 }
 STEPS = {"ill-conditioned quadratic": 80, "Rosenbrock": 400, "saddle": 80}
 LR_SCALES = [0.3, 1.0, 3.0]
-MOMENTA = [0.0, 0.5, 0.9]
+MOMENTA = [0.0, 0.9]
 
 
 def make_optimizer(
@@ -69,9 +81,10 @@ def plot_race(surface: str, lr_scale: float, momentum: float) -> Figure:
     """Left: the paths on the contours. Right: f(theta_k) - f* per step (log scale)."""
     s = SURFACES[surface]()
     paths = race_paths(surface, lr_scale, momentum)
-    fig, (ax_paths, ax_loss) = viz.new_figure(1, 2, figsize=(10.0, 4.0))
+    fig, (ax_paths, ax_loss) = frame_figure((9.5, 3.8))
     title = f"{s.name}: lr x{lr_scale:g}, momentum/beta1 {momentum:g}"
-    viz.plot_optimizer_paths(s, paths, ax=ax_paths, resolution=120, levels=20, title=title)
+    viz.plot_optimizer_paths(s, paths, ax=ax_paths, resolution=100, levels=15, title=title,
+                             legend=False)  # fmt: skip
     f_min = s.f(np.array(s.minimum))
     for i, (name, path) in enumerate(paths.items()):
         gap = np.array([s.f(p) for p in path]) - f_min
@@ -90,6 +103,7 @@ def optimizer_race() -> Demo:
         grid={"surface": list(SURFACES), "lr_scale": LR_SCALES, "momentum": MOMENTA},
         title="Optimizer race: who crosses the valley, follows the banana, leaves the saddle?",
         defaults={"surface": "ill-conditioned quadratic", "lr_scale": 1.0, "momentum": 0.9},
+        dpi=FRAME_DPI,
     )
 
 
@@ -150,7 +164,7 @@ def noisy_sgd_losses(
 
 def plot_schedule(schedule: str, base_lr: float) -> Figure:
     """Left: the schedule. Right: the loss it gives on the noisy quadratic, against constant lr."""
-    fig, (ax_lr, ax_loss) = viz.new_figure(1, 2, figsize=(10.0, 3.8))
+    fig, (ax_lr, ax_loss) = frame_figure((9.5, 3.5))
     epochs = np.arange(EPOCHS)
     ax_lr.plot(epochs, lr_curve("constant", base_lr), color=viz.COLORS[7], linestyle=":",
                label="constant")  # fmt: skip
@@ -174,5 +188,6 @@ def schedule_explorer() -> Demo:
         plot_schedule,
         grid={"schedule": SCHEDULES, "base_lr": BASE_LRS},
         title="Learning-rate schedules: decay the rate and the noise floor drops",
-        defaults={"schedule": "cosine", "base_lr": 0.1},
+        defaults={"schedule": "cosine", "base_lr": 0.05},
+        dpi=FRAME_DPI,
     )
