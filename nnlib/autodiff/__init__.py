@@ -30,11 +30,17 @@ from nnlib.autodiff.functional import (
     tanh,
     value_and_grad,
 )
-from nnlib.autodiff.tensor import Tensor, concatenate, no_grad, stack, tensor, where
+from nnlib.autodiff.graph import draw_graph
+from nnlib.autodiff.tensor import Tensor, concatenate, no_grad, stack, where
+from nnlib.autodiff.trace import capture, trace_forward, trace_reverse
 
 __all__ = [
     "Dual",
     "Tensor",
+    "capture",
+    "draw_graph",
+    "trace_forward",
+    "trace_reverse",
     "arctan",
     "concatenate",
     "cos",
@@ -55,7 +61,6 @@ __all__ = [
     "sqrt",
     "stack",
     "tanh",
-    "tensor",
     "value_and_grad",
     "where",
 ]
