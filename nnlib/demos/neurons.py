@@ -126,10 +126,14 @@ def activation_rows() -> list[dict[str, str]]:
     return rows
 
 
-def activation_table_markdown() -> str:
-    """The table as Markdown, formulas as inline maths ($...$), for ``IPython.display.Markdown``."""
+FORMULA_COLUMNS = ("name", "f(x)", "f'(x)")
+PROPERTY_COLUMNS = ("name", "range", "continuity", "monotonic", "f' monotonic", "identity near 0")
+
+
+def activation_table_markdown(columns: Sequence[str] | None = None) -> str:
+    """The table (or some of its ``columns``) as Markdown, maths as $...$, for ``Markdown(...)``."""
     rows = activation_rows()
-    header = list(rows[0])
+    header = list(columns) if columns is not None else list(rows[0])
 
     def cell(column: str, text: str) -> str:
         text = text.replace("|", r"\vert ")  # a bare | would end the table cell
@@ -246,7 +250,7 @@ def xor_by_hand() -> layers.Sequential:
 # ---------------------------------------------------------------------------------------------
 
 TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = data.TARGETS_1D
-TARGET_LABELS = {"abs": "|x|", "square": "x²", "sin": "sin x", "step": "step (1 for x ≥ 0)"}
+TARGET_LABELS = {"abs": "|x|", "square": "x²", "sin": "sin x", "step": "step"}
 HIDDEN_UNITS: tuple[int, ...] = (1, 2, 3, 5, 10)
 
 
