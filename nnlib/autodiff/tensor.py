@@ -104,8 +104,17 @@ class Tensor(NumpyDispatch):
         """A constant operand as a Tensor of our dtype (Python numbers stay 'weak', as in NumPy)."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, int | float):
-            return Tensor(np.asarray(other, dtype=self.data.dtype))
+        if isinstance(other, int | float):  # the hot path: skip __init__'s checks
+            const = object.__new__(Tensor)
+            const.data, const.grad, const.requires_grad, const.name = (
+                np.asarray(other, dtype=self.data.dtype),
+                None,
+                False,
+                "",
+            )
+            const._op, const._args, const._backward = "", (), None
+            const._id = next(_creation_counter)
+            return const
         if isinstance(other, np.ndarray | np.number):
             return Tensor(other)
         if type(other).__name__ == "Dual":
@@ -318,10 +327,10 @@ class Tensor(NumpyDispatch):
             g2 = g[..., None, :] if a.ndim == 1 else g
             g2 = g2[..., None] if b.ndim == 1 else g2
             if a.requires_grad:
-                ga = g2 @ np.swapaxes(b2, -1, -2)
+                ga = g2 @ b2.swapaxes(-1, -2)
                 a._accumulate(ga[..., 0, :] if a.ndim == 1 else ga)
             if b.requires_grad:
-                gb = np.swapaxes(a2, -1, -2) @ g2
+                gb = a2.swapaxes(-1, -2) @ g2
                 b._accumulate(gb[..., 0] if b.ndim == 1 else gb)
 
         return Tensor._make(a.data @ b.data, "matmul", (a, b), backward)

@@ -346,6 +346,15 @@ def _ancestors(root: Tensor) -> list[Tensor]:
     return found
 
 
+def _width(text: str) -> int:
+    """Printed width: combining marks (the dots and bars) take no column."""
+    return sum(1 for ch in text if not unicodedata.combining(ch))
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 @dataclass(repr=False)
 class TraceTable:
     """Sections of (step, formula with numbers, value) rows; prints as text, renders as HTML."""
@@ -366,12 +375,12 @@ class TraceTable:
     def __str__(self) -> str:
         lines = []
         for title, rows in self.sections:
-            w0 = max(len(r[0]) for r in rows)
-            w1 = max(len(r[1]) for r in rows)
+            w0 = max(_width(r[0]) for r in rows)
+            w1 = max(_width(r[1]) for r in rows)
             lines += [title, "-" * len(title)]
             for step, formula, value in rows:
-                middle = (f"= {formula}" if formula else "").ljust(w1 + 2) if w1 else ""
-                lines.append(f"{step.ljust(w0)}  {middle}  = {value}".rstrip())
+                middle = _pad(f"= {formula}" if formula else "", w1 + 2) if w1 else ""
+                lines.append(f"{_pad(step, w0)}  {middle}  = {value}".rstrip())
             lines.append("")
         return "\n".join(lines).rstrip()
 
