@@ -96,3 +96,53 @@ def test_dense_accepts_a_name_or_a_callable():
     assert np.all(layer.weight.data == 0.5) and np.all(layer.bias.data == 0)
     with pytest.raises(ValueError, match=r"\(3, 2\)"):
         Dense(3, 2, init=lambda shape, rng: np.zeros((2, 3)))
+
+
+# --- chapter 6's experiments (nnlib.demos.initialization) ------------------------------------
+
+
+def test_constant_weights_keep_hidden_units_identical():
+    from nnlib.demos import initialization as demo
+
+    assert demo.symmetry_experiment(constant=0.5, steps=50).unit_spread == 0.0
+    assert demo.symmetry_experiment(constant=None, steps=50).unit_spread > 0.1
+    zeros = demo.symmetry_experiment(constant=0.0, steps=50)
+    assert not zeros.hidden_weights.any()  # no weight ever gets a gradient
+
+
+def test_variance_per_layer_follows_the_fan_in_rule():
+    from nnlib.demos import initialization as demo
+
+    # ReLU: the second moment is multiplied by D_in sigma^2 / 2 per layer
+    he = demo.layer_statistics("relu", "He").stds()
+    lecun = demo.layer_statistics("relu", "LeCun 1/√D_in").stds()
+    assert he[-1] / he[0] == pytest.approx(1.0, abs=0.2)
+    assert lecun[-1] / lecun[0] == pytest.approx(0.5**2.5, rel=0.3)
+    # too small weights: tanh activations die out layer after layer
+    small = demo.layer_statistics("tanh", "small σ=0.01").stds()
+    assert np.all(np.diff(small) < 0) and small[-1] < 0.15 * small[0]
+
+
+def test_exploding_relu_activations_grow_like_the_gain_to_the_depth():
+    from nnlib.demos import initialization as demo
+
+    stds = demo.gradient_flow("relu", 1.25).stds()
+    assert stds[-1] / stds[0] == pytest.approx(1.25 ** (demo.FLOW_DEPTH - 1), rel=0.6)
+
+
+def test_only_std_times_sqrt_width_matters():
+    from nnlib.demos import initialization as demo
+
+    narrow = demo.tanh_stack_stds(256, demo.slides_std(0.01, 256))
+    wide = demo.tanh_stack_stds(512, demo.slides_std(0.01, 512))
+    assert np.allclose(narrow, wide, atol=0.01)
+
+
+def test_demos_have_small_grids_and_draw():
+    from nnlib.demos import initialization as demo
+
+    for make in (demo.histogram_explorer, demo.gradient_flow_explorer):
+        d = make()
+        assert d.n_frames <= 30
+        fig = d.figure()
+        assert fig.axes and all(ax.get_xlabel() for ax in fig.axes)

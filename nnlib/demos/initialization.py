@@ -1,0 +1,408 @@
+"""Chapter 6 (Initialization): the experiments and demos the chapter shows.
+
+- :func:`symmetry_experiment`: a tiny network trained from constant weights, whose hidden units
+  stay identical, against the same network from random weights.
+- :func:`layer_statistics`: activations and back-propagated gradients, layer by layer, of a deep
+  MLP at initialization (deck 002's 6-layer tanh experiment; Glorot and Bengio's figures 6, 7).
+- :func:`histogram_explorer`: a demo over those statistics for each initialization scheme.
+- :func:`gradient_flow`, :func:`gradient_flow_explorer`: activation and gradient size through a
+  30-layer network as the weight scale moves around the right one (vanishing and exploding).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache, partial
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.figure import Figure
+
+from nnlib import data, init, layers, losses, viz
+from nnlib.demos.base import Demo
+
+SLIDES_WIDTH = 4096  # units per layer in deck 002's experiment
+WIDTH = 256  # what the book uses (16x narrower: fast), with the deck's scales carried over
+DEPTH = 6
+BATCH = 200
+CLASSES = 10
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run BLAS on one thread: these matrices are too small to gain from more, and on a loaded
+    machine spinning BLAS threads make them up to ten times slower."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        yield
+        return
+    with threadpool_limits(1, user_api="blas"):
+        yield
+
+
+# ---------------------------------------------------------------------------------------------
+# Initialization schemes, by the names the chapter uses
+# ---------------------------------------------------------------------------------------------
+
+
+def slides_std(std_at_4096: float, fan_in: int) -> float:
+    """The std that gives a layer of `fan_in` inputs the same sigma * sqrt(fan_in) as the slides'
+    `std_at_4096` at 4096 units: sigma * sqrt(D_in) is what sets the scale of a pre-activation."""
+    return std_at_4096 * math.sqrt(SLIDES_WIDTH / fan_in)
+
+
+def _slides_normal(std_at_4096: float) -> init.Initializer:
+    def initializer(shape, rng=None, dtype=np.float64):
+        fan_in, _ = init.fans(shape)
+        return init.normal(shape, rng, dtype, std=slides_std(std_at_4096, fan_in))
+
+    return initializer
+
+
+def _standard_uniform(shape, rng=None, dtype=np.float64):
+    """Glorot and Bengio's "standard" initialization U(-1/sqrt(n), 1/sqrt(n)), n = fan_in."""
+    fan_in, _ = init.fans(shape)
+    bound = 1.0 / math.sqrt(fan_in)
+    return init.uniform(shape, rng, dtype, -bound, bound)
+
+
+#: Scheme name -> initializer(shape, rng). The first two carry deck 002's stds (at 4096 units).
+SCHEMES: dict[str, init.Initializer] = {
+    "small σ=0.01": _slides_normal(0.01),
+    "large σ=0.05": _slides_normal(0.05),
+    "standard U(±1/√n)": _standard_uniform,
+    "LeCun 1/√D_in": init.lecun_normal,
+    "Glorot": init.xavier_uniform,
+    "He": init.he_normal,
+}
+
+
+#: The schemes the histogram demo offers (the chapter shows the others as static figures).
+DEMO_SCHEMES = ("small σ=0.01", "large σ=0.05", "LeCun 1/√D_in", "He")
+
+
+def scaled(scheme: str, gain: float) -> init.Initializer:
+    """The scheme's initializer with every weight multiplied by `gain`."""
+    base = SCHEMES[scheme]
+    return lambda shape, rng=None, dtype=np.float64: gain * base(shape, rng, dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# Symmetry: constant weights keep every hidden unit identical
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SymmetryRun:
+    """Incoming weights of the hidden units at every step, the loss, and the final accuracy."""
+
+    hidden_weights: np.ndarray  # (steps + 1, inputs, hidden)
+    loss: np.ndarray  # (steps,)
+    accuracy: float
+
+    @property
+    def unit_spread(self) -> float:
+        """Largest difference between any hidden unit's weights and unit 0's, over all steps."""
+        w = self.hidden_weights
+        return float(np.abs(w - w[:, :, :1]).max())
+
+
+def symmetry_experiment(
+    constant: float | None = 0.5, hidden: int = 4, steps: int = 300, lr: float = 1.0, seed: int = 0
+) -> SymmetryRun:
+    """Train a 2-`hidden`-1 tanh network on noisy XOR with full-batch gradient descent.
+
+    `constant` sets every weight to that value (biases 0); None draws them (Glorot uniform).
+    """
+    rng = data.rng(seed)
+    x, y = data.xor(n_per_corner=25, noise=0.15, rng=rng)
+    weights = init.xavier_uniform if constant is None else partial(init.constant, value=constant)
+    model = layers.Sequential(
+        layers.Dense(2, hidden, init=weights, rng=rng),
+        layers.Tanh(),
+        layers.Dense(hidden, 1, init=weights, rng=rng),
+    )
+    loss_fn = losses.BCEWithLogitsLoss()
+    history, losses_seen = [model[0].weight.data.copy()], []
+    for _ in range(steps):
+        model.zero_grad()
+        losses_seen.append(loss_fn(model(x), y))
+        model.backward(loss_fn.backward())
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        history.append(model[0].weight.data.copy())
+    accuracy = float(np.mean((model(x)[:, 0] > 0) == (y == 1)))
+    return SymmetryRun(np.array(history), np.array(losses_seen), accuracy)
+
+
+def plot_symmetry(constant_run: SymmetryRun, random_run: SymmetryRun) -> Figure:
+    """Each hidden unit's first incoming weight over training, for both starts."""
+    fig, axes = viz.new_figure(1, 2, figsize=(9.0, 3.4), sharey=True)
+    for ax, run, name in zip(axes, (constant_run, random_run), ("constant", "random"), strict=True):
+        steps = np.arange(run.hidden_weights.shape[0])
+        for j in range(run.hidden_weights.shape[2]):
+            style = "-" if name == "random" else (0, (4, 2 + 2 * j))
+            ax.plot(steps, run.hidden_weights[:, 0, j], linestyle=style, label=f"unit {j + 1}")
+        ax.set(
+            xlabel="gradient step",
+            title=f"{name} start: accuracy {run.accuracy:.0%}\n"
+            f"largest difference between units {run.unit_spread:.2g}",
+        )
+    axes[0].set_ylabel("weight from input 1 to unit j")
+    axes[1].legend(loc="best")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics through a deep network at initialization
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LayerStatistics:
+    """Per hidden layer k = 1..depth: its outputs, dL/d(outputs), and dL/dW^[k]."""
+
+    activations: list[np.ndarray]
+    gradients: list[np.ndarray]
+    weight_gradients: list[np.ndarray]
+
+    def stds(self, which: str = "activations") -> np.ndarray:
+        return np.array([v.std() for v in getattr(self, which)])
+
+    def norms(self) -> np.ndarray:
+        """Frobenius norm of dL/dW^[k] per hidden layer."""
+        return np.array([np.linalg.norm(g) for g in self.weight_gradients])
+
+    def saturated(self, threshold: float = 0.99) -> np.ndarray:
+        """Fraction of outputs with |a| > threshold per layer (tanh units stuck at -1 or +1)."""
+        return np.array([np.mean(np.abs(a) > threshold) for a in self.activations])
+
+
+def deep_mlp(
+    activation: str,
+    weights: init.Initializer,
+    depth: int = DEPTH,
+    width: int = WIDTH,
+    rng: np.random.Generator | None = None,
+) -> layers.Sequential:
+    """`depth` hidden layers of `width` units, then a linear layer of CLASSES outputs."""
+    modules: list[layers.Module] = []
+    for _ in range(depth):
+        modules += [
+            layers.Dense(width, width, init=weights, rng=rng),
+            layers.Activation(activation),
+        ]
+    modules.append(layers.Dense(width, CLASSES, init=weights, rng=rng))
+    return layers.Sequential(modules)
+
+
+def propagate(model: layers.Sequential, x: np.ndarray, labels: np.ndarray) -> LayerStatistics:
+    """One forward and backward pass (softmax cross-entropy), recording each hidden layer."""
+    acts, grads, dense = [], [], [m for m in model if isinstance(m, layers.Dense)]
+    h = x
+    for module in model:
+        h = module(h)
+        if isinstance(module, layers.Activation):
+            acts.append(h)
+    loss = losses.CrossEntropyLoss()
+    loss(h, labels)
+    model.zero_grad()
+    g = loss.backward()
+    for module in reversed(model.layers):
+        if isinstance(module, layers.Activation):
+            grads.append(g)
+        g = module.backward(g)
+    return LayerStatistics(acts, grads[::-1], [d.weight.grad.copy() for d in dense[:-1]])
+
+
+def layer_statistics(
+    activation: str = "tanh",
+    scheme: str = "LeCun 1/√D_in",
+    depth: int = DEPTH,
+    width: int = WIDTH,
+    gain: float = 1.0,
+    batch: int = BATCH,
+    seed: int = 0,
+) -> LayerStatistics:
+    """Statistics at initialization for unit-Gaussian inputs and random labels."""
+    rng = data.rng(seed)
+    with one_blas_thread():
+        model = deep_mlp(activation, scaled(scheme, gain), depth, width, rng)
+        x = rng.standard_normal((batch, width))
+        return propagate(model, x, rng.integers(0, CLASSES, batch))
+
+
+def tanh_stack_stds(
+    width: int, std: float, depth: int = DEPTH, batch: int = 32, seed: int = 0
+) -> np.ndarray:
+    """Std of each layer's outputs in a tanh stack with N(0, std^2) weights (forward only, float32).
+
+    Used to check that only std * sqrt(width) matters: compare (4096, 0.01) with (256, 0.04).
+    """
+    rng = data.rng(seed)
+    h = rng.standard_normal((batch, width)).astype(np.float32)
+    stds = []
+    with one_blas_thread():
+        for _ in range(depth):
+            dense = layers.Dense(
+                width, width, init=partial(init.normal, std=std), rng=rng, dtype=np.float32
+            )
+            h = np.tanh(dense(h))
+            stds.append(float(h.std()))
+    return np.array(stds)
+
+
+def _symmetric_range(values: list[np.ndarray], quantile: float = 0.995) -> tuple[float, float]:
+    top = max(float(np.quantile(np.abs(v), quantile)) for v in values)
+    top = top if top > 0 else 1.0
+    return -top, top
+
+
+def _layer_colors(depth: int) -> list:
+    cmap = mpl.colormaps[viz.SEQUENTIAL_CMAP]
+    return [cmap(0.8 * k / max(depth - 1, 1)) for k in range(depth)]  # no pale yellow
+
+
+def plot_statistics(stats: LayerStatistics, title: str = "") -> Figure:
+    """Normalized histograms per layer, one curve per layer (as Glorot and Bengio's figures 6
+    and 7): the layers' outputs a^[k] (left) and the gradients dL/da^[k] (right).
+
+    The exact zeros of ReLU outputs are left out of the left panel (their share is in the legend);
+    they would be one bar towering over the rest.
+    """
+    depth = len(stats.activations)
+    fig, (left, right) = viz.new_figure(1, 2, figsize=(10.0, 3.6))
+    colors = _layer_colors(depth)
+    nonnegative = min(float(a.min()) for a in stats.activations) >= 0
+    a_range = (0.0, _symmetric_range(stats.activations)[1]) if nonnegative else (-1.0, 1.0)
+    g_range = _symmetric_range(stats.gradients)
+    for k in range(depth):
+        a = stats.activations[k].ravel()
+        label = f"layer {k + 1}: std {a.std():.2g}"
+        if nonnegative:
+            label += f", {np.mean(a == 0):.0%} zeros"
+            a = a[a > 0]
+        density, edges = np.histogram(a, bins=50, range=a_range, density=True)
+        left.stairs(density, edges, color=colors[k], label=label)
+        g = stats.gradients[k].ravel()
+        density, edges = np.histogram(g, bins=50, range=g_range, density=True)
+        right.stairs(density, edges, color=colors[k], label=f"layer {k + 1}: std {g.std():.2g}")
+    zeros_note = " (zeros left out)" if nonnegative else ""
+    left.set(xlabel=f"output value $a^{{[k]}}${zeros_note}", ylabel="density", title="activations")
+    right.set(xlabel=r"$\partial L / \partial a^{[k]}$", ylabel="density", title="gradients")
+    right.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
+    for ax in (left, right):
+        ax.legend(fontsize=7, loc="best")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def _plot_scheme(scheme: str = "LeCun 1/√D_in", activation: str = "tanh") -> Figure:
+    stats = layer_statistics(activation, scheme)
+    return plot_statistics(stats, f"{activation}, {scheme}: {DEPTH} layers of {WIDTH} units")
+
+
+def histogram_explorer() -> Demo:
+    """Initialization scheme and activation against the per-layer histograms."""
+    return Demo(
+        _plot_scheme,
+        grid={"scheme": list(DEMO_SCHEMES), "activation": ["tanh", "relu"]},
+        title="Activations and gradients per layer at initialization: which scale keeps them?",
+        defaults={"scheme": "small σ=0.01", "activation": "tanh"},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Vanishing and exploding: a deep network, the weight scale around the right one
+# ---------------------------------------------------------------------------------------------
+
+FLOW_DEPTH = 30
+FLOW_WIDTH = 128
+GAINS = (0.5, 0.8, 1.0, 1.25, 2.0)
+DEMO_GAINS = (0.8, 1.0, 1.25, 2.0)  # fewer frames to render for the static site
+RIGHT_SCHEME = {"tanh": "LeCun 1/√D_in", "relu": "He"}
+
+
+@lru_cache(maxsize=32)
+def gradient_flow(
+    activation: str, gain: float, depth: int = FLOW_DEPTH, seed: int = 0
+) -> LayerStatistics:
+    """Statistics of a `depth`-layer network whose weights are gain x the right scheme (cached:
+    the demo's frames and the chapter's table share them; do not modify the result)."""
+    return layer_statistics(
+        activation, RIGHT_SCHEME[activation], depth, FLOW_WIDTH, gain, FLOW_WIDTH, seed
+    )
+
+
+def plot_gradient_flow(activation: str = "tanh", gain: float = 1.0) -> Figure:
+    """Std of the activations and of the back-propagated gradients per layer, on log scales."""
+    fig, axes = viz.new_figure(1, 2, figsize=(9.0, 3.4))
+    k = np.arange(1, FLOW_DEPTH + 1)
+    ref_stats, stats = gradient_flow(activation, 1.0), gradient_flow(activation, gain)
+    reference = (ref_stats.stds("activations"), ref_stats.stds("gradients"))
+    current = (stats.stds("activations"), stats.stds("gradients"))
+    labels = (r"std of layer $k$'s outputs $a^{[k]}$", r"std of $\partial L / \partial a^{[k]}$")
+    for ax, ref, cur, label in zip(axes, reference, current, labels, strict=True):
+        ax.plot(k, ref, color="0.6", linestyle="--", label="gain 1 (the scheme itself)")
+        ax.plot(k, cur, color=viz.COLORS[0], marker="o", markersize=3, label=f"gain {gain:g}")
+        ax.set_yscale("log")
+        ax.set(xlabel="layer k (1 = next to the input)", ylabel=label)
+    axes[0].legend(loc="best")
+    ratio = current[1][0] / current[1][-1]
+    fig.suptitle(
+        f"{activation}, weights = {gain:g} × {RIGHT_SCHEME[activation]}: "
+        f"gradient std at layer 1 / at layer {FLOW_DEPTH} = {ratio:.2g}",
+        fontsize=10,
+    )
+    return fig
+
+
+def gradient_flow_explorer() -> Demo:
+    """Weight scale against activation and gradient size through 30 layers."""
+    return Demo(
+        plot_gradient_flow,
+        grid={"activation": ["tanh", "relu"], "gain": list(DEMO_GAINS)},
+        title="30 layers: a little too small or too large, and the signal vanishes or explodes",
+        defaults={"activation": "tanh", "gain": 1.0},
+    )
+
+
+def flow_table(activations=("tanh", "relu"), gains=GAINS) -> list[dict[str, float | str]]:
+    """For each activation and gain: the std of the outputs a and of the gradients dL/da at the
+    first and the last hidden layer, and the norm of dL/dW there."""
+    rows: list[dict[str, float | str]] = []
+    last = FLOW_DEPTH
+    for activation in activations:
+        for gain in gains:
+            stats = gradient_flow(activation, gain)
+            a, g, w = stats.stds("activations"), stats.stds("gradients"), stats.norms()
+            rows.append(
+                {
+                    "activation": activation,
+                    "gain": gain,
+                    "std a^[1]": a[0],
+                    f"std a^[{last}]": a[-1],
+                    "std dL/da^[1]": g[0],
+                    f"std dL/da^[{last}]": g[-1],
+                    "‖dL/dW^[1]‖": w[0],
+                    f"‖dL/dW^[{last}]‖": w[-1],
+                }
+            )
+    return rows
+
+
+def format_table(rows: list[dict[str, float | str]]) -> str:
+    """A Markdown table of `rows` (floats to 3 significant digits)."""
+    names = list(rows[0])
+
+    def cell(v: float | str) -> str:
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    lines += ["| " + " | ".join(cell(r[n]) for n in names) + " |" for r in rows]
+    return "\n".join(lines)
