@@ -157,7 +157,8 @@ def secret_lines(assignment: str, course: Path = REPO) -> tuple[set[str], set[st
     def significant(lines):
         return {t for t in lines - public if len(t) >= 8 and not t.startswith("#")}
 
-    return significant(solution), significant(hidden)
+    # a hidden test may repeat a line of the solution (a reference loop): students write it too
+    return significant(solution), significant(hidden) - solution
 
 
 def notebook_lines(nb) -> set[str]:
