@@ -15,9 +15,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch
 
 from nnlib.autodiff.trace import RULES, ComputationGraph, Node, capture
+from nnlib.viz import OKABE_ITO
 
-# Okabe-Ito colours (colour-blind safe)
-INPUT_COLOR, OP_COLOR, HIGHLIGHT_COLOR, DONE_COLOR = "#56B4E9", "#F0F0F0", "#E69F00", "#009E73"
+# the house palette (Okabe-Ito, colour-blind safe)
+INPUT_COLOR, OP_COLOR = OKABE_ITO["sky"], "#F0F0F0"
+HIGHLIGHT_COLOR, DONE_COLOR = OKABE_ITO["orange"], OKABE_ITO["green"]
 _OP_SYMBOL = {"add": "+", "sub": "−", "mul": "×", "div": "/", "neg": "−", "pow": "^", "log": "ln"}
 
 
