@@ -55,6 +55,21 @@ def test_check_grad_passes_a_right_gradient_and_pinpoints_a_wrong_entry():
     assert "FAILED" in str(report) and "(1, 0)" in str(report)
 
 
+def test_entrywise_relative_error_ignores_round_off_but_not_small_gradients():
+    a = np.array([1.0, 0.0, 1e-3, 2.0])
+    b = np.array([1.0 + 1e-7, 1e-11, 1.1e-3, 2.0])
+    errors = gc.entrywise_relative_error(a, b)
+    assert errors[1] == 0  # both are round-off: below atol
+    assert errors[0] == pytest.approx(1e-7, rel=1e-3)
+    assert errors[2] == pytest.approx(0.1 / 1.1, rel=1e-6)
+    assert errors[3] == 0
+
+
+def test_an_exactly_zero_gradient_passes():
+    report = gc.check_grad(lambda x: 3.0, np.ones(3), np.zeros(3))
+    assert report.passed and report.max_error == 0
+
+
 def test_check_grad_rejects_a_gradient_of_the_wrong_shape():
     with pytest.raises(ValueError, match=r"\(2, 2\).*\(4,\)"):
         gc.check_grad(f, X, np.zeros(4))
@@ -82,7 +97,8 @@ def test_check_module_catches_a_wrong_parameter_gradient():
     reports = gc.check_module(_BrokenDense(3, 2, rng=r), r.normal(size=(4, 3)))
     assert reports["input"].passed and reports["1.bias"].passed
     assert not reports["0.weight"].passed
-    assert reports["0.weight"].max_error == pytest.approx(1 / 3, rel=1e-4)
+    assert reports["0.weight"].max_error == pytest.approx(1 / 2, rel=1e-4)  # |2g - g| / |2g|
+    assert reports["0.weight"].relative_error == pytest.approx(1 / 3, rel=1e-4)
 
 
 def test_check_module_needs_float64_parameters():
