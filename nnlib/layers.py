@@ -310,12 +310,14 @@ class PReLU(Module):
         self._x: np.ndarray | None = None
 
     def _alpha(self, x: np.ndarray) -> np.ndarray:
-        n = self.alpha.data.shape[0]
+        """alpha in x's dtype, shaped to broadcast over x's feature axis (axis 1)."""
+        alpha = self.alpha.data.astype(x.dtype, copy=False)
+        n = alpha.shape[0]
         if n == 1:
-            return self.alpha.data[0]
+            return alpha[0]
         if x.ndim < 2 or x.shape[1] != n:
             raise ValueError(f"PReLU expected input of shape (N, {n}, ...), got {x.shape}")
-        return self.alpha.data.reshape((1, n) + (1,) * (x.ndim - 2))
+        return alpha.reshape((1, n) + (1,) * (x.ndim - 2))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._x = x
@@ -404,6 +406,7 @@ class BatchNorm1d(Module):
     running = (1 - momentum) running + momentum * batch (unbiased variance, as PyTorch).
     Eval: the running statistics replace the batch ones.
 
+    The output has the input's dtype (the parameters keep theirs).
     Backward through the batch statistics (the paper's eq. in compact form):
     dL/dx = (gamma / sqrt(var_B + eps)) (g - mean(g) - x_hat mean(g x_hat)).
     """
@@ -440,11 +443,12 @@ class BatchNorm1d(Module):
             self.running_var *= 1 - m
             self.running_var += m * var * (n / (n - 1))
         else:
-            mean, var = self.running_mean, self.running_var
+            mean, var = self.running_mean.astype(x.dtype), self.running_var.astype(x.dtype)
         self._batch_stats = self.training
-        self._inv_std = 1.0 / np.sqrt(var + self.eps)
+        self._inv_std = 1.0 / np.sqrt(var + x.dtype.type(self.eps))
         self._x_hat = (x - mean) * self._inv_std
-        return self.gamma.data * self._x_hat + self.beta.data
+        gamma, beta = self.gamma.data.astype(x.dtype), self.beta.data.astype(x.dtype)
+        return gamma * self._x_hat + beta  # in x's dtype, whatever the parameters' dtype
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         _require_forward(self, self._x_hat)
@@ -452,7 +456,7 @@ class BatchNorm1d(Module):
         _check_same_shape(self, grad_out, x_hat.shape)
         self.gamma.grad += (grad_out * x_hat).sum(axis=0)
         self.beta.grad += grad_out.sum(axis=0)
-        scale = self.gamma.data * self._inv_std
+        scale = self.gamma.data.astype(x_hat.dtype) * self._inv_std
         if not self._batch_stats:  # running statistics are constants
             return grad_out * scale
         return scale * (grad_out - grad_out.mean(axis=0) - x_hat * (grad_out * x_hat).mean(axis=0))

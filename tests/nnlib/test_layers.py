@@ -163,6 +163,17 @@ def test_float32_and_float64_keep_their_dtype_end_to_end(dtype):
     assert all(p.data.dtype == dtype and p.grad.dtype == dtype for p in model.parameters())
 
 
+@pytest.mark.parametrize("make", [L.BatchNorm1d, L.PReLU], ids=["BatchNorm1d", "PReLU"])
+def test_layers_with_float64_parameters_keep_a_float32_input_float32(make):
+    layer = make(4)
+    x = rng().normal(size=(5, 4)).astype(np.float32)
+    y = layer(x)
+    assert y.dtype == np.float32
+    assert layer.backward(np.ones_like(y)).dtype == np.float32
+    layer.eval()
+    assert layer(x).dtype == np.float32
+
+
 # --- Sequential and the Module contract ------------------------------------------------------
 
 
