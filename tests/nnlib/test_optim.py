@@ -274,3 +274,28 @@ def test_optimizer_path_on_a_quadratic_with_gradient_descent():
         lambda ps: optim.SGD(ps, lr=1.0), surface.grad, (1.0, 1.0), 100
     )
     assert len(diverging) < 101  # |1 - 4| = 3 per step: leaves the window and stops
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
+        lambda ps: optim.Momentum(ps, lr=0.1),
+        lambda ps: optim.RMSProp(ps, lr=0.1),
+        lambda ps: optim.Adam(ps, lr=0.1, weight_decay=0.1),
+    ],
+)
+def test_steps_allocate_no_parameter_sized_temporaries(make):
+    import tracemalloc
+
+    p = param(np.ones(100_000))  # 800 kB
+    p.grad[...] = 0.5
+    opt = make([p])
+    opt.step()  # buffers exist after construction; warm up anyway
+    tracemalloc.start()
+    try:
+        opt.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000, f"a step allocated {peak} bytes"
