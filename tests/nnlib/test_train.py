@@ -151,3 +151,14 @@ def test_fit_rejects_bad_arguments():
         train.fit(model, losses.MSELoss(), opt, np.ones((2, 1)), np.ones((2, 1)), epochs=0)
     with pytest.raises(ValueError, match="3"):
         train.fit(model, losses.MSELoss(), opt, np.ones((2, 1)), np.ones((3, 1)), progress=False)
+
+
+def test_fit_with_a_progress_bar_runs_and_closes_it(monkeypatch, capsys):
+    monkeypatch.delenv("NNLIB_BOOK_BUILD", raising=False)
+    model = layers.Dense(1, 1)
+    history = train.fit(
+        model, losses.MSELoss(), optim.SGD(model.parameters(), lr=0.1), np.ones((4, 1)),
+        np.ones((4, 1)), epochs=3, batch_size=2, progress=True, rng=0,
+    )  # fmt: skip
+    assert len(history) == 3
+    assert "epochs" in capsys.readouterr().err  # tqdm's description, on stderr
