@@ -75,5 +75,4 @@ __all__ = [
     "logistic_least_squares_gradient",
     "play",
     "play_gradient",
-    "sigmoid",
 ]

@@ -315,7 +315,7 @@ def capture(
         node = Node(label, leaf.item(), alias=name if label_inputs else "", tensor=leaf)
         nodes[id(leaf)], input_nodes = node, [*input_nodes, node]
 
-    counter = first + n if first_index is not None and first_index > 0 else 1
+    counter = max(1, first + n)  # intermediates follow the inputs, from v_1 at the earliest
     operations = []
     for t in sorted(_ancestors(out), key=lambda t: t._id):
         if id(t) in nodes:
