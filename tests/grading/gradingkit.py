@@ -154,8 +154,11 @@ def secret_lines(assignment: str, course: Path = REPO) -> tuple[set[str], set[st
             else:
                 (region if region is not None else public).add(text)
 
+    # a line quoted in the instructions is no secret (markdown shows `code` without backticks)
+    public_text = "\n".join(public).replace("`", "")
+
     def significant(lines):
-        return {t for t in lines - public if len(t) >= 8 and not t.startswith("#")}
+        return {t for t in lines if len(t) >= 8 and not t.startswith("#") and t not in public_text}
 
     # a hidden test may repeat a line of the solution (a reference loop): students write it too
     return significant(solution), significant(hidden) - solution
