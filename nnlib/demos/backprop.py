@@ -192,67 +192,52 @@ def stepper_frames(
             names = " + ".join(f"{_bar(c)}·∂{c}/∂{step.node}" for c, _, _ in step.terms)
             caption = f"backward: {_bar(step.node)} = {names} = {sum_text} = {step.adjoint:.4f}"
             if len(step.terms) > 1:
-                caption += "  (fan-out: the terms add)"
+                caption += "\n(fan-out: the terms of both children add)"
         else:
             caption = f"backward: {_bar(step.node)} = 1 (the output's own adjoint)"
         frames.append({"values": dict(known), "adjoints": dict(adjoints), "caption": caption})
     return frames
 
 
+def _node_color(name: str, frame: dict) -> str:
+    if name in frame["adjoints"]:
+        return viz.COLORS[1]
+    return viz.COLORS[0] if name in frame["values"] else "white"
+
+
 def plot_stepper_frame(step: int) -> Figure:
-    """The graph at one step: values (black) above each node, adjoints (red) below."""
+    """The graph at one step: values above each node, error signals (adjoints) below."""
     graph = regularized_logistic_graph()
     frames = stepper_frames(graph)
     frame = frames[step]
-    fig, ax = frame_figure(figsize=(9, 4.2), margins={"left": 0.01, "right": 0.99, "bottom": 0.01})
+    fig, ax = frame_figure(
+        figsize=(8, 4.6), margins={"left": 0.01, "right": 0.99, "bottom": 0.01, "top": 0.82}
+    )
     for node in graph.nodes:
         for parent in node.parents:
-            (x0, y0), (x1, y1) = _POSITIONS[parent], _POSITIONS[node.name]
             ax.annotate(
                 "",
-                xy=(x1, y1),
-                xytext=(x0, y0),
-                arrowprops={"arrowstyle": "->", "color": "0.5", "shrinkA": 16, "shrinkB": 16},
+                xy=_POSITIONS[node.name],
+                xytext=_POSITIONS[parent],
+                arrowprops={"arrowstyle": "->", "color": "0.5", "shrinkA": 19, "shrinkB": 19},
             )
     for name, (px, py) in _POSITIONS.items():
-        has_adjoint = name in frame["adjoints"]
-        ax.scatter(
-            px,
-            py,
-            s=900,
-            zorder=2,
-            edgecolors="black",
-            color=viz.COLORS[1]
-            if has_adjoint
-            else viz.COLORS[0]
-            if name in frame["values"]
-            else "white",
-        )
-        ax.text(
-            px,
-            py,
-            name,
-            ha="center",
-            va="center",
-            zorder=3,
-            fontsize=10,
-            color="white" if name in frame["values"] else "black",
-        )
+        color = _node_color(name, frame)
+        ax.scatter(px, py, s=1300, zorder=2, edgecolors="black", color=color)
+        text_color = "black" if color == "white" else "white"
+        ax.text(px, py, name, ha="center", va="center", zorder=3, fontsize=10, color=text_color)
         if name in frame["values"]:
-            ax.text(px, py + 0.3, f"{frame['values'][name]:.4f}", ha="center", fontsize=9)
-        if has_adjoint:
-            ax.text(
-                px,
-                py - 0.38,
-                f"{_bar(name)} = {frame['adjoints'][name]:.4f}",
-                ha="center",
-                fontsize=9,
-                color=viz.COLORS[1],
-            )
-    ax.set_xlim(-0.5, 4.6)
-    ax.set_ylim(-0.8, 2.7)
+            ax.text(px, py + 0.32, f"{frame['values'][name]:.4f}", ha="center", fontsize=11)
+        if name in frame["adjoints"]:
+            label = f"{_bar(name)} = {frame['adjoints'][name]:.4f}"
+            ax.text(px, py - 0.42, label, ha="center", fontsize=11, color=viz.COLORS[1])
+    ax.set_xlim(-0.45, 4.5)
+    ax.set_ylim(-0.85, 2.7)
     ax.axis("off")
-    ax.set_title(f"step {step} of {len(frames) - 1}: {frame['caption']}", fontsize=9, loc="left")
+    caption = frame["caption"].replace(": ", ":\n", 1)
+    ax.set_title(f"step {step} of {len(frames) - 1}, {caption}", fontsize=11, loc="left")
+    ax.text(-0.4, -0.8, "blue: value known    orange: error signal known", fontsize=9,
+            color="0.3")  # fmt: skip
     return fig
 
 
