@@ -25,10 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nngrade", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("autograde", help="grade all submissions, safely and in parallel")
-    grade.add_argument("assignment")
+    grade.add_argument("assignment", nargs="?", help="assignment name (or --assignment)")
+    grade.add_argument("--assignment", dest="assignment_option", metavar="ASSIGNMENT")
     grade.add_argument("--course", default=".", help="nbgrader course directory (default: .)")
     grade.add_argument("--workers", type=int, default=None, help="submissions graded at once")
-    grade.add_argument("--db-url", help="gradebook URL, e.g. postgresql://user@host/db")
+    grade.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db")
     grade.add_argument("--scheduler", help="Dask scheduler address: grade on that cluster")
     grade.add_argument("--unsafe", action="store_true", help="grade without isolation")
     grade.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout, metavar="S")
@@ -65,6 +66,12 @@ def autograde(args: argparse.Namespace) -> int:
 
         client = Client(args.scheduler)
         executor = client.get_executor()
+        if not args.unsafe:
+            problems = {w: p for w, p in client.run(isolation_problem).items() if p}
+            if problems:
+                client.close()
+                print(f"nngrade: no isolation on workers {problems}; refusing", file=sys.stderr)
+                return 2
     workers = args.workers or (sum(client.nthreads().values()) if client else 1)
     total = len(submitted_students(load_config(args.course, args.db_url), args.assignment))
     bar = tqdm(total=total, unit="submission", disable=args.no_progress)
@@ -96,7 +103,12 @@ def autograde(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "autograde":
+        args.assignment = args.assignment or args.assignment_option
+        if not args.assignment:
+            parser.error("autograde needs an assignment")
     # nbgrader runs `alembic` from PATH when it creates a gradebook
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     warnings.filterwarnings("ignore", module="nbgrader")

@@ -223,6 +223,28 @@ def _kill(process: subprocess.Popen) -> None:
     process.wait()
 
 
+def processes_of(uid: int) -> list[int]:
+    """PIDs whose real user is ``uid`` (a sandbox user owns nothing outside its sandbox)."""
+    pids = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError, StopIteration, ValueError):
+            lines = status.read_text().splitlines()
+            if int(next(line for line in lines if line.startswith("Uid:")).split()[1]) == uid:
+                pids.append(int(status.parent.name))
+    return pids
+
+
+def reap(uid: int, patience: float = 10.0) -> None:
+    """Return only once no process of ``uid`` is left: the PID namespace dies asynchronously
+    after bwrap, and the slot's next sandbox must start clean."""
+    deadline = time.monotonic() + patience
+    while (pids := processes_of(uid)) and time.monotonic() < deadline:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.02)
+
+
 def _collect(process: subprocess.Popen, channel: int, limits: Limits) -> tuple[bytes, str, str]:
     """Read the result channel until it closes, the wall time ends or it grows too large."""
     deadline = time.monotonic() + limits.notebook_timeout
@@ -322,4 +344,6 @@ def _run(copy: str, uid: int | None, payload: bytes, limits: Limits, exposed) ->
     finally:
         os.close(read_end)
         _kill(process)
+        if uid is not None:
+            reap(uid)
     return _parse(data, stopped, limits)

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from nngrade.sandbox import FIRST_UID, UID_SLOTS, Limits  # noqa: E402
+from nngrade.sandbox import FIRST_UID, UID_SLOTS, Limits, processes_of  # noqa: E402
 
 # nbgrader runs `alembic` from PATH when it creates a gradebook
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
@@ -41,12 +41,4 @@ def listening_port():
 
 def sandbox_processes() -> list[int]:
     """PIDs of processes running as any sandbox user."""
-    pids = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            uid_line = next(line for line in status.read_text().splitlines() if line[:4] == "Uid:")
-        except (OSError, StopIteration):
-            continue
-        if FIRST_UID <= int(uid_line.split()[1]) < FIRST_UID + UID_SLOTS:
-            pids.append(int(status.parent.name))
-    return pids
+    return [pid for uid in range(FIRST_UID, FIRST_UID + UID_SLOTS) for pid in processes_of(uid)]

@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from nngrade.safe_autograde import grade_assignment
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 MIXED = HONEST + [Case("exit_kernel", mul="import os\nos._exit(3)", score=1.0)]
+SMALL = [HONEST[0], HONEST[1], MIXED[-1]]
 
 
 def fill_course(root: Path, cases, db_url: str | None = None) -> Path:
@@ -65,11 +67,11 @@ def test_parallel_grades_equal_sequential_and_plain_nbgrader(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def postgres_url(tmp_path_factory):
+def postgres_url():
     """A private PostgreSQL server (Debian's postgresql 15) on a loopback port, as `postgres`."""
     if not PG_BIN.is_dir():
         pytest.fail(f"PostgreSQL server binaries not found in {PG_BIN} (apt install postgresql)")
-    base = tmp_path_factory.mktemp("pg")
+    base = Path(tempfile.mkdtemp(prefix="nngrade-pg-"))  # pytest's own temp tree is root-only
     shutil.chown(base, "postgres")
     data, sockets = base / "data", base / "sock"
     sockets.mkdir()
@@ -102,26 +104,27 @@ def postgres_url(tmp_path_factory):
         done = as_postgres(*step)
         if done.returncode != 0:
             pytest.fail(f"PostgreSQL did not start: {step[0]}: {done.stderr or done.stdout}")
-    yield f"postgresql://postgres@127.0.0.1:{port}/gb"
+    yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gb"
     as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.xdist_group("safegrade-servers")
 def test_postgresql_gradebook_through_db_url(tmp_path, postgres_url):
-    root = fill_course(tmp_path / "pg", MIXED, db_url=postgres_url)
+    root = fill_course(tmp_path / "pg", SMALL, db_url=postgres_url)
     outcomes = grade_assignment(root, ASSIGNMENT, workers=2, limits=TEST_LIMITS)
-    assert {o.student: o.score for o in outcomes} == {c.student: c.score for c in MIXED}
+    assert {o.student: o.score for o in outcomes} == {c.student: c.score for c in SMALL}
     assert not (root / "gradebook.db").exists()
     with Gradebook(postgres_url, "tiny") as gb:
         stored = {s.student.id: s.score for s in gb.assignment_submissions(ASSIGNMENT)}
-    assert stored == {c.student: c.score for c in MIXED}
+    assert stored == {c.student: c.score for c in SMALL}
 
 
 @pytest.mark.xdist_group("safegrade-servers")
 def test_dask_local_cluster_grades_like_threads(tmp_path):
     from distributed import Client, LocalCluster
 
-    root = fill_course(tmp_path / "dask", MIXED)
+    root = fill_course(tmp_path / "dask", SMALL)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
         with Client(cluster) as client:
             worker_pids = set(client.run(lambda: __import__("os").getpid()).values())
@@ -129,7 +132,7 @@ def test_dask_local_cluster_grades_like_threads(tmp_path):
                 root, ASSIGNMENT, workers=2, limits=TEST_LIMITS, executor=client.get_executor()
             )
     assert len(worker_pids) == 2
-    assert {o.student: o.score for o in outcomes} == {c.student: c.score for c in MIXED}
+    assert {o.student: o.score for o in outcomes} == {c.student: c.score for c in SMALL}
 
 
 def run_cli(*args: str, path: str) -> subprocess.CompletedProcess:
@@ -157,7 +160,7 @@ def test_cli_refuses_without_isolation_unless_unsafe(tmp_path):
 
 
 def test_cli_grades_with_workers_and_progress(tmp_path):
-    root = fill_course(tmp_path / "cli", MIXED)
+    root = fill_course(tmp_path / "cli", SMALL)
     report = tmp_path / "report.json"
     done = run_cli(
         "autograde",
@@ -172,7 +175,7 @@ def test_cli_grades_with_workers_and_progress(tmp_path):
         path="/usr/bin:/bin",
     )
     assert done.returncode == 0, done.stderr
-    assert f"{len(MIXED)}/{len(MIXED)}" in done.stderr  # the progress bar's last state
+    assert f"{len(SMALL)}/{len(SMALL)}" in done.stderr  # the progress bar's last state
     assert "exit_kernel\t1.0/3.0\tthe kernel died" in done.stdout
     assert report.exists()
 

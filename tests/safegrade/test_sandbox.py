@@ -45,11 +45,11 @@ def test_kernel_sees_only_its_copy_as_an_unprivileged_user():
 
 @pytest.mark.slow
 def test_whole_notebook_wall_time_stops_the_sandbox():
-    limits = replace(TEST_LIMITS, notebook_timeout=12, cell_timeout=5)
-    sources = ["import time"] + ["time.sleep(1)"] * 40
+    limits = replace(TEST_LIMITS, notebook_timeout=20, cell_timeout=5)
+    sources = ["import time"] + ["time.sleep(1)"] * 60
     result = execute_job({"notebook": notebook(*sources), "limits": asdict(limits)})
     assert result["status"] == "wall_timeout"
-    assert 0 < len(result["cells"]) < len(sources)
+    assert len(result["cells"]) < len(sources)  # the rest never ran
     assert sandbox_processes() == []
 
 
