@@ -42,7 +42,8 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 book: $(STAMPS)/venv $(STAMPS)/assets
-	NNLIB_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
+	NNLIB_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going \
+		|| { $(PY) scripts/postbuild.py --explain-failure; exit 1; }
 	$(PY) scripts/postbuild.py _build/html
 
 lint: $(STAMPS)/venv
