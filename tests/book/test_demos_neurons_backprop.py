@@ -214,3 +214,21 @@ def test_scalar_and_vector_forms_of_the_two_layer_backward_pass_match_nnlib():
     for name, p in zip(["W1", "b1", "W2", "b2"], net.parameters(), strict=True):
         np.testing.assert_allclose(scalar[name], p.grad, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(vector[name], p.grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", list(activations.TABLE))
+def test_the_printed_activation_table_agrees_with_the_functions(name):
+    """Chapter 1 prints these properties from the registry: check them numerically."""
+    f = activations.get(name)
+    props = f.properties
+    x = np.linspace(-6, 6, 2401)
+    y = f(x)
+    assert props.range.contains(y).all()
+    steps = np.diff(y)
+    assert props.monotonic == bool((steps >= 0).all() or (steps <= 0).all())
+    slopes_at_zero = f.derivative(np.array([-1e-9, 1e-9]))  # both one-sided slopes must be 1
+    near_identity = abs(float(f(np.array([0.0]))[0])) < 1e-12 and np.allclose(slopes_at_zero, 1.0)
+    assert props.identity_near_origin == bool(near_identity)
+    smooth = np.abs(x) > 1e-3  # away from the kinks at 0
+    numerical = (f(x + 1e-6) - f(x - 1e-6)) / 2e-6
+    np.testing.assert_allclose(f.derivative(x)[smooth], numerical[smooth], atol=1e-5)
