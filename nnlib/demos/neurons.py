@@ -434,6 +434,18 @@ def plot_boundary(dataset: str, width: int, depth: int) -> Figure:
     return fig
 
 
+def plot_linear_models(datasets: Sequence[str] = ("xor", "rings")) -> Figure:
+    """Logistic regression (one sigmoid neuron) on each data set: a straight boundary each time."""
+    fig, axes = viz.new_figure(1, len(datasets), figsize=(3.8 * len(datasets), 3.8), squeeze=False)
+    for ax, name in zip(axes[0], datasets, strict=True):
+        x, y = load_dataset(name)
+        model, _ = _train_once(x, y, [2, 1], seed=0, steps=10)
+        viz.plot_decision_boundary(model, x, y, ax=ax, resolution=120)
+        ax.set_title(f"{name}: one neuron, accuracy {accuracy(model, x, y):.0%}")
+    fig.suptitle("A linear model draws one straight line: not enough for these data")
+    return fig
+
+
 def decision_boundaries() -> Demo:
     """Width and depth against XOR, rings and spirals (models trained once, then cached)."""
     return Demo(
