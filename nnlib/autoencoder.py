@@ -51,7 +51,7 @@ def sparsity_penalty(hidden: np.ndarray, rho: float, beta: float) -> tuple[float
 
 
 def max_activating_inputs(weight: np.ndarray) -> np.ndarray:
-    """The input of unit norm that maximally activates each hidden unit: x = W_i / ||W_i|| (7.3).
+    """The input of unit norm that maximally activates each hidden unit: x = W_i / ||W_i|| (7.4).
 
     `weight` has nnlib's shape (in_features, out_features); row i of the result is the image for
     hidden unit i, x_j = W_ji / sqrt(sum_j W_ji^2) in nnlib's indexing (W_ij in the slide's).

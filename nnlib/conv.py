@@ -2,9 +2,9 @@
 
 Deck 003 writes the feature map of an image I under a kernel K as
 
-    C(x, y) = sum_m sum_n I(x + m, y + n) K(m, n)                      (7.4)
+    C(x, y) = sum_m sum_n I(x + m, y + n) K(m, n)                      (7.7)
 
-(the slide prints ``y + m``, a typo: the column offset is ``n``). Equation (7.4) slides the
+(the slide prints ``y + m``, a typo: the column offset is ``n``). Equation (7.7) slides the
 kernel over the image *without flipping it*: that is cross-correlation, which is what every
 deep-learning library calls "convolution". The mathematician's convolution flips the kernel,
 ``(I * K)(x, y) = sum_m sum_n I(x - m, y - n) K(m, n)``; `convolve2d` computes it as
@@ -67,7 +67,7 @@ def _windows(image: np.ndarray, size: tuple[int, int], stride: int) -> np.ndarra
 
 
 def conv2d(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """Cross-correlate `image` with `kernel`: C(x, y) = sum_m sum_n I(x+m, y+n) K(m, n) (7.4).
+    """Cross-correlate `image` with `kernel`: C(x, y) = sum_m sum_n I(x+m, y+n) K(m, n) (7.7).
 
     With `stride` s the output keeps every s-th position, C(x, y) = sum I(sx+m, sy+n) K(m, n);
     `padding` adds that many rows and columns of zeros on every side first.
@@ -82,7 +82,7 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int 
 def convolve2d(
     image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0
 ) -> np.ndarray:
-    """True convolution (I * K)(x, y) = sum_m sum_n I(x-m, y-n) K(m, n): `conv2d` with K flipped."""
+    """True convolution (I * K)(x, y) = sum_m sum_n I(x-m, y-n) K(m, n) (7.8): K flipped."""
     return conv2d(image, np.asarray(kernel)[::-1, ::-1], stride=stride, padding=padding)
 
 
@@ -93,7 +93,7 @@ def conv2d_backward(
     stride: int = 1,
     padding: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Gradients of a scalar loss through (7.4): returns (dL/dI, dL/dK).
+    """Gradients of a scalar loss through (7.7): returns (dL/dI, dL/dK).
 
     dL/dK(m, n) = sum_{x,y} dL/dC(x, y) I(sx+m, sy+n) (summed over any batch axes), and each
     output C(x, y) sends dL/dC(x, y) K(m, n) back to the pixel I(sx+m, sy+n) it read.
@@ -121,12 +121,12 @@ def conv2d_backward(
 
 
 def max_pool2d(x: np.ndarray, kernel_size: int, stride: int | None = None) -> np.ndarray:
-    """Max pooling: P(x, y) = max_{0<=m,n<k} A(sx+m, sy+n); `stride` defaults to `kernel_size`."""
+    """Max pooling (7.10): P(x, y) = max_{0<=m,n<k} A(sx+m, sy+n); stride defaults to k."""
     return _pool_windows(x, kernel_size, stride).max(axis=(-2, -1))
 
 
 def avg_pool2d(x: np.ndarray, kernel_size: int, stride: int | None = None) -> np.ndarray:
-    """Average pooling: P(x, y) = (1/k^2) sum_{0<=m,n<k} A(sx+m, sy+n)."""
+    """Average pooling (7.10): P(x, y) = (1/k^2) sum_{0<=m,n<k} A(sx+m, sy+n)."""
     return _pool_windows(x, kernel_size, stride).mean(axis=(-2, -1))
 
 
@@ -171,5 +171,5 @@ def avg_pool2d_backward(
 
 
 def output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
-    """Length of one output axis: floor((size + 2 padding - kernel_size) / stride) + 1."""
+    """Length of one output axis (7.9): floor((size + 2 padding - kernel_size) / stride) + 1."""
     return (size + 2 * padding - kernel_size) // stride + 1

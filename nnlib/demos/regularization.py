@@ -5,6 +5,7 @@ Equation numbers refer to chapter 5 of the book (lectures/05_regularization).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -98,16 +99,22 @@ def mlp(
     activation: str = "tanh",
     dropout: float = 0.0,
     batch_norm: bool = False,
+    drop_connect: float = 0.0,
     seed: int = 0,
 ) -> layers.Sequential:
     """Dense layers of the given `sizes` with an activation (and optional BatchNorm1d before it,
-    and Dropout after it) between them; the last layer is linear."""
+    and Dropout after it) between them; the last layer is linear. With `drop_connect` > 0, the
+    hidden-to-hidden layers (neither the first nor the last) are DropConnect layers."""
     act = {"tanh": layers.Tanh, "relu": layers.ReLU, "sigmoid": layers.Sigmoid}[activation]
     gen = data.rng(seed)
     modules: list[layers.Module] = []
+    last = len(sizes) - 2
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        modules.append(layers.Dense(fan_in, fan_out, rng=gen))
-        if i == len(sizes) - 2:
+        if drop_connect > 0 and 0 < i < last:
+            modules.append(layers.DropConnect(fan_in, fan_out, p=drop_connect, rng=gen))
+        else:
+            modules.append(layers.Dense(fan_in, fan_out, rng=gen))
+        if i == last:
             break
         if batch_norm:
             modules.append(layers.BatchNorm1d(fan_out))
@@ -153,17 +160,63 @@ def fit_full_batch(
     return values
 
 
-def mc_dropout_average(model: layers.Module, x: np.ndarray, n_masks: int, seed: int = 0):
-    """Running means over `n_masks` random dropout masks (training mode) of the model's output.
+PENALTY_GRADIENTS = {
+    "none": lambda w, lam: np.zeros_like(w),
+    "L2": losses.l2_penalty_grad,
+    "L1": losses.l1_penalty_grad,
+    "elastic net": lambda w, lam: losses.elastic_net_penalty_grad(w, lam, lam),
+}
 
-    Returns an array (n_masks, *output.shape): entry k-1 is the average of the first k masked
-    networks (the ensemble view of dropout, (5.9)). The model is left in eval mode.
+
+def fit_with_penalty(
+    model: layers.Module,
+    loss: losses.Loss,
+    x: np.ndarray,
+    y: np.ndarray,
+    penalty: str,
+    lam: float,
+    epochs: int = 30,
+    lr: float = 0.1,
+    seed: int = 0,
+) -> None:
+    """Mini-batch SGD (batches of 32) on loss + penalty (5.7), the penalty on Dense weights only.
+
+    After back-propagating the loss, the penalty's (sub)gradient is added to each weight's
+    gradient: lam sign(w) for "L1", lam w for "L2", both for "elastic net".
+    """
+    weights = [m.weight for m in model.modules() if isinstance(m, layers.Dense)]
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    gen = data.rng(seed)
+    model.train()
+    for _ in range(epochs):
+        for xb, yb in data.batches(x, y, batch_size=32, rng=gen):
+            optimizer.zero_grad()
+            loss(model(xb), yb)
+            model.backward(loss.backward())
+            for w in weights:
+                w.grad += PENALTY_GRADIENTS[penalty](w.data, lam)
+            optimizer.step()
+    model.eval()
+
+
+def mc_dropout_average(
+    model: layers.Module,
+    x: np.ndarray,
+    n_masks: int,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Running means over `n_masks` random dropout masks (training mode) of the model's output,
+    or of `transform(output)` (e.g. a softmax): the ensemble average of (5.9).
+
+    Returns an array (n_masks, *output.shape) whose entry k - 1 averages the first k masked
+    networks. The model is left in eval mode.
     """
     for module in model.modules():
         if isinstance(module, layers.Dropout):
             module.rng = data.rng(seed)
     model.train()
-    outputs = np.stack([model(x) for _ in range(n_masks)])
+    outputs = np.stack([(transform or (lambda z: z))(model(x)) for _ in range(n_masks)])
     model.eval()
     counts = np.arange(1, n_masks + 1).reshape(-1, *([1] * (outputs.ndim - 1)))
     return np.cumsum(outputs, axis=0) / counts
@@ -219,26 +272,34 @@ def capacity_demo() -> Demo:
 
 
 @lru_cache(maxsize=2)
-def _moons() -> tuple[np.ndarray, ...]:
+def moons_problem() -> tuple[np.ndarray, ...]:
+    """40 noisy two-moons training points and 1000 test points: (x, y, x_test, y_test)."""
     x, y = data.moons(40, noise=0.25, rng=data.rng(0))
     x_test, y_test = data.moons(1000, noise=0.25, rng=data.rng(1))
     return x, y[:, None].astype(float), x_test, y_test[:, None].astype(float)
 
 
 @lru_cache(maxsize=16)
-def train_moons_classifier(dropout: float, weight_decay: float) -> layers.Sequential:
-    """A 2-64-64-1 ReLU net trained (1000 full-batch Adam steps) on 40 noisy moons."""
-    x, y = _moons()[:2]
-    model = mlp([2, 64, 64, 1], activation="relu", dropout=dropout, seed=0)
+def train_moons_classifier(
+    dropout: float = 0.0, weight_decay: float = 0.0, drop_connect: float = 0.0
+) -> layers.Sequential:
+    """A 2-64-64-1 ReLU net trained (1000 full-batch Adam steps, learning rate 0.01) on the 40
+    points of `moons_problem`; cached, so the chapter and its demo share the trained nets."""
+    x, y = moons_problem()[:2]
+    model = mlp([2, 64, 64, 1], "relu", dropout=dropout, drop_connect=drop_connect, seed=0)
     fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y, 1000, 0.01, weight_decay)
     return model
 
 
+def accuracy_on(model: layers.Module, x: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of points on the right side of the logit 0 (binary labels 0/1)."""
+    return float(np.mean((model(x) > 0) == (y > 0.5)))
+
+
 def _regularized_boundary_figure(dropout: float = 0.0, weight_decay: float = 0.0) -> Figure:
-    x, y, x_test, y_test = _moons()
+    x, y, x_test, y_test = moons_problem()
     model = train_moons_classifier(dropout, weight_decay)
-    train_acc = np.mean((model(x) > 0) == (y > 0.5))
-    test_acc = np.mean((model(x_test) > 0) == (y_test > 0.5))
+    train_acc, test_acc = accuracy_on(model, x, y), accuracy_on(model, x_test, y_test)
     fig = Figure(figsize=(5, 3.6))
     fig.subplots_adjust(left=0.13, right=0.97, bottom=0.14, top=0.92)
     ax = fig.subplots()
