@@ -232,3 +232,12 @@ def test_the_printed_activation_table_agrees_with_the_functions(name):
     smooth = np.abs(x) > 1e-3  # away from the kinks at 0
     numerical = (f(x + 1e-6) - f(x - 1e-6)) / 2e-6
     np.testing.assert_allclose(f.derivative(x)[smooth], numerical[smooth], atol=1e-5)
+
+
+def test_one_neuron_fails_on_xor_and_rings():
+    fig = neurons.plot_linear_models(["xor", "rings"])
+    assert len([ax for ax in fig.axes if ax.get_title()]) == 2
+    for name in ("xor", "rings"):
+        x, y = neurons.load_dataset(name)
+        model, _ = neurons._train_once(x, y, [2, 1], seed=0, steps=10)
+        assert neurons.accuracy(model, x, y) < 0.75
