@@ -255,3 +255,28 @@ def plot_mode_costs(inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray
     axes[1].set_title("f: R → Rᵐ: forward wins")
     axes[0].legend()
     return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch normalization's backward pass, as deck 000 prints it
+# ---------------------------------------------------------------------------------------------
+
+
+def batchnorm_backward_slides(
+    x: np.ndarray, gamma: np.ndarray, grad_y: np.ndarray, eps: float = 1e-5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """∂ℓ/∂x, ∂ℓ/∂γ, ∂ℓ/∂β by the six formulas of Ioffe and Szegedy (2015), as deck 000 lists them.
+
+    ``x`` and ``grad_y`` = ∂ℓ/∂y have shape (m, features); statistics are over the m rows.
+    """
+    m = x.shape[0]
+    mu = x.mean(axis=0)
+    var = ((x - mu) ** 2).mean(axis=0)
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    grad_x_hat = grad_y * gamma
+    grad_var = (grad_x_hat * (x - mu) * -0.5 * (var + eps) ** -1.5).sum(axis=0)
+    grad_mu = (grad_x_hat * -1 / np.sqrt(var + eps)).sum(axis=0) + grad_var * (-2 * (x - mu)).sum(
+        axis=0
+    ) / m
+    grad_x = grad_x_hat / np.sqrt(var + eps) + grad_var * 2 * (x - mu) / m + grad_mu / m
+    return grad_x, (grad_y * x_hat).sum(axis=0), grad_y.sum(axis=0)

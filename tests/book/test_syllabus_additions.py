@@ -1,0 +1,34 @@
+"""Checks for the demo helpers added to close syllabus gaps in chapters 3, 4 and 6."""
+
+import numpy as np
+
+from nnlib import gradcheck
+from nnlib.demos import autodiff as autodiff_demos
+
+
+def _batchnorm_loss(x, gamma, beta, grad_y, eps=1e-5):
+    x_hat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
+    return float(((gamma * x_hat + beta) * grad_y).sum())
+
+
+def test_batchnorm_backward_slides_matches_central_differences():
+    rng = np.random.default_rng(0)
+    x, grad_y = rng.normal(1.0, 2.0, size=(6, 3)), rng.normal(size=(6, 3))
+    gamma, beta = rng.normal(size=3), rng.normal(size=3)
+    grad_x, grad_gamma, grad_beta = autodiff_demos.batchnorm_backward_slides(x, gamma, grad_y)
+    numeric = {
+        "x": gradcheck.central_difference(lambda v: _batchnorm_loss(v, gamma, beta, grad_y), x),
+        "gamma": gradcheck.central_difference(lambda v: _batchnorm_loss(x, v, beta, grad_y), gamma),
+        "beta": gradcheck.central_difference(lambda v: _batchnorm_loss(x, gamma, v, grad_y), beta),
+    }
+    np.testing.assert_allclose(grad_x, numeric["x"], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(grad_gamma, numeric["gamma"], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(grad_beta, numeric["beta"], rtol=1e-6, atol=1e-8)
+
+
+def test_batchnorm_backward_slides_gradient_of_x_sums_to_zero():
+    # shifting every example by the same amount leaves the normalized output unchanged
+    rng = np.random.default_rng(1)
+    x, grad_y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    grad_x, _, _ = autodiff_demos.batchnorm_backward_slides(x, np.ones(2), grad_y)
+    np.testing.assert_allclose(grad_x.sum(axis=0), 0.0, atol=1e-12)
