@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.figure import Figure
 
-from nnlib import optim, viz
+from nnlib import data, layers, losses, optim, viz
 from nnlib.demos.base import Demo
 from nnlib.module import Parameter
 
@@ -191,3 +191,67 @@ def schedule_explorer() -> Demo:
         defaults={"schedule": "cosine", "base_lr": 0.05},
         dpi=FRAME_DPI,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Claims of deck 002 that need an experiment: Adam's convergence, L-BFGS on mini-batches
+# ---------------------------------------------------------------------------------------------
+
+
+def online_counterexample(
+    make_optimizer: Callable[[list[Parameter]], optim.Optimizer], steps: int = 3000, C: float = 3.0
+) -> np.ndarray:
+    """Reddi, Kale and Kumar's (2018) online problem: x in [-1, 1], f_t(x) = C x every third step,
+    -x otherwise. Over three steps the loss is (C - 2) x, so the best point is x = -1.
+
+    Returns the iterates after each projected step (the optimizer's step, then clipping to [-1, 1]).
+    """
+    x = Parameter(np.zeros(1))
+    opt = make_optimizer([x])
+    path = np.empty(steps)
+    for t in range(1, steps + 1):
+        x.grad[...] = C if t % 3 == 1 else -1.0
+        opt.step()
+        np.clip(x.data, -1.0, 1.0, out=x.data)
+        path[t - 1] = x.data[0]
+    return path
+
+
+def noisy_regression(n: int = 1000, d: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Linear data y = X w + noise (unit variance), with input scales from 0.2 to 3."""
+    rng = data.rng(seed)
+    X = rng.normal(size=(n, d)) * np.linspace(0.2, 3.0, d)
+    return X, X @ rng.normal(size=(d, 1)) + rng.normal(size=(n, 1))
+
+
+def excess_loss(
+    method: str, X: np.ndarray, y: np.ndarray, batch_size: int, steps: int = 200, seed: int = 1
+) -> float:
+    """Full-data MSE above the least-squares optimum after `steps` steps of a linear model.
+
+    ``method`` is "L-BFGS" (history 10, one iteration per mini-batch) or "Adam" (lr 0.05); each
+    step draws a fresh mini-batch of `batch_size` examples (all of them when it equals len(X)).
+    """
+    model, mse = layers.Dense(X.shape[1], 1, rng=data.rng(seed)), losses.MSELoss()
+    if method == "L-BFGS":
+        opt: optim.Optimizer = optim.LBFGS(model.parameters(), history_size=10, max_iter=1)
+    else:
+        opt = optim.Adam(model.parameters(), lr=0.05)
+    rng = data.rng(seed + 1)
+    for _ in range(steps):
+        idx = rng.choice(len(X), batch_size, replace=False)
+
+        def closure(idx: np.ndarray = idx) -> float:
+            model.zero_grad()
+            value = mse(model(X[idx]), y[idx])
+            model.backward(mse.backward())
+            return value
+
+        if isinstance(opt, optim.LBFGS):
+            opt.step(closure)
+        else:
+            closure()
+            opt.step()
+    design = np.c_[X, np.ones(len(X))]
+    best = np.linalg.lstsq(design, y, rcond=None)[0]
+    return mse(model(X), y) - mse(design @ best, y)

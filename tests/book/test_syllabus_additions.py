@@ -32,3 +32,27 @@ def test_batchnorm_backward_slides_gradient_of_x_sums_to_zero():
     x, grad_y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
     grad_x, _, _ = autodiff_demos.batchnorm_backward_slides(x, np.ones(2), grad_y)
     np.testing.assert_allclose(grad_x.sum(axis=0), 0.0, atol=1e-12)
+
+
+def test_online_counterexample_separates_sgd_from_adam_with_small_beta2():
+    from nnlib import optim
+    from nnlib.demos import optimizers as optimizer_demos
+
+    sgd = optimizer_demos.online_counterexample(lambda ps: optim.SGD(ps, lr=0.01))
+    adam = optimizer_demos.online_counterexample(
+        lambda ps: optim.Adam(ps, lr=0.01, betas=(0.0, 0.1))
+    )
+    # over three steps the loss is (C - 2) x: the best point is -1, the worst +1
+    assert sgd[-30:].mean() < -0.9
+    assert adam[-30:].mean() > 0.9
+    assert np.all(np.abs(adam) <= 1.0)
+
+
+def test_excess_loss_is_tiny_for_full_batch_lbfgs_and_larger_on_small_batches():
+    from nnlib.demos import optimizers as optimizer_demos
+
+    X, y = optimizer_demos.noisy_regression(n=300, d=5)
+    full = optimizer_demos.excess_loss("L-BFGS", X, y, batch_size=300, steps=60)
+    small = optimizer_demos.excess_loss("L-BFGS", X, y, batch_size=10, steps=60)
+    assert abs(full) < 1e-8
+    assert small > 1e-4
