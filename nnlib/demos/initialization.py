@@ -21,7 +21,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
-from nnlib import data, init, layers, losses, viz
+from nnlib import data, init, layers, losses, optim, train, viz
 from nnlib.demos.base import Demo
 
 SLIDES_WIDTH = 4096  # units per layer in deck 002's experiment
@@ -406,3 +406,46 @@ def format_table(rows: list[dict[str, float | str]]) -> str:
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
     lines += ["| " + " | ".join(cell(r[n]) for n in names) + " |" for r in rows]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Does the initial scale matter for training? (deck 004; Glorot and Bengio's abstract)
+# ---------------------------------------------------------------------------------------------
+
+TRAIN_DEPTH = 5
+TRAIN_WIDTH = 64
+
+
+def digits_training(
+    weights: init.Initializer, epochs: int = 10, lr: float = 0.05, seed: int = 0
+) -> train.History:
+    """Train TRAIN_DEPTH tanh layers of TRAIN_WIDTH units on the standardized digits.
+
+    SGD with momentum 0.9, batches of 32; every Dense layer (the output layer too) starts from
+    `weights`, biases at 0. Returns the history with training loss and validation accuracy.
+    """
+    X, y = data.digits()
+    (X_train, y_train), (X_val, y_val), _ = data.train_val_test_split(
+        X, y, val_fraction=0.2, test_fraction=0.2, rng=0
+    )
+    X_train, X_val = data.standardize(X_train, X_val)
+    rng = data.rng(seed)
+    modules: list[layers.Module] = []
+    for fan_in in [X.shape[1]] + [TRAIN_WIDTH] * (TRAIN_DEPTH - 1):
+        modules += [layers.Dense(fan_in, TRAIN_WIDTH, init=weights, rng=rng), layers.Tanh()]
+    modules.append(layers.Dense(TRAIN_WIDTH, CLASSES, init=weights, rng=rng))
+    model = layers.Sequential(modules)
+    with one_blas_thread():
+        return train.fit(
+            model,
+            losses.CrossEntropyLoss(),
+            optim.SGD(model.parameters(), lr=lr, momentum=0.9),
+            X_train,
+            y_train,
+            epochs=epochs,
+            batch_size=32,
+            validation=(X_val, y_val),
+            metrics={"accuracy": train.accuracy},
+            progress=False,
+            rng=seed,
+        )

@@ -56,3 +56,16 @@ def test_excess_loss_is_tiny_for_full_batch_lbfgs_and_larger_on_small_batches():
     small = optimizer_demos.excess_loss("L-BFGS", X, y, batch_size=10, steps=60)
     assert abs(full) < 1e-8
     assert small > 1e-4
+
+
+def test_digits_training_small_start_stalls_and_glorot_learns():
+    from functools import partial
+
+    from nnlib import init
+    from nnlib.demos import initialization as init_demos
+
+    small = init_demos.digits_training(partial(init.normal, std=0.01), epochs=2)
+    glorot = init_demos.digits_training(init.xavier_uniform, epochs=2)
+    assert abs(small["loss"][-1] - np.log(10)) < 0.05  # the loss of guessing among 10 classes
+    assert glorot["loss"][-1] < 0.5 * np.log(10)
+    assert glorot["val_accuracy"][-1] > 0.8
