@@ -5,7 +5,6 @@ Equation numbers refer to chapter 5 of the book (lectures/05_regularization).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -199,27 +198,27 @@ def fit_with_penalty(
     model.eval()
 
 
-def mc_dropout_average(
-    model: layers.Module,
-    x: np.ndarray,
-    n_masks: int,
-    transform: Callable[[np.ndarray], np.ndarray] | None = None,
-    seed: int = 0,
-) -> np.ndarray:
-    """Running means over `n_masks` random dropout masks (training mode) of the model's output,
-    or of `transform(output)` (e.g. a softmax): the ensemble average of (5.9).
-
-    Returns an array (n_masks, *output.shape) whose entry k - 1 averages the first k masked
-    networks. The model is left in eval mode.
-    """
+def dropout_samples(model: layers.Module, x: np.ndarray, n_masks: int, seed: int = 0) -> np.ndarray:
+    """The model's outputs under `n_masks` random dropout masks (training mode), stacked:
+    shape (n_masks, *output.shape); the members of the ensemble of (5.9). Leaves eval mode."""
     for module in model.modules():
         if isinstance(module, layers.Dropout):
             module.rng = data.rng(seed)
     model.train()
-    outputs = np.stack([(transform or (lambda z: z))(model(x)) for _ in range(n_masks)])
+    outputs = np.stack([model(x) for _ in range(n_masks)])
     model.eval()
-    counts = np.arange(1, n_masks + 1).reshape(-1, *([1] * (outputs.ndim - 1)))
-    return np.cumsum(outputs, axis=0) / counts
+    return outputs
+
+
+def running_mean(samples: np.ndarray) -> np.ndarray:
+    """Entry k - 1 is the mean of samples[:k]: the ensemble average of (5.9) for K = 1, 2, ..."""
+    counts = np.arange(1, len(samples) + 1).reshape(-1, *([1] * (samples.ndim - 1)))
+    return np.cumsum(samples, axis=0) / counts
+
+
+def mc_dropout_average(model: layers.Module, x: np.ndarray, n_masks: int, seed: int = 0):
+    """Running means over `n_masks` dropout masks of the model's output (5.9)."""
+    return running_mean(dropout_samples(model, x, n_masks, seed))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,11 +282,11 @@ def moons_problem() -> tuple[np.ndarray, ...]:
 def train_moons_classifier(
     dropout: float = 0.0, weight_decay: float = 0.0, drop_connect: float = 0.0
 ) -> layers.Sequential:
-    """A 2-64-64-1 ReLU net trained (1000 full-batch Adam steps, learning rate 0.01) on the 40
+    """A 2-64-64-1 ReLU net trained (400 full-batch Adam steps, learning rate 0.02) on the 40
     points of `moons_problem`; cached, so the chapter and its demo share the trained nets."""
     x, y = moons_problem()[:2]
     model = mlp([2, 64, 64, 1], "relu", dropout=dropout, drop_connect=drop_connect, seed=0)
-    fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y, 1000, 0.01, weight_decay)
+    fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y, 400, 0.02, weight_decay)
     return model
 
 
