@@ -417,9 +417,13 @@ TRAIN_WIDTH = 64
 
 
 def digits_training(
-    weights: init.Initializer, epochs: int = 10, lr: float = 0.05, seed: int = 0
+    weights: init.Initializer,
+    epochs: int = 10,
+    lr: float = 0.05,
+    seed: int = 0,
+    activation: str = "tanh",
 ) -> train.History:
-    """Train TRAIN_DEPTH tanh layers of TRAIN_WIDTH units on the standardized digits.
+    """Train TRAIN_DEPTH layers of TRAIN_WIDTH `activation` units on the standardized digits.
 
     SGD with momentum 0.9, batches of 32; every Dense layer (the output layer too) starts from
     `weights`, biases at 0. Returns the history with training loss and validation accuracy.
@@ -432,7 +436,10 @@ def digits_training(
     rng = data.rng(seed)
     modules: list[layers.Module] = []
     for fan_in in [X.shape[1]] + [TRAIN_WIDTH] * (TRAIN_DEPTH - 1):
-        modules += [layers.Dense(fan_in, TRAIN_WIDTH, init=weights, rng=rng), layers.Tanh()]
+        modules += [
+            layers.Dense(fan_in, TRAIN_WIDTH, init=weights, rng=rng),
+            layers.Activation(activation),
+        ]
     modules.append(layers.Dense(TRAIN_WIDTH, CLASSES, init=weights, rng=rng))
     model = layers.Sequential(modules)
     with one_blas_thread():
