@@ -241,9 +241,14 @@ def _rejected(course: Path, student: str, assignment: str) -> Path:
     return Path(course) / "rejected" / student / assignment
 
 
-def _copy_folder_submissions(source: Path, course: Path, assignment: str) -> list[str]:
-    """Copy `<source>/<student>/[<assignment>/]*` into `submitted/`; returns loose file notes."""
-    loose = []
+def _copy_folder_submissions(
+    source: Path, course: Path, assignment: str
+) -> tuple[set[str], list[str]]:
+    """Copy `<source>/<student>/[<assignment>/]*` into `submitted/`.
+
+    Returns the students collected and the loose files that match no student.
+    """
+    students, loose = set(), []
     for entry in sorted(source.iterdir()):
         if entry.is_file():
             match = FILE_NAME_PATTERN.match(entry.name)
@@ -251,19 +256,29 @@ def _copy_folder_submissions(source: Path, course: Path, assignment: str) -> lis
                 loose.append(entry.name)
                 continue
             dest = _submitted(course) / match["student_id"] / assignment
+            if match["student_id"] not in students and dest.exists():
+                shutil.rmtree(dest)
             dest.mkdir(parents=True, exist_ok=True)
             shutil.copy(entry, dest / match["file_id"])
+            students.add(match["student_id"])
             continue
         inner = entry / assignment if (entry / assignment).is_dir() else entry
         dest = _submitted(course) / entry.name / assignment
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(inner, dest)
-    return loose
+        students.add(entry.name)
+    return students, loose
 
 
-def _zip_collect(archive: Path, course: Path, assignment: str) -> list[str]:
-    """nbgrader's zip_collect on an LMS zip; returns the names that did not match the pattern."""
+def _zip_collect(archive: Path, course: Path, assignment: str) -> tuple[set[str], list[str]]:
+    """nbgrader's zip_collect on an LMS zip: the students collected and the unmatched names."""
+    with zipfile.ZipFile(archive) as zf:
+        names = [Path(n).name for n in zf.namelist() if not n.endswith("/")]
+    matches = [FILE_NAME_PATTERN.match(n) for n in names]
+    students = {m["student_id"] for m in matches if m}
+    for student in students:  # a new upload replaces the previous one
+        shutil.rmtree(_submitted(course) / student / assignment, ignore_errors=True)
     api = open_api(course)
     archive_dir = Path(course) / "downloaded" / assignment / "archive"
     if archive_dir.exists():
@@ -277,9 +292,9 @@ def _zip_collect(archive: Path, course: Path, assignment: str) -> list[str]:
         with quiet_nbgrader():
             outcome = capture_log(app)
         _run(outcome, f"zip_collect of {archive.name}")
-    with zipfile.ZipFile(archive) as zf:
-        names = [Path(n).name for n in zf.namelist() if not n.endswith("/")]
-    return [n for n in names if not FILE_NAME_PATTERN.match(n)]
+    for student in students:  # nbgrader skips a student whose files all fail; keep the record
+        (_submitted(course) / student / assignment).mkdir(parents=True, exist_ok=True)
+    return students, [n for n, m in zip(names, matches, strict=True) if not m]
 
 
 def _check_notebook(path: Path) -> str | None:
@@ -351,18 +366,16 @@ def collect(course: Path, assignment: str, source: Path) -> dict[str, Intake]:
     course, source = Path(course), Path(source)
     if not is_released(course, assignment):
         release(course, assignment)
-    before = set(_student_dirs(course, assignment))
     if source.is_file() and zipfile.is_zipfile(source):
-        loose = _zip_collect(source, course, assignment)
+        students, loose = _zip_collect(source, course, assignment)
     elif source.is_dir():
-        loose = _copy_folder_submissions(source, course, assignment)
+        students, loose = _copy_folder_submissions(source, course, assignment)
     else:
         raise CourseError(f"{source} is neither a folder nor a zip file")
     report = load_report(course, assignment)
     expected = master_notebooks(course, assignment)
-    for student in _student_dirs(course, assignment):
-        if student in before and student in report:
-            continue
+    for student in sorted(students):
+        shutil.rmtree(_rejected(course, student, assignment), ignore_errors=True)
         report[student] = _intake_one(course, student, assignment, expected)
     for name in loose:
         report.setdefault("(unmatched files)", Intake(status=SKIPPED)).notes.append(

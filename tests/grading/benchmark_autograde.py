@@ -1,0 +1,60 @@
+"""Seconds per submission of the reference autograde path (nbgrader's API, one call per batch).
+
+    .venv/bin/python tests/grading/benchmark_autograde.py [--assignments 01_neurons ...] [-n 4]
+
+For each assignment: a temporary course is released, then `n` copies of the reference solution
+are autograded in one `nngrade.course.autograde` call, and one more alone. Prints the wall time
+per submission of both (the batch spreads nbgrader's start-up over the submissions; the single
+one is what a student waits for). The goal is under 10 s per submission.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gradingkit as kit  # noqa: E402
+from nngrade import course as nncourse  # noqa: E402
+
+
+def seconds_per_submission(assignment: str, copies: int) -> tuple[float, float]:
+    """(seconds per submission in a batch of `copies`, seconds for one submission alone)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        course = nncourse.copy_course(kit.REPO, Path(tmp) / "course")
+        nncourse.release(course, assignment)
+        solved = kit.solved_notebook(assignment, course)
+        for index in range(copies):
+            kit.write_submission(course, assignment, f"student{index}", solved)
+        start = time.perf_counter()
+        scores = nncourse.autograde(course, assignment)
+        batch = (time.perf_counter() - start) / copies
+        full = all(s.autograded == s.autograded_max for s in scores.values())
+        assert len(scores) == copies and full, "the reference must earn full marks"
+        shutil.rmtree(course / "submitted")
+        kit.write_submission(course, assignment, "alone", solved)
+        start = time.perf_counter()
+        nncourse.autograde(course, assignment, student="alone")
+        single = time.perf_counter() - start
+    return batch, single
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--assignments", nargs="*", default=kit.assignment_names())
+    parser.add_argument("-n", "--copies", type=int, default=4)
+    args = parser.parse_args()
+    batch_title = f"s/submission (batch of {args.copies})"
+    print(f"{'assignment':<20} {batch_title:>28} {'one alone (s)':>14}")
+    for assignment in args.assignments:
+        batch, single = seconds_per_submission(assignment, args.copies)
+        print(f"{assignment:<20} {batch:>28.2f} {single:>14.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
