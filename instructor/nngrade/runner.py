@@ -19,9 +19,13 @@ import json
 import os
 import sys
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
+# jsonschema's optional IRI format checker builds a grammar at import (about 3 s per sandbox);
+# nothing here validates IRIs, so the runner goes without it.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import CellTimeoutError, DeadKernelError  # noqa: E402
 
 PR_SET_DUMPABLE = 4
 

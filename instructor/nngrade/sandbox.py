@@ -245,7 +245,7 @@ def reap(uid: int, patience: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def _collect(process: subprocess.Popen, channel: int, limits: Limits) -> tuple[bytes, str, str]:
+def _collect(channel: int, limits: Limits) -> tuple[bytes, str]:
     """Read the result channel until it closes, the wall time ends or it grows too large."""
     deadline = time.monotonic() + limits.notebook_timeout
     budget = 2 * limits.max_output_bytes + (1 << 20)
@@ -267,7 +267,7 @@ def _collect(process: subprocess.Popen, channel: int, limits: Limits) -> tuple[b
             if len(data) > budget:
                 stopped = "output_limit"
                 break
-    return bytes(data), stopped, ""
+    return bytes(data), stopped
 
 
 def _parse(data: bytes, stopped: str, limits: Limits) -> SandboxResult:
@@ -340,7 +340,7 @@ def _run(copy: str, uid: int | None, payload: bytes, limits: Limits, exposed) ->
         )
     os.close(write_end)
     try:
-        data, stopped, _ = _collect(process, read_end, limits)
+        data, stopped = _collect(read_end, limits)
     finally:
         os.close(read_end)
         _kill(process)
