@@ -105,6 +105,14 @@ def show_images(
 IMAGES = {"digit": lambda: digit_image(0), "test card": synthetic_image}
 
 
+def _bare(ax) -> None:
+    """An image panel: no ticks, grid or frame."""
+    ax.set(xticks=[], yticks=[])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
 def _draw_kernel(ax, kernel: np.ndarray) -> None:
     bound = np.abs(kernel).max()
     ax.imshow(kernel, cmap=viz.DIVERGING_CMAP, vmin=-bound, vmax=bound)
@@ -112,8 +120,8 @@ def _draw_kernel(ax, kernel: np.ndarray) -> None:
         text = f"{value:.2g}" if value != round(value) else f"{value:.0f}"
         color = "white" if abs(value) > 0.6 * bound else "black"
         ax.text(n, m, text, ha="center", va="center", fontsize=9, color=color)
-    ax.set(xticks=[], yticks=[], title="kernel K(m, n)")
-    ax.grid(False)
+    ax.set_title("kernel K(m, n)")
+    _bare(ax)
 
 
 def _kernel_figure(kernel: str = "edge detection", image: str = "test card") -> Figure:
@@ -131,8 +139,7 @@ def _kernel_figure(kernel: str = "edge detection", image: str = "test card") -> 
     ax_out.set_title("C = I cross-correlated with K")
     fig.colorbar(shown, ax=ax_out, fraction=0.046, pad=0.03)
     for ax in (ax_in, ax_out):
-        ax.set(xticks=[], yticks=[])
-        ax.grid(False)
+        _bare(ax)
     return fig
 
 
@@ -175,8 +182,7 @@ def _pooling_figure(kind: str = "max", size: int = 2, stride: int = 2) -> Figure
     for ax, (picture, title) in zip(axes, panels, strict=True):
         ax.imshow(picture, cmap=GREY_CMAP, vmin=0, vmax=1)
         ax.set_title(title, fontsize=9)
-        ax.set(xticks=[], yticks=[])
-        ax.grid(False)
+        _bare(ax)
     return fig
 
 
@@ -201,8 +207,7 @@ def _autoencoder_figure(code_size: int = 16) -> Figure:
         for row, images in enumerate((x_test, reconstruction)):
             ax = axes[row, k]
             ax.imshow(images[k].reshape(8, 8), cmap=GREY_CMAP, vmin=0, vmax=1)
-            ax.set(xticks=[], yticks=[])
-            ax.grid(False)
+            _bare(ax)
     axes[0, 0].set_ylabel("input", fontsize=9)
     axes[1, 0].set_ylabel("output", fontsize=9)
     fig.suptitle(
