@@ -80,6 +80,11 @@ def test_reference_earns_full_and_blank_earns_zero(graded, assignment):
     assert reference.autograded == reference.autograded_max, reference.parts
     assert blank.autograded == 0, blank.parts
     assert blank.autograded_max == reference.autograded_max
+    graded_nb = result.course / "autograded" / "reference" / assignment / f"{assignment}.ipynb"
+    for cell in nbformat.read(graded_nb, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            assert out.output_type != "error", f"{cell.id}: {out.ename}"
+            assert out.get("name") != "stderr", f"{cell.id} writes to stderr: {out.text[:200]}"
 
 
 @pytest.mark.parametrize("assignment", GRADED)
