@@ -4,6 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMPS := .stamps
 COURSE ?= .
+# One BLAS thread: the chapters' matrices are small, and on a busy 2-core machine (or with
+# two pytest workers) OpenBLAS threads make them many times slower, not faster.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 ASSIGNMENT ?= all
 WORKERS ?= 2
 # Where `make collect` reads an LMS zip or a folder of submissions from.
