@@ -47,7 +47,7 @@ CONFIG_FILE = "nbgrader_config.py"
 #: Student ids are letters, digits and hyphens (no underscore); nbgrader matches the full path.
 SUBMISSION_PATTERN = r".*/(?P<student_id>[A-Za-z0-9-]+)_(?P<file_id>[^/]+\.ipynb)$"
 FILE_NAME_PATTERN = re.compile(r"^(?P<student_id>[A-Za-z0-9-]+)_(?P<file_id>.+\.ipynb)$")
-OK, ZERO, SKIPPED = "graded", "zero", "skipped"
+COLLECTED, OK, ZERO, SKIPPED = "collected", "graded", "zero", "skipped"
 
 
 class CourseError(RuntimeError):
@@ -132,6 +132,17 @@ def test_cell_ids(course: Path, assignment: str) -> dict[str, dict[str, float]]:
     return parts
 
 
+def total_points(course: Path, assignment: str) -> float:
+    """All the points of `assignment`: autograded tests and answers graded by hand."""
+    folder = source_dir(course) / assignment
+    total = 0.0
+    for name in master_notebooks(course, assignment):
+        nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        meta = [c.metadata.get("nbgrader", {}) for c in nb.cells]
+        total += sum(float(m["points"]) for m in meta if m.get("grade"))
+    return total
+
+
 def copy_course(course: Path, dest: Path) -> Path:
     """A fresh course at `dest` with the same configuration and masters (nothing graded)."""
     dest = Path(dest)
@@ -195,7 +206,7 @@ def is_released(course: Path, assignment: str) -> bool:
 class Intake:
     """What happened to one student's submission of one assignment."""
 
-    status: str = OK
+    status: str = COLLECTED
     notes: list[str] = field(default_factory=list)
 
 
@@ -336,10 +347,12 @@ def _intake_one(course: Path, student: str, assignment: str, expected: list[str]
             kind = "unexpected notebook" if path.suffix == ".ipynb" else "extra file"
             entry.notes.append(f"{kind} {path.name} ignored (not graded)")
     present = 0
+    strays = sorted(p.name for p in files if p.suffix == ".ipynb" and p.name not in wanted)
     for name in sorted(wanted):
         path = folder / name
         if not path.exists():
-            entry.notes.append(f"missing notebook {name}: scored 0")
+            hint = f" (found {', '.join(strays)}: renamed? rename it and collect again)"
+            entry.notes.append(f"missing notebook {name}{hint if strays else ''}: scored 0")
             continue
         try:
             note = _check_notebook(path)
@@ -374,8 +387,12 @@ def collect(course: Path, assignment: str, source: Path) -> dict[str, Intake]:
         raise CourseError(f"{source} is neither a folder nor a zip file")
     report = load_report(course, assignment)
     expected = master_notebooks(course, assignment)
+    coursedir = open_api(course).coursedir
+    stale = [course / coursedir.autograded_directory, course / coursedir.feedback_directory]
     for student in sorted(students):
-        shutil.rmtree(_rejected(course, student, assignment), ignore_errors=True)
+        # a new upload replaces the old one: never keep its rejected files or its old grade
+        for root in [course / "rejected", *stale]:
+            shutil.rmtree(root / student / assignment, ignore_errors=True)
         report[student] = _intake_one(course, student, assignment, expected)
     for name in loose:
         report.setdefault("(unmatched files)", Intake(status=SKIPPED)).notes.append(
@@ -425,8 +442,10 @@ def autograde(course: Path, assignment: str, student: str = "*") -> dict[str, Sc
     scores = read_scores(course, assignment)
     report = load_report(course, assignment)
     for sid in _student_dirs(course, assignment):
-        if sid not in scores:
-            entry = report.setdefault(sid, Intake())
+        entry = report.setdefault(sid, Intake())
+        if sid in scores:
+            entry.status = OK
+        else:
             entry.status = ZERO
             entry.notes.append("autograding failed (see the nbgrader log): scored 0")
     save_report(course, assignment, report)
@@ -447,7 +466,8 @@ def read_scores(course: Path, assignment: str) -> dict[str, Score]:
         except MissingEntry:
             return {}
         for sub in submissions:
-            if not (course / api.coursedir.autograded_directory / sub.student.id).is_dir():
+            graded_dir = course / api.coursedir.autograded_directory / sub.student.id / assignment
+            if not graded_dir.is_dir():  # recorded once, but since collected again
                 continue
             got, top = {}, 0.0
             for nb in sub.notebooks:
@@ -503,12 +523,13 @@ def grade_rows(course: Path) -> list[dict]:
         scores = read_scores(course, name)
         report = load_report(course, name)
         top = sum(sum(p.values()) for p in test_cell_ids(course, name).values())
+        total = total_points(course, name)
         for sid in sorted(set(scores) | set(report)):
             if sid.startswith("("):
                 continue
             entry = report.get(sid, Intake())
             s = scores.get(sid)
-            skipped = entry.status == SKIPPED
+            skipped = entry.status in (SKIPPED, COLLECTED) and not s  # nothing graded (yet)
             rows.append(
                 {
                     "student_id": sid,
@@ -516,9 +537,9 @@ def grade_rows(course: Path) -> list[dict]:
                     "autograded": "" if skipped else (s.autograded if s else 0.0),
                     "autograded_max": top,
                     "score": "" if skipped else (s.score if s else 0.0),
-                    "max_score": s.max_score if s else "",
+                    "max_score": s.max_score if s else total,
                     "needs_manual_grade": bool(s and s.needs_manual_grade),
-                    "status": entry.status if (entry.status != OK or s) else ZERO,
+                    "status": OK if s else entry.status,
                     "notes": "; ".join(entry.notes),
                 }
             )
@@ -608,4 +629,5 @@ __all__ = [
     "open_api",
     "read_scores",
     "release",
+    "total_points",
 ]
