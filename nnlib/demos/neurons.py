@@ -8,6 +8,7 @@ frame and a chapter cell need the same trained model, so each model is trained o
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -495,3 +496,202 @@ def _digits_split(seed: int):
         x, y, val_fraction=0.0, test_fraction=0.25, rng=data.rng(seed)
     )
     return x_train, x_test, y_train, y_test
+
+
+# ---------------------------------------------------------------------------------------------
+# The cost of an activation: exp against a comparison (deck 002)
+# ---------------------------------------------------------------------------------------------
+
+ACTIVATION_FORMULAS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "logistic": lambda x: 1.0 / (1.0 + np.exp(-x)),
+    "tanh": np.tanh,
+    "relu": lambda x: np.maximum(x, 0.0),
+}
+
+
+def time_activations(
+    size: int = 1_000_000, repeats: int = 5, seed: int = 0
+) -> list[dict[str, float | str]]:
+    """Best-of-``repeats`` time (ms) of each activation on ``size`` standard-normal float64 values.
+
+    Two timings per activation: the bare NumPy formula of :data:`ACTIVATION_FORMULAS` and nnlib's
+    function (which also guards against overflow, e.g. the logistic through exp(-|x|)).
+    """
+    x = np.random.default_rng(seed).standard_normal(size)
+    rows = []
+    for name, formula in ACTIVATION_FORMULAS.items():
+        rows.append(
+            {
+                "name": name,
+                "numpy_ms": _best_ms(formula, x, repeats),
+                "nnlib_ms": _best_ms(activations.get(name), x, repeats),
+            }
+        )
+    return rows
+
+
+def _best_ms(fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, repeats: int) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(x)
+        best = min(best, time.perf_counter() - start)
+    return 1e3 * best
+
+
+# ---------------------------------------------------------------------------------------------
+# Visualizing the hidden layer: the data as the hidden units see them (deck 000)
+# ---------------------------------------------------------------------------------------------
+
+
+def hidden_representation(model: layers.Sequential, x: np.ndarray) -> np.ndarray:
+    """The first hidden layer's activations a^[1] = g(x W^[1] + b^[1]) for each row of ``x``."""
+    return model[1](model[0](x))
+
+
+def linear_accuracy(features: np.ndarray, y: np.ndarray, steps: int = 20) -> float:
+    """Training accuracy of the best single neuron (logistic regression) on ``features``.
+
+    Accuracy 1 means a hyperplane separates the two classes in that representation.
+    """
+    model, _ = _train_once(features, np.asarray(y).reshape(-1), [features.shape[1], 1], 0, steps)
+    return accuracy(model, features, y)
+
+
+def _hidden_view(dataset: str, width: int) -> tuple[Classifier, np.ndarray, np.ndarray]:
+    # Same arguments as plot_boundaries' call, so the cached classifier is reused.
+    clf = train_classifier(dataset, width, 1, seed=0, restarts=3)
+    x, y = load_dataset(dataset)
+    return clf, hidden_representation(clf.model, x), y
+
+
+def plot_hidden_layer(dataset: str, width: int) -> Figure:
+    """Left: the data with each hidden unit's line w_i^T x + b_i = 0. Right: the data placed at
+    their hidden activations, with the output unit's boundary (score 0) in that space.
+
+    The classifier is the one ``plot_boundaries(dataset, [(width, 1)])`` trained (cached).
+    """
+    clf, h, y = _hidden_view(dataset, width)
+    x, _ = load_dataset(dataset)
+    fig = Figure(figsize=(9.5, 4.2))
+    ax_in = fig.add_subplot(1, 2, 1)
+    ax_h = fig.add_subplot(1, 2, 2, **({"projection": "3d"} if width == 3 else {}))
+    _scatter_classes(ax_in, x, y)
+    _draw_unit_lines(ax_in, clf.model[0], x)
+    ax_in.set(xlabel="x1", ylabel="x2", title=f"input space: the lines of the {width} units")
+    ax_in.legend(loc="upper right", fontsize=7)
+    _scatter_classes(ax_h, h, y)
+    _draw_output_boundary(ax_h, clf.model[2])
+    labels = [f"unit {i + 1}" for i in range(width)]
+    ax_h.set(**{f"{axis}label": text for axis, text in zip("xyz", labels, strict=False)})
+    ax_h.set_title("hidden space: the output unit's boundary")
+    fig.suptitle(f"{dataset}: the data as the {width} tanh units see them")
+    fig.subplots_adjust(left=0.08, right=0.95, bottom=0.13, top=0.84, wspace=0.25)
+    return fig
+
+
+def _draw_unit_lines(ax, dense: layers.Dense, x: np.ndarray) -> None:
+    """Each hidden unit's line w_i^T x + b_i = 0 across the data's box."""
+    (x0, y0), (x1, y1) = x.min(axis=0), x.max(axis=0)
+    t = np.linspace(min(x0, y0), max(x1, y1), 100)
+    for i, (w, b) in enumerate(zip(dense.weight.data.T, dense.bias.data, strict=True)):
+        color = viz.COLORS[(i + 2) % len(viz.COLORS)]
+        if abs(w[1]) > abs(w[0]):
+            ax.plot(t, -(b + w[0] * t) / w[1], color=color, label=f"unit {i + 1}")
+        else:
+            ax.plot(-(b + w[1] * t) / w[0], t, color=color, label=f"unit {i + 1}")
+    ax.set(xlim=(x0 - 0.1, x1 + 0.1), ylim=(y0 - 0.1, y1 + 0.1))
+
+
+def _draw_output_boundary(ax, dense: layers.Dense) -> None:
+    """The set where the output score h^T w + b is 0: a line (2 units) or a plane (3 units)."""
+    w, b = dense.weight.data[:, 0], dense.bias.data[0]
+    g = np.linspace(-1, 1, 30)
+    if w.size == 2:
+        ax.plot(g, -(b + w[0] * g) / w[1], color="0.2", linestyle="--")
+        ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1))
+        return
+    g1, g2 = np.meshgrid(g, g)
+    g3 = -(b + w[0] * g1 + w[1] * g2) / w[2]
+    ax.plot_surface(g1, g2, np.where(np.abs(g3) <= 1.1, g3, np.nan), color="0.5", alpha=0.3)
+    ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), zlim=(-1.1, 1.1))
+
+
+def linear_separability(dataset: str, width: int) -> tuple[float, float]:
+    """Accuracy of a fresh logistic regression on the raw inputs and on the hidden activations."""
+    _, h, y = _hidden_view(dataset, width)
+    x, _ = load_dataset(dataset)
+    return linear_accuracy(x, y), linear_accuracy(h, y)
+
+
+def hidden_codes(dataset: str, width: int) -> dict[tuple[int, ...], tuple[int, int]]:
+    """Points per sign pattern of the hidden units (+1 or -1 each), as (class 0, class 1) counts.
+
+    Saturated tanh units act almost like threshold units: the pattern says on which side of each
+    unit's line a point lies.
+    """
+    _, h, y = _hidden_view(dataset, width)
+    codes: dict[tuple[int, ...], list[int]] = {}
+    for code, label in zip(map(tuple, np.where(h > 0, 1, -1).tolist()), y, strict=True):
+        codes.setdefault(code, [0, 0])[label] += 1
+    return {code: (c0, c1) for code, (c0, c1) in sorted(codes.items())}
+
+
+def _scatter_classes(ax, points: np.ndarray, y: np.ndarray) -> None:
+    for label in (0, 1):
+        coords = points[y == label].T
+        ax.scatter(*coords, s=8, color=viz.COLORS[label], label=f"class {label}", alpha=0.8)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lin and Tegmark's multiplication gate (deck 004)
+# ---------------------------------------------------------------------------------------------
+
+GATE_INPUT_WEIGHTS = np.array([[1.0, -1.0, 1.0, -1.0], [1.0, -1.0, -1.0, 1.0]])
+GATE_OUTPUT_SIGNS = np.array([[1.0], [1.0], [-1.0], [-1.0]])
+
+
+def softplus_curvature() -> float:
+    """softplus''(0): softplus' is the logistic sigma, so it is sigma'(0) = 1/4."""
+    return float(activations.logistic.derivative(np.array([0.0]))[0])
+
+
+def multiplication_gate(scale: float) -> layers.Sequential:
+    """Lin and Tegmark's four-unit net whose output tends to x1 x2 as ``scale`` (lambda) -> 0.
+
+    Hidden units f(lambda u) and f(-lambda u) for u = x1 + x2 and u = x1 - x2, with f = softplus.
+    Since f(v) + f(-v) = 2 f(0) + f''(0) v^2 + O(v^4), the output
+    mu [f(lambda(x1+x2)) + f(-lambda(x1+x2)) - f(lambda(x1-x2)) - f(-lambda(x1-x2))]
+    equals mu f''(0) lambda^2 4 x1 x2 + O(lambda^4), which is x1 x2 + O(lambda^2) with
+    mu = 1 / (4 lambda^2 f''(0)) (the slide's choice).
+    """
+    if not scale > 0:
+        raise ValueError(f"scale must be positive, got {scale!r}")
+    hidden = layers.Dense(2, 4, init="zeros")
+    hidden.weight.data[:] = scale * GATE_INPUT_WEIGHTS
+    output = layers.Dense(4, 1, init="zeros")
+    output.weight.data[:] = GATE_OUTPUT_SIGNS / (4 * scale**2 * softplus_curvature())
+    return layers.Sequential(hidden, layers.Activation("softplus"), output)
+
+
+def gate_error(scale: float, points: int = 41) -> float:
+    """Largest |gate(x) - x1 x2| over a ``points`` x ``points`` grid of [-1, 1]^2."""
+    grid = np.linspace(-1, 1, points)
+    x = np.stack(np.meshgrid(grid, grid), axis=-1).reshape(-1, 2)
+    return float(np.max(np.abs(multiplication_gate(scale)(x)[:, 0] - x[:, 0] * x[:, 1])))
+
+
+GATE_SCALES: tuple[float, ...] = tuple(10.0 ** np.arange(0.0, -6.01, -0.5))
+
+
+def plot_gate_errors(scales: Sequence[float] = GATE_SCALES) -> Figure:
+    """Largest error of the gate against lambda, log-log, with a slope-2 guide."""
+    errors = np.array([gate_error(s) for s in scales])
+    scales = np.asarray(scales)
+    fig, ax = frame_figure(figsize=(6, 3.8), margins={"left": 0.13, "bottom": 0.14, "top": 0.9})
+    ax.loglog(scales, errors, "o-", color=viz.COLORS[0], label="max |gate - x1 x2| on [-1, 1]²")
+    ax.loglog(scales, errors[0] * (scales / scales[0]) ** 2, "--", color="0.5", label="∝ λ²")
+    ax.set(xlabel="scale λ", ylabel="largest error", ylim=(errors.min() / 10, errors.max() * 10))
+    ax.set_title("Smaller λ, better product: until rounding takes over")
+    ax.legend(fontsize=8)
+    return fig
