@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from nnlib import activations, layers, viz
+from nnlib import activations, layers, losses, optim, viz
 from nnlib.demos.base import Demo
 from nnlib.demos.neurons import frame_figure, mlp
 
@@ -437,3 +437,44 @@ def time_forward_backward(
                 }
             )
     return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Backpropagation inside a second-order method
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuasiNewtonRun:
+    """A full-batch L-BFGS fit: the loss after each step and how many backward passes it took."""
+
+    losses: list[float]
+    backward_passes: int
+
+
+def count_backward_passes(
+    model: layers.Module,
+    loss: losses.Loss,
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: int = 10,
+    max_iter: int = 20,
+) -> QuasiNewtonRun:
+    """Fit ``model`` with ``nnlib.optim.LBFGS`` and count the backward passes it asks for.
+
+    L-BFGS models the curvature from differences of successive gradients, and every gradient it
+    sees comes from one call of the closure: one forward and one backward pass.
+    """
+    opt = optim.LBFGS(model.parameters(), max_iter=max_iter)
+    passes = 0
+
+    def closure() -> float:
+        nonlocal passes
+        opt.zero_grad()
+        value = loss(model(x), y)
+        model.backward(loss.backward())
+        passes += 1
+        return value
+
+    history = [float(opt.step(closure)) for _ in range(steps)]
+    return QuasiNewtonRun(history, passes)

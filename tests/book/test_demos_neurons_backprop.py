@@ -306,3 +306,21 @@ def test_one_neuron_fails_on_xor_and_rings():
         x, y = neurons.load_dataset(name)
         model, _ = neurons._train_once(x, y, [2, 1], seed=0, steps=10)
         assert neurons.accuracy(model, x, y) < 0.75
+
+
+def test_lbfgs_gets_every_gradient_from_a_backward_pass():
+    x, y = neurons.load_dataset("rings")
+    model = neurons.mlp([2, 3, 1], "tanh", rng=np.random.default_rng(0))
+    calls = []
+    original_backward = model.backward
+
+    def counted_backward(grad):
+        calls.append(1)
+        return original_backward(grad)
+
+    model.backward = counted_backward
+    run = backprop.count_backward_passes(
+        model, losses.BCEWithLogitsLoss(), x, y[:, None] * 1.0, steps=4, max_iter=5
+    )
+    assert run.backward_passes == len(calls) >= 4
+    assert len(run.losses) == 4 and run.losses[-1] < run.losses[0]
