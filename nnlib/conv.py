@@ -16,8 +16,13 @@ Output sizes follow PyTorch: ``floor((H + 2 * padding - kH) / stride) + 1``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from nnlib import init as init_module
+from nnlib.module import Module, Parameter
 
 EDGE_DETECTION = np.array([[-1.0, -1.0, -1.0], [-1.0, 8.0, -1.0], [-1.0, -1.0, -1.0]])
 """Deck 003's edge-detection (discrete Laplacian) kernel: zero response on flat regions."""
@@ -173,3 +178,147 @@ def avg_pool2d_backward(
 def output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
     """Length of one output axis (7.9): floor((size + 2 padding - kernel_size) / stride) + 1."""
     return (size + 2 * padding - kernel_size) // stride + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Layers: the Module contract of nnlib.module, on batches of multi-channel images (N, C, H, W)
+# ---------------------------------------------------------------------------------------------
+
+
+def _im2col(x: np.ndarray, kernel_size: int, stride: int) -> np.ndarray:
+    """Every patch of the (already padded) batch `x` (N, C, H, W) as one row:
+    shape (N * H_out * W_out, C * k * k), rows ordered by (n, x, y)."""
+    patches = _windows(x, (kernel_size, kernel_size), stride)  # (N, C, H_out, W_out, k, k)
+    n, c, out_h, out_w = patches.shape[:4]
+    return patches.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_h * out_w, -1)
+
+
+class Conv2d(Module):
+    """A convolutional layer (7.7) with several input and output channels, PyTorch's Conv2d:
+
+        y[n, o, x, y] = b[o] + sum_c sum_m sum_k W[o, c, m, k] X[n, c, sx + m, sy + k]
+
+    computed as one matrix product over all patches (im2col). `weight` has shape
+    (out_channels, in_channels, k, k) and is initialised with `init` on the fans
+    (in_channels k^2, out_channels k^2), as PyTorch counts them.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 3,
+        stride: int = 1,
+        padding: int = 0,
+        init: str | Callable = "he_uniform",
+        rng: np.random.Generator | None = None,
+        dtype: type = np.float64,
+    ) -> None:
+        for name, value in [
+            ("in_channels", in_channels),
+            ("out_channels", out_channels),
+            ("kernel_size", kernel_size),
+            ("stride", stride),
+        ]:
+            _check_positive(name, value)
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size, self.stride, self.padding = int(kernel_size), int(stride), int(padding)
+        rng = np.random.default_rng() if rng is None else rng
+        k = self.kernel_size
+        # nnlib.init reads (in, out, *receptive field): fans (in k^2, out k^2)
+        drawn = init_module.get(init)((self.in_channels, self.out_channels, k, k), rng=rng)
+        self.weight = Parameter(np.asarray(drawn, dtype=dtype).transpose(1, 0, 2, 3), name="weight")
+        self.bias = Parameter(np.zeros(self.out_channels, dtype=dtype), name="bias")
+        self._cache: tuple[np.ndarray, tuple[int, ...]] | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"Conv2d expected input of shape (N, {self.in_channels}, H, W), got {x.shape}"
+            )
+        padded = _pad(x, self.padding)
+        cols = _im2col(padded, self.kernel_size, self.stride)
+        n = x.shape[0]
+        out_h = output_size(x.shape[2], self.kernel_size, self.stride, self.padding)
+        out_w = output_size(x.shape[3], self.kernel_size, self.stride, self.padding)
+        weight = self.weight.data.astype(x.dtype, copy=False).reshape(self.out_channels, -1)
+        out = cols @ weight.T + self.bias.data.astype(x.dtype, copy=False)
+        self._cache = (cols, padded.shape)
+        return out.reshape(n, out_h, out_w, self.out_channels).transpose(0, 3, 1, 2)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        if self._cache is None:
+            raise RuntimeError("Conv2d.backward() called before forward()")
+        cols, padded_shape = self._cache
+        grad_rows = grad_out.transpose(0, 2, 3, 1).reshape(-1, self.out_channels)
+        if grad_rows.shape[0] != cols.shape[0]:
+            raise ValueError(f"grad_out does not match the last output, got {grad_out.shape}")
+        self.weight.grad += (grad_rows.T @ cols).reshape(self.weight.shape)
+        self.bias.grad += grad_rows.sum(axis=0)
+        grad_cols = grad_rows @ self.weight.data.reshape(self.out_channels, -1)
+        return self._col2im(grad_cols, padded_shape, grad_out.shape[2:])
+
+    def _col2im(self, grad_cols: np.ndarray, padded_shape, out_hw) -> np.ndarray:
+        """Send each patch row's gradient back to the pixels it read (the adjoint of im2col)."""
+        n, c = padded_shape[:2]
+        out_h, out_w = out_hw
+        k, s = self.kernel_size, self.stride
+        grad_patches = grad_cols.reshape(n, out_h, out_w, c, k, k)
+        grad = np.zeros(padded_shape, dtype=grad_cols.dtype)
+        for m in range(k):
+            for j in range(k):
+                rows = slice(m, m + s * (out_h - 1) + 1, s)
+                cols = slice(j, j + s * (out_w - 1) + 1, s)
+                grad[:, :, rows, cols] += grad_patches[:, :, :, :, m, j].transpose(0, 3, 1, 2)
+        p = self.padding
+        return grad[:, :, p : padded_shape[2] - p, p : padded_shape[3] - p]
+
+    def __repr__(self) -> str:
+        return (
+            f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding})"
+        )
+
+
+class MaxPool2d(Module):
+    """Max pooling (7.10) of a batch (N, C, H, W), window and stride `kernel_size` by default."""
+
+    def __init__(self, kernel_size: int = 2, stride: int | None = None) -> None:
+        self.kernel_size, self.stride = kernel_size, stride
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._x = np.asarray(x)
+        return max_pool2d(self._x, self.kernel_size, self.stride)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        if self._x is None:
+            raise RuntimeError("MaxPool2d.backward() called before forward()")
+        return max_pool2d_backward(grad_out, self._x, self.kernel_size, self.stride)
+
+    def __repr__(self) -> str:
+        return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
+
+
+class Unflatten(Module):
+    """(N, d) -> (N, *shape), e.g. flat 8x8 digits to images (N, 1, 8, 8); PyTorch's Unflatten."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = tuple(int(s) for s in shape)
+        self._in_shape: tuple[int, ...] | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if int(np.prod(x.shape[1:])) != int(np.prod(self.shape)):
+            raise ValueError(f"cannot unflatten input of shape {x.shape} to (N, *{self.shape})")
+        self._in_shape = x.shape
+        return x.reshape(x.shape[0], *self.shape)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        if self._in_shape is None:
+            raise RuntimeError("Unflatten.backward() called before forward()")
+        return grad_out.reshape(self._in_shape)
+
+    def __repr__(self) -> str:
+        return f"Unflatten({self.shape})"

@@ -145,3 +145,95 @@ def test_pool_backward_matches_finite_differences(rng, pool, backward, size, str
 def test_bad_input_raises_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+# ---------------------------------------------------------------------------------------------
+# Layers: Conv2d, MaxPool2d, Unflatten
+# ---------------------------------------------------------------------------------------------
+
+from nnlib import gradcheck, layers  # noqa: E402
+
+
+def conv_rng():
+    return np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (1, 1), (2, 1), (2, 0)])
+def test_conv2d_layer_passes_the_gradient_check_in_float64(stride, padding):
+    layer = conv.Conv2d(2, 3, kernel_size=3, stride=stride, padding=padding, rng=conv_rng())
+    x = np.random.default_rng(1).normal(size=(2, 2, 7, 6))
+    reports = gradcheck.check_module(layer, x)
+    assert set(reports) == {"input", "0.weight", "1.bias"}
+    for name, report in reports.items():
+        assert report.passed, (name, report)
+        assert report.relative_error < 1e-7, name
+
+
+def test_conv2d_layer_is_the_sum_over_input_maps_of_conv2d_plus_bias():
+    layer = conv.Conv2d(3, 2, kernel_size=2, stride=2, padding=1, rng=conv_rng())
+    layer.bias.data[:] = [0.5, -1.0]
+    x = np.random.default_rng(2).normal(size=(4, 3, 5, 6))
+    y = layer(x)
+    assert y.shape == (4, 2, conv.output_size(5, 2, 2, 1), conv.output_size(6, 2, 2, 1))
+    for n in range(4):
+        for o in range(2):
+            expected = sum(
+                conv.conv2d(x[n, c], layer.weight.data[o, c], stride=2, padding=1) for c in range(3)
+            )
+            np.testing.assert_allclose(y[n, o], expected + layer.bias.data[o], atol=1e-12)
+
+
+def test_conv2d_layer_init_uses_fan_in_of_channels_times_kernel_area():
+    layer = conv.Conv2d(4, 64, kernel_size=5, rng=conv_rng())
+    bound = np.sqrt(6.0 / (4 * 25))  # he_uniform on fan_in = C_in k^2
+    assert layer.weight.shape == (64, 4, 5, 5)
+    assert np.abs(layer.weight.data).max() <= bound
+    assert np.abs(layer.weight.data).max() > 0.9 * bound
+    assert np.all(layer.bias.data == 0)
+
+
+def test_conv2d_layer_keeps_float32():
+    layer = conv.Conv2d(1, 2, rng=conv_rng(), dtype=np.float32)
+    y = layer(np.ones((1, 1, 4, 4), dtype=np.float32))
+    assert y.dtype == np.float32
+    assert layer.backward(np.ones_like(y)).dtype == np.float32
+
+
+def test_conv2d_layer_rejects_wrong_channels_and_backward_first():
+    layer = conv.Conv2d(2, 3, rng=conv_rng())
+    with pytest.raises(RuntimeError, match="before forward"):
+        layer.backward(np.ones((1, 3, 2, 2)))
+    with pytest.raises(ValueError, match=r"\(N, 2, H, W\)"):
+        layer(np.ones((1, 3, 5, 5)))
+    with pytest.raises(ValueError, match="out_channels"):
+        conv.Conv2d(2, 0)
+
+
+def test_a_small_convolutional_network_passes_the_gradient_check():
+    gen = conv_rng()
+    net = layers.Sequential(
+        conv.Unflatten((1, 6, 6)),
+        conv.Conv2d(1, 3, kernel_size=3, padding=1, rng=gen),
+        layers.Tanh(),
+        conv.MaxPool2d(2),
+        layers.Flatten(),
+        layers.Dense(27, 4, rng=gen),
+    )
+    x = np.random.default_rng(3).random(size=(3, 36))
+    for name, report in gradcheck.check_module(net, x).items():
+        assert report.passed, (name, report)
+
+
+def test_max_pool_layer_and_unflatten_round_trip():
+    x = np.random.default_rng(4).normal(size=(2, 3, 4, 4))
+    pool = conv.MaxPool2d(2)
+    y = pool(x)
+    np.testing.assert_array_equal(y, conv.max_pool2d(x, 2))
+    grad = pool.backward(np.ones_like(y))
+    assert grad.sum() == y.size and set(np.unique(grad)) <= {0.0, 1.0}
+    unflatten = conv.Unflatten((3, 4, 4))
+    flat = x.reshape(2, -1)
+    np.testing.assert_array_equal(unflatten(flat), x)
+    np.testing.assert_array_equal(unflatten.backward(x), flat)
+    with pytest.raises(ValueError, match="unflatten"):
+        unflatten(np.ones((2, 47)))
