@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.figure import Figure
 
-from nnlib import conv, data, losses, optim, train, viz
+from nnlib import conv, data, layers, losses, optim, train, viz
 from nnlib.autoencoder import Autoencoder
 from nnlib.demos.base import Demo
 
@@ -44,6 +44,64 @@ def digit_splits(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     order = data.rng(seed).permutation(len(x))
     cut = int(0.8 * len(x))
     return x[order[:cut]], x[order[cut:]]
+
+
+def labelled_digit_splits(
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`digit_splits` with the labels: (x_train, y_train, x_test, y_test), the same 80/20 split."""
+    x, y = _digits()
+    order = data.rng(seed).permutation(len(x))
+    cut = int(0.8 * len(x))
+    return x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]]
+
+
+def digit_cnn(channels: int = 8, seed: int = 0) -> layers.Sequential:
+    """A tiny convolutional network for flat 8x8 digits (N, 64):
+    Unflatten -> Conv2d(1, channels, 3, padding 1) -> ReLU -> MaxPool2d(2) -> Flatten ->
+    Dense(channels * 16, 10): a feature map of 8x8 per kernel, pooled to 4x4, then 10 logits."""
+    gen = data.rng(seed)
+    return layers.Sequential(
+        conv.Unflatten((1, 8, 8)),
+        conv.Conv2d(1, channels, kernel_size=3, padding=1, rng=gen),
+        layers.ReLU(),
+        conv.MaxPool2d(2),
+        layers.Flatten(),
+        layers.Dense(channels * 16, 10, rng=gen),
+    )
+
+
+def digit_mlp(hidden: int = 32, seed: int = 0) -> layers.Sequential:
+    """The MLP to compare with: Dense(64, hidden) -> ReLU -> Dense(hidden, 10)."""
+    gen = data.rng(seed)
+    return layers.Sequential(
+        layers.Dense(64, hidden, rng=gen), layers.ReLU(), layers.Dense(hidden, 10, rng=gen)
+    )
+
+
+def train_digit_classifier(
+    model: layers.Module, epochs: int = 10, lr: float = 0.01, seed: int = 0
+) -> float:
+    """Train on the chapter's training digits (Adam, cross-entropy, batches of 32); return the
+    test accuracy."""
+    x_train, y_train, x_test, y_test = labelled_digit_splits()
+    train.fit(
+        model,
+        losses.CrossEntropyLoss(),
+        optim.Adam(model.parameters(), lr=lr),
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=32,
+        progress=False,
+        rng=seed,
+    )
+    return train.accuracy(train.predict(model, x_test), y_test)
+
+
+def n_parameters(model: layers.Module) -> int:
+    """The number of trainable numbers in `model`."""
+    return sum(p.data.size for p in model.parameters())
 
 
 @lru_cache(maxsize=16)

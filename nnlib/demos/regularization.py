@@ -5,12 +5,14 @@ Equation numbers refer to chapter 5 of the book (lectures/05_regularization).
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from nnlib import data, layers, losses, optim, viz
+from nnlib import data, layers, losses, optim, train, viz
+from nnlib.activations import softmax
 from nnlib.demos.base import Demo
 
 # ---------------------------------------------------------------------------------------------
@@ -315,3 +317,197 @@ def dropout_weight_decay_demo() -> Demo:
         grid={"dropout": [0.0, 0.3, 0.5], "weight_decay": [0.0, 0.001, 0.01]},
         title="Dropout and weight decay smooth the decision boundary of an over-fitting net",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Digits: augmentation, ensembles of classifiers, snapshot ensembles, whitening
+# ---------------------------------------------------------------------------------------------
+
+
+def digit_classifier(hidden: int = 64, seed: int = 0) -> layers.Sequential:
+    """A 64-hidden-10 ReLU classifier of the 8x8 digits (logits out)."""
+    gen = data.rng(seed)
+    return layers.Sequential(
+        layers.Dense(64, hidden, rng=gen), layers.ReLU(), layers.Dense(hidden, 10, rng=gen)
+    )
+
+
+def fit_classifier(
+    model: layers.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int = 30,
+    lr: float = 0.01,
+    seed: int = 0,
+    scheduler=None,
+    optimizer: optim.Optimizer | None = None,
+) -> train.History:
+    """Adam (or `optimizer`) on the cross-entropy, batches of 32, no progress bar."""
+    optimizer = optim.Adam(model.parameters(), lr=lr) if optimizer is None else optimizer
+    if callable(scheduler):
+        scheduler = scheduler(optimizer)
+    return train.fit(
+        model,
+        losses.CrossEntropyLoss(),
+        optimizer,
+        x,
+        y,
+        epochs=epochs,
+        batch_size=32,
+        scheduler=scheduler,
+        progress=False,
+        rng=seed,
+    )
+
+
+def shift_images(images: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Move image n of the batch (N, H, W) by rows[n] down and cols[n] right, filling with 0."""
+    n, height, width = images.shape
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+    out = np.empty_like(images)
+    for i in range(n):  # shifts of at most one pixel: a window of the padded image
+        out[i] = padded[i, 1 - rows[i] : 1 - rows[i] + height, 1 - cols[i] : 1 - cols[i] + width]
+    return out
+
+
+def augment_digits(
+    x: np.ndarray, y: np.ndarray, copies: int = 3, noise: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training set plus `copies` altered copies of each digit: shifted by -1, 0 or +1 pixel
+    in each direction and with Gaussian pixel noise of std `noise`, clipped to [0, 1]. The
+    label is unchanged: a digit moved by a pixel is the same digit."""
+    gen = data.rng(seed)
+    images = x.reshape(-1, 8, 8)
+    new = []
+    for _ in range(copies):
+        rows, cols = gen.integers(-1, 2, size=(2, len(x)))
+        moved = shift_images(images, rows, cols).reshape(len(x), 64)
+        new.append(np.clip(moved + noise * gen.standard_normal(moved.shape), 0.0, 1.0))
+    return np.vstack([x, *new]), np.concatenate([y] * (copies + 1))
+
+
+def ensemble_probabilities(models: list[layers.Module], x: np.ndarray) -> np.ndarray:
+    """Average of the members' predicted class probabilities softmax(f_b(x)); argmax decides."""
+    return np.mean([softmax(train.predict(m, x)) for m in models], axis=0)
+
+
+def snapshot_ensemble(
+    model: layers.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+    cycles: int = 4,
+    epochs_per_cycle: int = 10,
+    lr: float = 0.02,
+    seed: int = 0,
+) -> list[layers.Module]:
+    """Train ONE model with a cosine learning rate restarted every `epochs_per_cycle` epochs
+    (Loshchilov and Hutter's SGDR, CosineSchedule per cycle) and keep a copy at the end of each
+    cycle, where the rate is lowest: the snapshots of Huang et al. (2017)."""
+    snapshots = []
+    optimizer = optim.Adam(model.parameters(), lr=lr)
+    for cycle in range(cycles):
+        optimizer.lr = lr  # the restart: back to the top of the cosine
+        schedule = optim.CosineSchedule(optimizer, T_max=epochs_per_cycle)
+        fit_classifier(
+            model,
+            x,
+            y,
+            epochs_per_cycle,
+            seed=seed + cycle,
+            optimizer=optimizer,
+            scheduler=schedule,
+        )
+        snapshots.append(copy.deepcopy(model))
+    return snapshots
+
+
+class PCAWhitening:
+    """PCA whitening (5.14): z = Lambda_k^{-1/2} U_k^T (x - mean), from the eigendecomposition
+    Sigma = U Lambda U^T of the training covariance, keeping the `n_components` directions of
+    largest variance (all by default; `eps` then keeps the near-zero eigenvalues of constant
+    pixels from blowing up). Fitted on the training set only, like `data.standardize`."""
+
+    def __init__(self, n_components: int | None = None, eps: float = 1e-5) -> None:
+        self.n_components, self.eps = n_components, float(eps)
+
+    def fit(self, x: np.ndarray) -> PCAWhitening:
+        self.mean = x.mean(axis=0)
+        eigenvalues, components = np.linalg.eigh(np.cov(x, rowvar=False))
+        order = np.argsort(eigenvalues)[::-1][: self.n_components]
+        self.eigenvalues = np.clip(eigenvalues[order], 0.0, None)
+        self.components = components[:, order]
+        return self
+
+    def rotate(self, x: np.ndarray) -> np.ndarray:
+        """PCA alone: U_k^T (x - mean), decorrelated coordinates with variances Lambda_k."""
+        return (x - self.mean) @ self.components
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return self.rotate(x) / np.sqrt(self.eigenvalues + self.eps)
+
+
+# ---------------------------------------------------------------------------------------------
+# Monte Carlo dropout on a 1-D regression (Gal and Ghahramani, 2016)
+# ---------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def gap_regression_data(n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy sin(3x) observed only on [-1, 1]: inputs outside it are far from the data."""
+    gen = data.rng(5)
+    x = np.sort(gen.uniform(-1.0, 1.0, size=(n, 1)), axis=0)
+    return x, np.sin(3 * x) + 0.1 * gen.standard_normal(x.shape)
+
+
+@lru_cache(maxsize=2)
+def train_mc_dropout_net(p: float = 0.1, steps: int = 1500) -> layers.Sequential:
+    """A 1-50-50-1 ReLU net with Dropout(p) after each hidden layer, trained on
+    `gap_regression_data` with full-batch Adam (1500 steps, learning rate 0.005); cached."""
+    x, t = gap_regression_data()
+    model = mlp([1, 50, 50, 1], "relu", dropout=p, seed=0)
+    fit_full_batch(model, losses.MSELoss(), x, t, steps, lr=0.005)
+    return model
+
+
+def least_squares_gd(x: np.ndarray, targets: np.ndarray, steps: int = 100) -> np.ndarray:
+    """Full-batch gradient descent on J(W) = 1/(2N) ||X W - T||^2 (a linear model, no bias;
+    centre x first) with the largest safe step 1/lambda_max of X^T X / N. Returns the excess
+    loss J(W_k) - J(W*) after each step: it shrinks like (1 - 1/kappa)^k, kappa the condition
+    number of X^T X / N, so inputs with equal variances in every direction learn fastest."""
+    n = len(x)
+    hessian = x.T @ x / n
+    lr = 1.0 / np.linalg.eigvalsh(hessian).max()
+    best = np.linalg.lstsq(x, targets, rcond=None)[0]
+
+    def loss(w: np.ndarray) -> float:
+        return float(np.sum((x @ w - targets) ** 2) / (2 * n))
+
+    w = np.zeros((x.shape[1], targets.shape[1]))
+    excess = []
+    for _ in range(steps):
+        w -= lr * (x.T @ (x @ w - targets) / n)
+        excess.append(loss(w) - loss(best))
+    return np.array(excess)
+
+
+def batch_norm_trial(
+    batch_norm: bool, lr: float, x, y, x_val, y_val, epochs: int = 8, seed: int = 0
+) -> dict[str, float]:
+    """Train a 64-64-64-64-10 ReLU net (with or without BatchNorm1d) by plain SGD at `lr`.
+    Returns train and validation accuracy, or {"diverged": True} once the loss is not finite
+    (overflow is then expected, so its warnings are silenced here)."""
+    model = mlp([64, 64, 64, 64, 10], "relu", batch_norm=batch_norm, seed=seed)
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            history = fit_classifier(
+                model, x, y, epochs, seed=seed, optimizer=optim.SGD(model.parameters(), lr=lr)
+            )
+        except ValueError:  # a loss refused its NaN predictions
+            return {"diverged": True}
+        if not np.isfinite(history.train_loss[-1]) or len(history.train_loss) < epochs:
+            return {"diverged": True}
+        return {
+            "diverged": False,
+            "train_accuracy": train.accuracy(train.predict(model, x), y),
+            "val_accuracy": train.accuracy(train.predict(model, x_val), y_val),
+        }

@@ -106,3 +106,110 @@ def test_autoencoder_training_reduces_the_reconstruction_error():
     model, history = beyond.train_autoencoder(4, epochs=3)
     assert history.val_loss[-1] < history.val_loss[0]
     assert model.encoder_weight.shape == (64, 4)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 5: augmentation, ensembles, snapshots, whitening, batch norm, Monte Carlo dropout
+# ---------------------------------------------------------------------------------------------
+
+
+def test_shift_images_moves_each_image_by_its_own_offset_and_fills_with_zero():
+    images = np.arange(2 * 3 * 4, dtype=float).reshape(2, 3, 4) + 1
+    moved = reg.shift_images(images, np.array([1, 0]), np.array([0, -1]))
+    np.testing.assert_array_equal(moved[0, 1:], images[0, :-1])  # down by one row
+    np.testing.assert_array_equal(moved[0, 0], 0.0)
+    np.testing.assert_array_equal(moved[1, :, :-1], images[1, :, 1:])  # left by one column
+    np.testing.assert_array_equal(moved[1, :, -1], 0.0)
+
+
+def test_augment_digits_keeps_labels_and_range_and_adds_altered_copies():
+    x, y = data.digits()
+    x, y = x[:50], y[:50]
+    xa, ya = reg.augment_digits(x, y, copies=2, noise=0.1, seed=0)
+    assert xa.shape == (150, 64) and xa.min() >= 0.0 and xa.max() <= 1.0
+    np.testing.assert_array_equal(xa[:50], x)
+    np.testing.assert_array_equal(ya, np.tile(y, 3))
+    assert not np.allclose(xa[50:100], x)
+
+
+def test_ensemble_probabilities_average_the_members_softmax():
+    g = data.rng(0)
+    members = [reg.digit_classifier(hidden=8, seed=s) for s in range(3)]
+    x = g.random((5, 64))
+    p = reg.ensemble_probabilities(members, x)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    single = [np.exp(m(x)) / np.exp(m(x)).sum(axis=1, keepdims=True) for m in members]
+    np.testing.assert_allclose(p, np.mean(single, axis=0), atol=1e-12)
+
+
+def test_snapshot_ensemble_keeps_one_independent_copy_per_cycle():
+    x, y = data.digits()
+    snapshots = reg.snapshot_ensemble(
+        reg.digit_classifier(hidden=8), x[:100], y[:100], cycles=3, epochs_per_cycle=2
+    )
+    assert len(snapshots) == 3
+    w = [s[0].weight.data for s in snapshots]
+    assert not np.allclose(w[0], w[1]) and not np.allclose(w[1], w[2])
+    assert w[0] is not w[1]
+
+
+def test_pca_whitening_gives_identity_covariance_and_fits_on_training_data_only():
+    x = data.rng(0).multivariate_normal(
+        [1.0, -2.0, 0.5], [[4, 1.5, 0], [1.5, 1, 0.3], [0, 0.3, 2]], 5000
+    )
+    whitener = reg.PCAWhitening(eps=0.0).fit(x)
+    z = whitener.transform(x)
+    np.testing.assert_allclose(np.cov(z, rowvar=False), np.eye(3), atol=1e-10)
+    assert np.all(np.diff(whitener.eigenvalues) <= 0)
+    top = reg.PCAWhitening(n_components=2, eps=0.0).fit(x)
+    assert top.transform(x[:7]).shape == (7, 2)
+
+
+def test_least_squares_gd_converges_in_one_step_on_whitened_inputs_only():
+    x, y = data.digits()
+    targets = data.one_hot(y, 10)
+    white = reg.PCAWhitening(n_components=30).fit(x).transform(x)
+    centred = x - x.mean(axis=0)
+    fast, slow = reg.least_squares_gd(white, targets, 5), reg.least_squares_gd(centred, targets, 5)
+    assert fast[0] < 1e-6
+    assert slow[-1] > 1e-3
+    assert np.all(slow >= -1e-12) and np.all(np.diff(slow) <= 1e-12)
+
+
+def test_batch_norm_survives_a_learning_rate_that_breaks_the_plain_network():
+    x, y = data.digits()
+    x_train, y_train, x_val, y_val = x[:800], y[:800], x[800:1100], y[800:1100]
+    plain = reg.batch_norm_trial(False, 2.0, x_train, y_train, x_val, y_val, epochs=4)
+    normalized = reg.batch_norm_trial(True, 2.0, x_train, y_train, x_val, y_val, epochs=4)
+    assert plain["diverged"] or plain["val_accuracy"] < 0.3
+    assert not normalized["diverged"] and normalized["val_accuracy"] > 0.7
+
+
+def test_mc_dropout_spread_grows_away_from_the_training_data():
+    net = reg.train_mc_dropout_net()
+    inside = reg.dropout_samples(net, np.linspace(-1, 1, 21)[:, None], 100).std(axis=0).mean()
+    outside = reg.dropout_samples(net, np.array([[-3.0], [3.0]]), 100).std(axis=0).mean()
+    assert outside > 2 * inside
+    x, t = reg.gap_regression_data()
+    assert np.abs(x).max() <= 1.0
+    assert reg.rmse(net(x), t) < 0.3  # it did learn the data (eval mode: the scaled network)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 7: the small convolutional network
+# ---------------------------------------------------------------------------------------------
+
+
+def test_labelled_splits_match_the_unlabelled_ones():
+    x_train, y_train, x_test, y_test = beyond.labelled_digit_splits()
+    u_train, u_test = beyond.digit_splits()
+    np.testing.assert_array_equal(x_train, u_train)
+    np.testing.assert_array_equal(x_test, u_test)
+    assert len(y_train) == len(x_train) and set(np.unique(y_test)) == set(range(10))
+
+
+def test_digit_cnn_has_the_stated_shape_and_learns_the_digits():
+    cnn = beyond.digit_cnn(channels=4, seed=0)
+    assert beyond.n_parameters(cnn) == 4 * 10 + 4 * 16 * 10 + 10
+    assert cnn(np.zeros((2, 64))).shape == (2, 10)
+    assert beyond.train_digit_classifier(cnn, epochs=3) > 0.9
