@@ -422,7 +422,7 @@ def snapshot_ensemble(
 
 
 class PCAWhitening:
-    """PCA whitening (5.14): z = Lambda_k^{-1/2} U_k^T (x - mean), from the eigendecomposition
+    """PCA whitening (chapter 5, equation ch5-whitening): z = Lambda_k^{-1/2} U_k^T (x - mean), from the eigendecomposition
     Sigma = U Lambda U^T of the training covariance, keeping the `n_components` directions of
     largest variance (all by default; `eps` then keeps the near-zero eigenvalues of constant
     pixels from blowing up). Fitted on the training set only, like `data.standardize`."""
