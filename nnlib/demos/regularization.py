@@ -422,10 +422,11 @@ def snapshot_ensemble(
 
 
 class PCAWhitening:
-    """PCA whitening (chapter 5, equation ch5-whitening): z = Lambda_k^{-1/2} U_k^T (x - mean), from the eigendecomposition
-    Sigma = U Lambda U^T of the training covariance, keeping the `n_components` directions of
-    largest variance (all by default; `eps` then keeps the near-zero eigenvalues of constant
-    pixels from blowing up). Fitted on the training set only, like `data.standardize`."""
+    """PCA whitening, chapter 5's equation ch5-whitening: z = Lambda_k^{-1/2} U_k^T (x - mean),
+    from the eigendecomposition Sigma = U Lambda U^T of the training covariance, keeping the
+    `n_components` directions of largest variance (all by default; `eps` then keeps the
+    near-zero eigenvalues of constant pixels from blowing up). Fitted on the training set only,
+    like `data.standardize`."""
 
     def __init__(self, n_components: int | None = None, eps: float = 1e-5) -> None:
         self.n_components, self.eps = n_components, float(eps)
