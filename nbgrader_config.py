@@ -4,10 +4,6 @@ Every nngrade command (`python -m nngrade.course ...`, `make release`, ...) load
 the course directory, so a temporary copy of the course behaves exactly like the real one.
 """
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
-from nngrade.feedback import StripHiddenTests
-
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "nn-course"
@@ -24,4 +20,13 @@ c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 
 # Feedback never shows hidden tests nor the tracebacks that quote them (nbgrader issues 917, 1363).
-c.GenerateFeedback.preprocessors = [GetGrades, StripHiddenTests, CSSHTMLHeaderPreprocessor]
+# Students who run `nbgrader validate` here may not have the instructor package: they need no
+# feedback settings.
+try:
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import GetGrades
+    from nngrade.feedback import StripHiddenTests
+except ImportError:
+    pass
+else:
+    c.GenerateFeedback.preprocessors = [GetGrades, StripHiddenTests, CSSHTMLHeaderPreprocessor]

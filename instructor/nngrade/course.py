@@ -31,16 +31,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from nbgrader.apps.zipcollectapp import ZipCollectApp
 from nbgrader.plugins import FileNameCollectorPlugin
+from nbgrader.preprocessors import GetGrades
 from nbgrader.utils import capture_log, temp_attrs
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from nngrade.authoring import build_master
+from nngrade.feedback import StripHiddenTests
 
 CONFIG_FILE = "nbgrader_config.py"
 #: LMS file names: `<student_id>_<notebook>.ipynb`, for example `alice_01_neurons.ipynb`.
@@ -65,6 +68,8 @@ def load_config(course: Path) -> Config:
     config = PyFileConfigLoader(CONFIG_FILE, path=str(course)).load_config()
     config.CourseDirectory.root = str(course)
     config.FileNameCollectorPlugin.named_regexp = SUBMISSION_PATTERN
+    # whatever the course's file says, feedback never shows hidden tests (nngrade.feedback)
+    config.GenerateFeedback.preprocessors = [GetGrades, StripHiddenTests, CSSHTMLHeaderPreprocessor]
     return config
 
 
