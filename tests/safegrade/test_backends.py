@@ -18,7 +18,13 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nngrade.safe_autograde import grade_assignment
 
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
+# One xdist group for every test that runs sandboxes or servers: they share the sandbox users,
+# and "no process outlives grading" is checked across all of them.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("safegrade"),
+    pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning"),
+]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 MIXED = HONEST + [Case("exit_kernel", mul="import os\nos._exit(3)", score=1.0)]
 SMALL = [HONEST[0], HONEST[1], MIXED[-1]]
@@ -109,7 +115,6 @@ def postgres_url():
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.mark.xdist_group("safegrade-servers")
 def test_postgresql_gradebook_through_db_url(tmp_path, postgres_url):
     root = fill_course(tmp_path / "pg", SMALL, db_url=postgres_url)
     outcomes = grade_assignment(root, ASSIGNMENT, workers=2, limits=TEST_LIMITS)
@@ -120,7 +125,6 @@ def test_postgresql_gradebook_through_db_url(tmp_path, postgres_url):
     assert stored == {c.student: c.score for c in SMALL}
 
 
-@pytest.mark.xdist_group("safegrade-servers")
 def test_dask_local_cluster_grades_like_threads(tmp_path):
     from distributed import Client, LocalCluster
 

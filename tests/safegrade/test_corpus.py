@@ -10,7 +10,13 @@ from nbgrader.api import Gradebook
 from nngrade.safe_autograde import grade_assignment
 
 # nbgrader's own gradebook code emits SQLAlchemy warnings (RuntimeWarnings, errors here)
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
+# One xdist group for every test that runs sandboxes or servers: they share the sandbox users,
+# and "no process outlives grading" is checked across all of them.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("safegrade"),
+    pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning"),
+]
 CASES = {case.student: case for case in HONEST + HOSTILE}
 
 

@@ -32,6 +32,7 @@ def test_command_drops_privileges_and_namespaces():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("safegrade")
 def test_kernel_sees_only_its_copy_as_an_unprivileged_user():
     probe = "import os, json\nprint(json.dumps([os.getuid(), sorted(os.listdir('.'))]))"
     result = execute_job(
@@ -44,6 +45,7 @@ def test_kernel_sees_only_its_copy_as_an_unprivileged_user():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("safegrade")
 def test_whole_notebook_wall_time_stops_the_sandbox():
     limits = replace(TEST_LIMITS, notebook_timeout=20, cell_timeout=5)
     sources = ["import time"] + ["time.sleep(1)"] * 60
