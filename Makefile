@@ -14,7 +14,7 @@ WORKERS ?= 2
 SUBMISSIONS ?= downloads
 
 .PHONY: help venv assets system-deps book test test-fast lint format release collect autograde \
-        feedback export grade benchmark clean
+        feedback report export benchmark clean
 
 help:
 	@echo "make book        build the site into _build/html (sets everything up first)"
@@ -23,6 +23,7 @@ help:
 	@echo "make collect     SUBMISSIONS=dir-or-zip: gather submissions into submitted/"
 	@echo "make autograde   grade submitted/ safely (isolated, WORKERS=$(WORKERS))"
 	@echo "make feedback    feedback HTML without hidden tests, into feedback/"
+	@echo "make report      what collect/autograde said about each submission"
 	@echo "make export      grades.csv from the gradebook"
 	@echo "make benchmark   print the speed benchmarks"
 
@@ -76,6 +77,9 @@ autograde: system-deps $(STAMPS)/venv
 feedback: $(STAMPS)/venv
 	$(PY) -m nngrade.course feedback --course $(COURSE) --assignment $(ASSIGNMENT)
 
+report: $(STAMPS)/venv
+	$(PY) -m nngrade.course report --course $(COURSE) --assignment $(ASSIGNMENT)
+
 export: $(STAMPS)/venv
 	$(PY) -m nngrade.course export --course $(COURSE) --to grades.csv
 
@@ -83,6 +87,7 @@ benchmark: $(STAMPS)/venv
 	$(PY) benchmarks/train_mlp.py
 	$(PY) benchmarks/autodiff_mlp.py
 	$(PY) benchmarks/grading.py
+	$(PY) tests/grading/benchmark_autograde.py
 
 clean:
 	rm -rf _build $(STAMPS) _vendor node_modules .jupyter_cache
