@@ -52,6 +52,8 @@ class Limits:
     max_file_bytes: int = 16 << 20
     max_open_files: int = 256
     tmp_bytes: int = 64 << 20
+    # the sandbox users: first_uid .. first_uid + UID_SLOTS - 1, one per concurrent sandbox
+    first_uid: int = FIRST_UID
 
 
 @dataclass(frozen=True)
@@ -182,11 +184,11 @@ def unsafe_command(limits: Limits, fd: int = RESULT_FD) -> list[str]:
 
 
 @contextlib.contextmanager
-def uid_slot() -> Iterator[int]:
+def uid_slot(first_uid: int = FIRST_UID) -> Iterator[int]:
     """Hold one sandbox user id for this execution, free across threads and processes."""
     SLOT_LOCK_DIR.mkdir(parents=True, exist_ok=True)
     while True:
-        for uid in range(FIRST_UID, FIRST_UID + UID_SLOTS):
+        for uid in range(first_uid, first_uid + UID_SLOTS):
             with open(SLOT_LOCK_DIR / f"{uid}.lock", "w") as lock:
                 try:
                     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -234,11 +236,13 @@ def processes_of(uid: int) -> list[int]:
     return pids
 
 
-def reap(uid: int, patience: float = 10.0) -> None:
+def reap(uid: int, patience: float = 30.0) -> None:
     """Return only once no process of ``uid`` is left: the PID namespace dies asynchronously
     after bwrap, and the slot's next sandbox must start clean."""
     deadline = time.monotonic() + patience
-    while (pids := processes_of(uid)) and time.monotonic() < deadline:
+    while pids := processes_of(uid):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"sandbox processes {pids} of uid {uid} survive SIGKILL")
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -307,7 +311,7 @@ def execute_job(job: dict) -> dict:
             "max_output_bytes": limits.max_output_bytes,
         }
     ).encode()
-    slot = contextlib.nullcontext(None) if unsafe else uid_slot()
+    slot = contextlib.nullcontext(None) if unsafe else uid_slot(limits.first_uid)
     with slot as uid:
         copy = write_private_copy(job.get("files", {}), uid)
         try:

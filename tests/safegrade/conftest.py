@@ -39,6 +39,16 @@ def listening_port():
     server.close()
 
 
-def sandbox_processes() -> list[int]:
-    """PIDs of processes running as any sandbox user."""
-    return [pid for uid in range(FIRST_UID, FIRST_UID + UID_SLOTS) for pid in processes_of(uid)]
+def sandbox_processes(first_uid: int = FIRST_UID) -> list[str]:
+    """Processes running as any sandbox user of the range, described (pid, state, command)."""
+    found = []
+    for uid in range(first_uid, first_uid + UID_SLOTS):
+        for pid in processes_of(uid):
+            proc = Path("/proc", str(pid))
+            try:
+                state = next(x for x in (proc / "status").read_text().splitlines() if "State" in x)
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except (OSError, StopIteration):
+                continue  # gone while we looked
+            found.append(f"{pid} uid={uid} {state} {command}")
+    return found

@@ -18,8 +18,8 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nngrade.safe_autograde import grade_assignment
 
-# One xdist group for every test that runs sandboxes or servers: they share the sandbox users,
-# and "no process outlives grading" is checked across all of them.
+# Sandboxes and servers: one xdist group (note: this pytest-xdist does not honor it, so every
+# test stands alone; the process checks use sandbox users of their own).
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.xdist_group("safegrade"),
@@ -182,6 +182,15 @@ def test_cli_grades_with_workers_and_progress(tmp_path):
     assert f"{len(SMALL)}/{len(SMALL)}" in done.stderr  # the progress bar's last state
     assert "exit_kernel\t1.0/3.0\tthe kernel died" in done.stdout
     assert report.exists()
+    # nbgrader's own feedback and export read what nngrade recorded
+    feedback = NbGraderAPI(config=course_config(root)).generate_feedback(ASSIGNMENT)
+    assert feedback["success"], feedback.get("log")
+    html = (root / "feedback" / "exit_kernel" / ASSIGNMENT / "ps1.html").read_text()
+    assert "Grading note" in html and "the kernel died" in html
+    nbgrader = str(Path(sys.executable).parent / "nbgrader")
+    export = subprocess.run([nbgrader, "export"], cwd=root, capture_output=True, text=True)
+    assert export.returncode == 0, export.stderr
+    assert "exit_kernel" in (root / "grades.csv").read_text()
 
 
 def limit_flags() -> list[str]:

@@ -47,12 +47,12 @@ def test_kernel_sees_only_its_copy_as_an_unprivileged_user():
 @pytest.mark.slow
 @pytest.mark.xdist_group("safegrade")
 def test_whole_notebook_wall_time_stops_the_sandbox():
-    limits = replace(TEST_LIMITS, notebook_timeout=20, cell_timeout=5)
+    limits = replace(TEST_LIMITS, notebook_timeout=20, cell_timeout=5, first_uid=63000)
     sources = ["import time"] + ["time.sleep(1)"] * 60
     result = execute_job({"notebook": notebook(*sources), "limits": asdict(limits)})
     assert result["status"] == "wall_timeout"
     assert len(result["cells"]) < len(sources)  # the rest never ran
-    assert sandbox_processes() == []
+    assert sandbox_processes(63000) == []
 
 
 def test_unexecuted_test_cells_fail_and_carry_the_reason():
