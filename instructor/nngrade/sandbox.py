@@ -153,20 +153,15 @@ def sandbox_command(
     exposed = exposed or default_exposed_paths()
     namespaces = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     namespaces += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
-    mounts = _system_binds() + _bind_parents(exposed + [SANDBOX_RUNNER])
+    # The private /tmp comes first: a course (and its .venv) may itself live under /tmp, and a
+    # tmpfs mounted after the read-only binds would hide them.
+    mounts = _system_binds()
+    mounts += ["--proc", "/proc", "--dev", "/dev"]
+    mounts += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
+    mounts += _bind_parents(exposed + [SANDBOX_RUNNER])
     for path in exposed:
         mounts += ["--ro-bind", path, path]
     mounts += ["--ro-bind", str(RUNNER), SANDBOX_RUNNER]
-    mounts += [
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--size",
-        str(limits.tmp_bytes),
-        "--tmpfs",
-        "/tmp",
-    ]
     mounts += ["--bind", copy, SANDBOX_COPY, "--chdir", SANDBOX_COPY]
     drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
     drop += ["--inh-caps=-all", "--bounding-set=-all", "--"]
