@@ -9,7 +9,10 @@ A master `solutions/<a>/<a>.py` is a sequence of cells, each opened by a header 
     # %% [markdown] manual id=why points=2   written answer graded by hand
     # %% manual id=plot points=2             code answer (a plot) graded by hand
 
-Markdown lines carry a leading `# `, which is stripped. The notebook is deterministic: building
+Markdown lines carry a leading `# `, which is stripped. A line `#: include NAME` inside a cell is
+replaced by `solutions/_shared/NAME` (less its leading comment lines), so that code every
+assignment needs (the guard against answers that call nnlib) is written once. The notebook is
+deterministic: building
 the same source twice gives the same bytes, so a test can prove the committed master is current.
 """
 
@@ -21,6 +24,8 @@ from pathlib import Path
 import nbformat
 
 HEADER = re.compile(r"^# %%(?P<rest>.*)$")
+INCLUDE = re.compile(r"^#: include (?P<name>[\w.-]+)$")
+SHARED_DIR = "_shared"
 ROLES = {"locked", "solution", "tests", "manual"}
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -70,8 +75,21 @@ def _body(lines: list[str], cell_type: str) -> str:
     return text
 
 
-def build_notebook(source: str) -> nbformat.NotebookNode:
-    """The nbgrader master notebook described by a percent-format `source`."""
+def _included(name: str, shared: Path | None) -> list[str]:
+    """The lines of a shared snippet, without its leading comment block."""
+    if shared is None or not (shared / name).is_file():
+        raise ValueError(f"'#: include {name}': no such file in {shared}")
+    lines = (shared / name).read_text().rstrip("\n").splitlines()
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return lines
+
+
+def build_notebook(source: str, shared: Path | None = None) -> nbformat.NotebookNode:
+    """The nbgrader master notebook described by a percent-format `source`.
+
+    `shared` is the folder that `#: include NAME` lines read from.
+    """
     cells, spec, lines = [], None, []
 
     def flush():
@@ -89,6 +107,8 @@ def build_notebook(source: str) -> nbformat.NotebookNode:
         if match:
             flush()
             spec, lines = _parse_header(match["rest"]), []
+        elif spec is not None and (include := INCLUDE.match(line)):
+            lines.extend(_included(include["name"], shared))
         elif spec is not None:
             lines.append(line)
     flush()
@@ -104,7 +124,8 @@ def build_notebook(source: str) -> nbformat.NotebookNode:
 
 def notebook_text(source_path: Path) -> str:
     """The master notebook's JSON text for the percent source at `source_path`."""
-    nb = build_notebook(Path(source_path).read_text())
+    source_path = Path(source_path)
+    nb = build_notebook(source_path.read_text(), source_path.parent.parent / SHARED_DIR)
     return nbformat.writes(nb) + "\n"
 
 
