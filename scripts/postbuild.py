@@ -26,9 +26,8 @@ REQUIRED_ASSETS = (
     "_vendor/html-manager/require-config.js",
 )
 # The comment lines nbgrader puts around solutions and hidden tests in instructor notebooks
-# (`### BEGIN SOLUTION`); none may reach the site. The instructor guide may quote them.
+# (`### BEGIN SOLUTION`); none may reach the site, not even quoted.
 SOLUTION_MARKER = re.compile(r"#{2,}\s*(?:BEGIN|END) (?:SOLUTION|HIDDEN TESTS)")
-MAY_QUOTE_MARKERS = "instructor-guide"
 EXTERNAL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
 CSS_EXTERNAL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:https?:)?//[^'")\s]+)""", re.I)
 # (tag, attribute) pairs whose URL the browser fetches while loading the page
@@ -108,7 +107,7 @@ def published_solutions(site: Path) -> list[str]:
     for path in sorted(site.rglob("*")):
         if path.suffix not in {".html", ".ipynb", ".md", ".txt", ".py"}:
             continue
-        if "_vendor" in path.parts or MAY_QUOTE_MARKERS in path.name:
+        if "_vendor" in path.parts:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         problems.extend(
