@@ -22,6 +22,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("br
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PAGE_TIMEOUT_MS = 30_000
+# After the demos have been moved, the page must go quiet: no request in flight for QUIET_MS.
+# Our own count of requests, not Playwright's "networkidle" (which Playwright discourages, and
+# which once timed out in CI with nothing to say about which request it was waiting for).
+QUIET_MS = 500
+QUIET_TIMEOUT_MS = 30_000
 
 
 def toc_docnames(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
@@ -71,6 +76,8 @@ class PageReport:
     widget_views: int = 0
     rendered_widgets: int = 0
     demos: list[DemoReport] = dataclasses.field(default_factory=list)
+    # requests still unanswered QUIET_TIMEOUT_MS after the demos were exercised
+    pending: list[str] = dataclasses.field(default_factory=list)
 
 
 def record_requests(context, page, report: PageReport) -> None:
@@ -93,6 +100,26 @@ def record_requests(context, page, report: PageReport) -> None:
     page.on("response", lambda r: r.status >= 400 and report.failed.append(f"{r.url} ({r.status})"))
     page.on("console", lambda m: m.type == "error" and report.console_errors.append(m.text))
     page.on("pageerror", lambda e: report.console_errors.append(f"uncaught: {e}"))
+
+
+class InFlight:
+    """The page's requests that have started and neither finished nor failed."""
+
+    def __init__(self, page) -> None:
+        self.requests: dict[int, str] = {}
+        page.on("request", lambda r: self.requests.__setitem__(id(r), r.url))
+        page.on("requestfinished", lambda r: self.requests.pop(id(r), None))
+        page.on("requestfailed", lambda r: self.requests.pop(id(r), None))
+
+    def wait_until_quiet(self, page) -> list[str]:
+        """Wait until nothing has been in flight for QUIET_MS; return what is still pending."""
+        quiet_for = waited = 0
+        step = 100
+        while quiet_for < QUIET_MS and waited < QUIET_TIMEOUT_MS:
+            page.wait_for_timeout(step)
+            waited += step
+            quiet_for = quiet_for + step if not self.requests else 0
+        return [] if quiet_for >= QUIET_MS else sorted(set(self.requests.values()))
 
 
 WAIT_FOR_MATHJAX = """async () => {
@@ -167,6 +194,7 @@ def visit(browser, url: str) -> PageReport:
     page.set_default_timeout(PAGE_TIMEOUT_MS)
     report = PageReport(status=None)
     record_requests(context, page, report)
+    in_flight = InFlight(page)
     try:
         response = page.goto(url, wait_until="load")
         report.status = response.status if response else None
@@ -178,7 +206,7 @@ def visit(browser, url: str) -> PageReport:
         check_widgets(page, report)
         report.broken_images = page.evaluate(BROKEN_IMAGES)
         exercise_demos(page, report)
-        page.wait_for_load_state("networkidle")
+        report.pending = [url[:120] for url in in_flight.wait_until_quiet(page)]
     finally:
         context.close()
     return report
@@ -216,6 +244,11 @@ def test_no_request_leaves_localhost(report, docname):
 @pages
 def test_no_request_fails(report, docname):
     assert report.failed == [], f"{docname}: failed requests {report.failed}"
+
+
+@pages
+def test_no_request_hangs(report, docname):
+    assert report.pending == [], f"{docname}: requests never answered {report.pending}"
 
 
 @pages
@@ -274,3 +307,37 @@ def test_search_works_offline(browser, site_url):
 def test_solutions_are_not_published(site_dir):
     assert not (site_dir / "solutions").exists()
     assert not (site_dir / "_sources" / "solutions").exists()
+
+
+def test_a_hanging_request_is_reported(browser, monkeypatch):
+    """The quiet-page check can fail: a fetch the server never answers is named as pending."""
+    import http.server
+    import threading
+
+    release = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (stdlib name)
+            if self.path == "/hang":
+                release.wait(10)
+            body = b"<html><body><script>fetch('/hang')</script></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setitem(globals(), "QUIET_TIMEOUT_MS", 1_000)
+    try:
+        report = visit(browser, f"http://127.0.0.1:{server.server_address[1]}/page")
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+    assert report.status == 200
+    assert any(url.endswith("/hang") for url in report.pending), report.pending
