@@ -55,6 +55,36 @@ def limits_from(args: argparse.Namespace) -> Limits:
     )
 
 
+def _has_report(args: argparse.Namespace) -> bool:
+    """Whether `collect` keeps an instructor's report here (a course run with the make targets).
+
+    `nngrade autograde` also grades a plain nbgrader course, or a gradebook named by `--db-url`;
+    there it leaves the release and the report to the instructor.
+    """
+    return not args.db_url and (Path(args.course) / "reports").is_dir()
+
+
+def prepare_course(args: argparse.Namespace) -> None:
+    """Release first if the gradebook does not know the assignment yet, as `collect` does."""
+    if not args.db_url and (Path(args.course) / "nbgrader_config.py").is_file():
+        from . import course
+
+        if not course.is_released(Path(args.course), args.assignment):
+            course.release(Path(args.course), args.assignment)
+
+
+def record_in_report(args: argparse.Namespace, outcomes: list) -> None:
+    """Who was graded, who scored 0 and why, into `reports/<assignment>.json`, then print it."""
+    if not _has_report(args):
+        return
+    from . import course
+
+    graded = {o.student for o in outcomes if o.score is not None and not o.error}
+    reasons = {o.student: o.reasons for o in outcomes if o.reasons}
+    course.note_grading(Path(args.course), args.assignment, graded, reasons)
+    print(course.format_report(Path(args.course), args.assignment))
+
+
 def autograde(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -73,6 +103,7 @@ def autograde(args: argparse.Namespace) -> int:
                 print(f"nngrade: no isolation on workers {problems}; refusing", file=sys.stderr)
                 return 2
     workers = args.workers or (sum(client.nthreads().values()) if client else 1)
+    prepare_course(args)
     total = len(submitted_students(load_config(args.course, args.db_url), args.assignment))
     bar = tqdm(total=total, unit="submission", disable=args.no_progress)
     try:
@@ -97,6 +128,7 @@ def autograde(args: argparse.Namespace) -> int:
     for outcome in outcomes:
         note = "; ".join(outcome.reasons) or ("FAILED" if outcome.error else "")
         print(f"{outcome.student}\t{outcome.score}/{outcome.max_score}\t{note}")
+    record_in_report(args, outcomes)
     if args.report:
         args.report.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
     return 1 if any(o.error for o in outcomes) else 0

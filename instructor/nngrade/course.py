@@ -445,18 +445,29 @@ def autograde(course: Path, assignment: str, student: str = "*") -> dict[str, Sc
     with quiet_nbgrader():
         result = api.autograde(assignment, student, force=True, create=True)
     scores = read_scores(course, assignment)
-    report = load_report(course, assignment)
-    for sid in _student_dirs(course, assignment):
-        entry = report.setdefault(sid, Intake())
-        if sid in scores:
-            entry.status = OK
-        else:
-            entry.status = ZERO
-            entry.notes.append("autograding failed (see the nbgrader log): scored 0")
-    save_report(course, assignment, report)
+    note_grading(course, assignment, graded=set(scores))
     if not result["success"] and not scores:
         _run(result, f"autograding {assignment}")
     return scores
+
+
+def note_grading(
+    course: Path, assignment: str, graded: set[str], reasons: dict[str, list[str]] | None = None
+) -> dict[str, Intake]:
+    """Record in the instructor's report who was graded and who scored 0, with grading's reasons.
+
+    Both graders call this: `autograde` above and the isolated `nngrade autograde`, whose
+    `reasons` say what the sandbox stopped (a time limit, a killed kernel, ...).
+    """
+    report = load_report(course, assignment)
+    for sid in _student_dirs(course, assignment):
+        entry = report.setdefault(sid, Intake())
+        entry.status = OK if sid in graded else ZERO
+        notes = [] if sid in graded else ["autograding failed (see the nbgrader log): scored 0"]
+        notes += [f"grading: {reason}" for reason in (reasons or {}).get(sid, [])]
+        entry.notes += [note for note in notes if note not in entry.notes]
+    save_report(course, assignment, report)
+    return report
 
 
 def read_scores(course: Path, assignment: str) -> dict[str, Score]:
@@ -631,6 +642,7 @@ __all__ = [
     "is_released",
     "load_config",
     "master_notebooks",
+    "note_grading",
     "open_api",
     "read_scores",
     "release",

@@ -26,7 +26,19 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("workflow")]
 def run(course: Path, *args: str) -> str:
     """`python -m nngrade.course ...` as the make targets run it; fails the test on exit != 0."""
     command = [sys.executable, "-m", "nngrade.course", args[0], "--course", str(course), *args[1:]]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    return _checked(command)
+
+
+def autograde(course: Path) -> str:
+    """`make autograde`'s command: the isolated grader, two submissions at a time."""
+    nngrade = Path(sys.executable).parent / "nngrade"
+    return _checked(
+        [nngrade, "autograde", "--course", course, "--assignment", ASSIGNMENT, "--workers", "2"]
+    )
+
+
+def _checked(command: list) -> str:
+    done = subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -66,6 +78,10 @@ def _folder(course: Path, path: Path) -> Path:
     nbformat.write(kit.solved_notebook(ASSIGNMENT, course), henry / f"{ASSIGNMENT}.ipynb")
     (henry / "notes.txt").write_text("my notes")
     (henry / "numpy.py").write_text("raise SystemExit('shadowed numpy')\n")
+    kate = kit.solved_notebook(ASSIGNMENT, course)  # right, then kills her kernel at the end
+    kate.cells.append(nbformat.v4.new_code_cell("import os\nos._exit(3)"))
+    (path / "kate").mkdir()
+    nbformat.write(kate, path / "kate" / f"{ASSIGNMENT}.ipynb")
     return path
 
 
@@ -78,7 +94,7 @@ def workflow(tmp_path_factory):
     outputs["collect_zip"] = run(course, "collect", "--assignment", ASSIGNMENT, "--from", archive)
     folder = _folder(course, root / "folder")
     outputs["collect_folder"] = run(course, "collect", "--assignment", ASSIGNMENT, "--from", folder)
-    outputs["autograde"] = run(course, "autograde", "--assignment", ASSIGNMENT)
+    outputs["autograde"] = autograde(course)
     outputs["feedback"] = run(course, "feedback", "--assignment", ASSIGNMENT)
     outputs["export"] = run(course, "export", "--to", str(root / "grades.csv"))
     with (root / "grades.csv").open() as handle:
@@ -106,6 +122,7 @@ def test_csv_has_the_exact_scores(workflow):
         "erin": 0.0,
         "frank": top,
         "henry": top,
+        "kate": top,
     }
     got = {sid: float(row["autograded"]) for sid, row in rows.items() if row["autograded"] != ""}
     assert got == expected
@@ -124,6 +141,7 @@ def test_bad_input_gets_a_clear_reason(workflow):
         "gina": r"empty submission folder",
         "henry": r"extra file notes\.txt ignored.*extra file numpy\.py ignored"
         r"|extra file numpy\.py ignored.*extra file notes\.txt ignored",
+        "kate": r"grading: the kernel died",
     }
     for student, pattern in reasons.items():
         assert re.search(pattern, rows[student]["notes"]), (student, rows[student]["notes"])
@@ -138,7 +156,7 @@ def test_feedback_for_every_graded_student_without_hidden_tests(workflow):
     course, outputs, _ = workflow
     _, hidden = kit.secret_lines(ASSIGNMENT, course)
     pages = sorted(course.glob(f"feedback/*/{ASSIGNMENT}/*.html"))
-    assert {p.parts[-3] for p in pages} == {"alice", "bob", "carol", "frank", "henry"}
+    assert {p.parts[-3] for p in pages} == {"alice", "bob", "carol", "frank", "henry", "kate"}
     for page in pages:
         assert not kit.leaked(hidden, kit.html_text(page)), page
 
@@ -149,6 +167,9 @@ def test_make_targets_run_these_commands():
     for verb in ("release", "collect", "feedback", "export"):
         recipe = re.search(rf"^{verb}:.*\n\t(.+)$", makefile, flags=re.M)
         assert recipe and f"-m nngrade.course {verb}" in recipe.group(1), verb
+    recipe = re.search(r"^autograde:.*\n\t(.+)$", makefile, flags=re.M)
+    assert recipe and "/bin/nngrade autograde" in recipe.group(1)
+    assert "--workers $(WORKERS)" in recipe.group(1)
 
 
 def test_a_resubmission_touches_no_other_grade(workflow, tmp_path):
@@ -163,7 +184,7 @@ def test_a_resubmission_touches_no_other_grade(workflow, tmp_path):
     (folder / "ivan").mkdir()
     nbformat.write(kit.solved_notebook(ASSIGNMENT, course), folder / "ivan" / f"{ASSIGNMENT}.ipynb")
     run(course, "collect", "--assignment", ASSIGNMENT, "--from", str(folder))
-    run(course, "autograde", "--assignment", ASSIGNMENT)
+    autograde(course)
     run(course, "export", "--to", str(tmp_path / "again.csv"))
     with (tmp_path / "again.csv").open() as handle:
         after = {row["student_id"]: row for row in csv.DictReader(handle)}
