@@ -7,6 +7,10 @@
 - :func:`histogram_explorer`: a demo over those statistics for each initialization scheme.
 - :func:`gradient_flow`, :func:`gradient_flow_explorer`: activation and gradient size through a
   30-layer network as the weight scale moves around the right one (vanishing and exploding).
+- :func:`saturation_training`, :func:`plot_saturation`: the activations of each hidden layer of a
+  sigmoid network during training, where the top layer saturates (Glorot and Bengio's figure 2).
+- :func:`overflow_trace`, :func:`exploding_training`, :func:`clip_grad_norm_`: exploding signals
+  turning into inf and NaN in float32, at initialization and in training, and the remedies.
 """
 
 from __future__ import annotations
@@ -456,3 +460,310 @@ def digits_training(
             progress=False,
             rng=seed,
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sigmoid units: the top hidden layer saturates during training (Glorot and Bengio's figure 2)
+# ---------------------------------------------------------------------------------------------
+
+SATURATION_DEPTH = 4  # the paper's figure 2 has four hidden layers (of 1000 units)
+SATURATION_WIDTH = 100
+PROBE_SIZE = 300  # the paper records its statistics on 300 fixed test examples
+
+
+def hidden_outputs(model: layers.Sequential, x: np.ndarray) -> list[np.ndarray]:
+    """The output a^[k] of every activation layer of `model` on `x`, first hidden layer first."""
+    outputs = []
+    h = x
+    for module in model:
+        h = module(h)
+        if isinstance(module, layers.Activation):
+            outputs.append(h)
+    return outputs
+
+
+@dataclass
+class SaturationRun:
+    """Per record (every few training steps) and hidden layer: the mean and the 2nd and 98th
+    percentiles of the layer's outputs on a fixed probe batch, and the loss on that batch."""
+
+    steps: np.ndarray  # (records,) training step of each record; 0 = before training
+    mean: np.ndarray  # (records, depth)
+    low: np.ndarray  # (records, depth) 2nd percentile
+    high: np.ndarray  # (records, depth) 98th percentile
+    loss: np.ndarray  # (records,) cross-entropy on the probe batch
+    activation: str = "logistic"
+
+    def saturation_step(self, layer: int = -1, level: float = 0.1) -> int | None:
+        """First recorded step at which `layer` is saturated at 0: 98 % of its outputs below
+        `level` (for a sigmoid unit, sigma(z) < 0.1 means z < -2.2 and sigma'(z) < 0.09).
+        None if that never happens, and for any other activation than the logistic sigmoid: an
+        output near 0 is where tanh or softsign is steepest, not saturated."""
+        if self.activation != "logistic":
+            return None
+        hits = np.flatnonzero(self.high[:, layer] < level)
+        return int(self.steps[hits[0]]) if hits.size else None
+
+    def escape_step(self, layer: int = -1, level: float = 0.1) -> int | None:
+        """First recorded step after :meth:`saturation_step` at which more than 2 % of `layer`'s
+        outputs are back above `level` (None: it never saturated, or never left saturation)."""
+        start = self.saturation_step(layer, level)
+        if start is None:
+            return None
+        hits = np.flatnonzero((self.steps > start) & (self.high[:, layer] >= level))
+        return int(self.steps[hits[0]]) if hits.size else None
+
+
+def saturation_training(
+    depth: int = SATURATION_DEPTH,
+    width: int = SATURATION_WIDTH,
+    steps: int = 10_000,
+    lr: float = 1.0,
+    batch_size: int = 10,
+    record_every: int = 100,
+    activation: str = "logistic",
+    scheme: str = "standard U(±1/√n)",
+    seed: int = 1,
+) -> SaturationRun:
+    """Train `depth` hidden layers of `width` `activation` units on the digits and record the
+    statistics of each hidden layer's outputs every `record_every` steps (step 0 included).
+
+    Glorot and Bengio's figure 2 setting, scaled down: sigmoid units, the "standard" initialization
+    U(-1/sqrt(n), 1/sqrt(n)) for every layer, biases at 0, plain SGD on mini-batches of 10, softmax
+    output with cross-entropy; inputs are the raw pixel values in [0, 1]. The probe batch is
+    PROBE_SIZE examples held out from training.
+    """
+    X, y = data.digits()
+    rng = data.rng(seed)
+    order = rng.permutation(len(X))
+    probe, train_idx = order[:PROBE_SIZE], order[PROBE_SIZE:]
+    X_probe, y_probe, X_train, y_train = X[probe], y[probe], X[train_idx], y[train_idx]
+    model = _sigmoid_mlp(X.shape[1], depth, width, activation, SCHEMES[scheme], rng)
+    loss_fn, opt = losses.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=lr)
+    records: list[tuple[int, list[np.ndarray], float]] = []
+    batches = _endless_batches(X_train, y_train, batch_size, rng)
+    with one_blas_thread():
+        for step in range(steps + 1):
+            if step % record_every == 0:
+                outputs = hidden_outputs(model, X_probe)
+                records.append((step, outputs, loss_fn(model[-1](outputs[-1]), y_probe)))
+            if step == steps:
+                break
+            xb, yb = next(batches)
+            opt.zero_grad()
+            loss_fn(model(xb), yb)
+            model.backward(loss_fn.backward())
+            opt.step()
+    return _saturation_run(records, activation)
+
+
+def _endless_batches(
+    X: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.Generator
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Shuffled mini-batches, epoch after epoch."""
+    while True:
+        yield from data.batches(X, y, batch_size, rng=rng)
+
+
+def _sigmoid_mlp(
+    fan_in: int,
+    depth: int,
+    width: int,
+    activation: str,
+    weights: init.Initializer,
+    rng: np.random.Generator,
+) -> layers.Sequential:
+    modules: list[layers.Module] = []
+    for d_in in [fan_in] + [width] * (depth - 1):
+        modules += [layers.Dense(d_in, width, init=weights, rng=rng), layers.Activation(activation)]
+    modules.append(layers.Dense(width, CLASSES, init=weights, rng=rng))
+    return layers.Sequential(modules)
+
+
+def _saturation_run(
+    records: list[tuple[int, list[np.ndarray], float]], activation: str
+) -> SaturationRun:
+    def per_layer(statistic) -> np.ndarray:
+        return np.array([[statistic(a) for a in outputs] for _, outputs, _ in records])
+
+    return SaturationRun(
+        steps=np.array([step for step, _, _ in records]),
+        mean=per_layer(np.mean),
+        low=per_layer(lambda a: np.percentile(a, 2)),
+        high=per_layer(lambda a: np.percentile(a, 98)),
+        loss=np.array([loss for _, _, loss in records]),
+        activation=activation,
+    )
+
+
+def plot_saturation(run: SaturationRun, title: str = "") -> Figure:
+    """Left: each hidden layer's mean output (line) and 2nd to 98th percentiles (band) against the
+    training step, as Glorot and Bengio's figure 2. Right: the loss on the probe batch."""
+    depth = run.mean.shape[1]
+    fig, (left, right) = viz.new_figure(1, 2, figsize=(10.0, 3.6), sharex=True)
+    colors = _layer_colors(depth)
+    for k in range(depth):
+        left.plot(run.steps, run.mean[:, k], color=colors[k], label=f"layer {k + 1}")
+        left.fill_between(run.steps, run.low[:, k], run.high[:, k], color=colors[k], alpha=0.15)
+    bottom = -1.0 if run.low.min() < 0 else 0.0  # tanh's range, or the sigmoid's
+    left.set(xlabel="training step (mini-batches of 10)", ylabel="output $a^{[k]}$")
+    left.set(ylim=(bottom, 1.0), title="hidden outputs: mean (line), 2nd-98th percentile (band)")
+    left.legend(loc="best", fontsize=8)
+    right.plot(run.steps, run.loss, color=viz.COLORS[0], label="probe batch")
+    right.axhline(math.log(CLASSES), color="0.6", linestyle="--", label="log 10 (guessing)")
+    right.set(xlabel="training step (mini-batches of 10)", ylabel="cross-entropy", title="loss")
+    right.legend(loc="best", fontsize=8)
+    escape = run.escape_step()
+    if escape is not None:
+        for ax in (left, right):
+            ax.axvline(escape, color="0.3", linestyle=":", linewidth=1)
+        right.annotate(
+            f"top layer leaves\nsaturation (step {escape})",
+            (escape, run.loss.max()),
+            xytext=(-6, 0),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=8,
+        )
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Exploding to inf and NaN: overflow in float32
+# ---------------------------------------------------------------------------------------------
+
+OVERFLOW_DEPTH = 80
+
+
+@dataclass
+class OverflowTrace:
+    """Per layer k = 1..depth of a ReLU stack: the largest finite |a^[k]| (NaN if none is finite)
+    and the fractions of a^[k] that are inf and NaN."""
+
+    largest: np.ndarray
+    inf_fraction: np.ndarray
+    nan_fraction: np.ndarray
+
+    def first_layer(self, which: str = "inf") -> int | None:
+        """The first layer (1-based) with an inf (`which="inf"`) or a NaN (`"nan"`), or None."""
+        fractions = {"inf": self.inf_fraction, "nan": self.nan_fraction}[which]
+        hits = np.flatnonzero(fractions > 0)
+        return int(hits[0]) + 1 if hits.size else None
+
+
+def overflow_trace(
+    gain: float,
+    depth: int = OVERFLOW_DEPTH,
+    width: int = FLOW_WIDTH,
+    batch: int = 32,
+    dtype: type = np.float32,
+    seed: int = 0,
+) -> OverflowTrace:
+    """Forward unit-Gaussian inputs through `depth` ReLU layers with weights `gain` x He's, in
+    `dtype`, recording where the values overflow (inf) and turn into NaN (inf - inf in a sum).
+
+    Each layer multiplies the activations' size by about `gain` (equation ch6-he), so they pass
+    the largest `dtype` number after about log(max) / log(gain) layers. Overflow is the point of the
+    experiment, so NumPy's overflow and invalid-value warnings are silenced here.
+    """
+    rng = data.rng(seed)
+    h = rng.standard_normal((batch, width)).astype(dtype)
+    largest, infs, nans = [], [], []
+    relu = layers.ReLU()
+    with np.errstate(over="ignore", invalid="ignore"), one_blas_thread():
+        for _ in range(depth):
+            dense = layers.Dense(width, width, init=scaled("He", gain), rng=rng, dtype=dtype)
+            h = relu(dense(h))
+            finite = np.isfinite(h)
+            largest.append(float(np.abs(h[finite]).max()) if finite.any() else math.nan)
+            infs.append(float(np.isinf(h).mean()))
+            nans.append(float(np.isnan(h).mean()))
+    return OverflowTrace(np.array(largest), np.array(infs), np.array(nans))
+
+
+def clip_grad_norm_(parameters: list[layers.Parameter], max_norm: float) -> float:
+    """Gradient clipping by norm (PyTorch's ``torch.nn.utils.clip_grad_norm_``): if the joint norm
+    ||g|| = sqrt(sum_p ||p.grad||^2) exceeds `max_norm`, scale every gradient by max_norm / ||g||,
+    in place, so the step keeps its direction but not its length. Returns ||g|| before clipping
+    (computed in float64, so a float32 gradient's norm does not overflow)."""
+    if not max_norm > 0:
+        raise ValueError(f"max_norm must be > 0, got {max_norm!r}")
+    norm = math.sqrt(sum(float(np.sum(np.square(p.grad, dtype=np.float64))) for p in parameters))
+    if norm > max_norm:
+        for p in parameters:
+            p.grad *= max_norm / norm
+    return norm
+
+
+@dataclass
+class DivergenceRun:
+    """Per SGD step, until the forward pass stops being finite: the loss, the gradient norm (before
+    any clipping) and the largest |weight| before the step. `non_finite_step` is the step whose
+    forward pass gave inf or NaN outputs (None: all finite), `nan_fraction` the share of NaN
+    among those outputs."""
+
+    loss: list[float]
+    grad_norm: list[float]
+    largest_weight: list[float]
+    non_finite_step: int | None = None
+    nan_fraction: float = 0.0
+
+
+def exploding_training(
+    gain: float = 1.3,
+    depth: int = 20,
+    width: int = 64,
+    lr: float = 0.01,
+    steps: int = 20,
+    clip_norm: float | None = None,
+    batch_norm: bool = False,
+    dtype: type = np.float32,
+    seed: int = 0,
+) -> DivergenceRun:
+    """SGD on the standardized digits with `depth` ReLU layers whose weights are `gain` x He's, in
+    `dtype`, batches of 32; optionally gradient clipping by norm (`clip_norm`) or a BatchNorm1d
+    before every ReLU. Stops at the first forward pass with a non-finite output: nnlib's losses
+    refuse those, and once NaN is in the weights every later output is NaN too."""
+    X, y = data.digits(dtype=dtype)
+    (X,) = data.standardize(X)
+    rng = data.rng(seed)
+    model = _relu_mlp(X.shape[1], depth, width, scaled("He", gain), batch_norm, dtype, rng)
+    params = model.parameters()
+    loss_fn, opt = losses.CrossEntropyLoss(), optim.SGD(params, lr=lr)
+    run = DivergenceRun([], [], [])
+    with np.errstate(over="ignore", invalid="ignore"), one_blas_thread():
+        for step in range(steps):
+            idx = rng.choice(len(X), 32, replace=False)
+            out = model(X[idx])
+            if not np.all(np.isfinite(out)):
+                run.non_finite_step, run.nan_fraction = step, float(np.isnan(out).mean())
+                break
+            run.largest_weight.append(max(float(np.abs(p.data).max()) for p in params))
+            opt.zero_grad()
+            run.loss.append(loss_fn(out, y[idx]))
+            model.backward(loss_fn.backward())
+            run.grad_norm.append(clip_grad_norm_(params, clip_norm or math.inf))
+            opt.step()
+    return run
+
+
+def _relu_mlp(
+    fan_in: int,
+    depth: int,
+    width: int,
+    weights: init.Initializer,
+    batch_norm: bool,
+    dtype: type,
+    rng: np.random.Generator,
+) -> layers.Sequential:
+    modules: list[layers.Module] = []
+    for d_in in [fan_in] + [width] * (depth - 1):
+        modules.append(layers.Dense(d_in, width, init=weights, rng=rng, dtype=dtype))
+        if batch_norm:
+            modules.append(layers.BatchNorm1d(width, dtype=dtype))
+        modules.append(layers.ReLU())
+    modules.append(layers.Dense(width, CLASSES, init=weights, rng=rng, dtype=dtype))
+    return layers.Sequential(modules)

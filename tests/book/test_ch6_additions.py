@@ -1,0 +1,176 @@
+"""Chapter 6 additions: the sigmoid saturation experiment (Glorot and Bengio's figure 2) and the
+overflow of exploding signals to inf and NaN, with gradient clipping as a remedy.
+
+pytest turns RuntimeWarnings into errors, so every test here also checks that the deliberate
+overflows stay silent.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nnlib import activations, data, layers
+from nnlib.demos import initialization as demo
+
+# --- the saturation recorder ---------------------------------------------------------------
+
+
+def test_hidden_outputs_returns_every_hidden_layer_and_computes_the_first_one():
+    rng = data.rng(0)
+    model = demo._sigmoid_mlp(5, 3, 7, "logistic", demo.SCHEMES["standard U(±1/√n)"], rng)
+    x = rng.standard_normal((4, 5))
+    outputs = demo.hidden_outputs(model, x)
+    assert [a.shape for a in outputs] == [(4, 7)] * 3
+    first = model[0]
+    expected = activations.logistic(x @ first.weight.data + first.bias.data)
+    np.testing.assert_allclose(outputs[0], expected)
+    np.testing.assert_allclose(model(x), model[-1](outputs[-1]))
+
+
+def test_saturation_training_records_one_series_per_hidden_layer():
+    run = demo.saturation_training(depth=3, width=16, steps=40, record_every=10, seed=0)
+    np.testing.assert_array_equal(run.steps, [0, 10, 20, 30, 40])
+    for series in (run.mean, run.low, run.high):
+        assert series.shape == (5, 3)
+    assert run.loss.shape == (5,)
+    assert np.all(run.low <= run.mean) and np.all(run.mean <= run.high)
+    assert np.all((run.low >= 0) & (run.high <= 1))  # sigmoid outputs
+    # before training: cross-entropy of a near-uniform guess over 10 classes
+    assert run.loss[0] == pytest.approx(math.log(10), abs=0.2)
+
+
+def test_tanh_outputs_are_recorded_signed_and_never_called_saturated():
+    run = demo.saturation_training(
+        depth=2, width=16, steps=20, record_every=10, lr=0.1, activation="tanh"
+    )
+    assert run.low.min() < 0 < run.high.max()
+    assert run.saturation_step() is None and run.escape_step() is None
+
+
+def _run_with_top_layer_high(high: list[float], activation: str = "logistic"):
+    n = len(high)
+    column = np.array(high)[:, None]
+    return demo.SaturationRun(
+        steps=np.arange(n) * 100,
+        mean=column / 2,
+        low=np.zeros((n, 1)),
+        high=column,
+        loss=np.full(n, math.log(10)),
+        activation=activation,
+    )
+
+
+def test_saturation_and_escape_steps_follow_the_98th_percentile():
+    run = _run_with_top_layer_high([0.6, 0.3, 0.05, 0.02, 0.04, 0.2, 0.5])
+    assert run.saturation_step() == 200
+    assert run.escape_step() == 500
+    stuck = _run_with_top_layer_high([0.6, 0.05, 0.02, 0.01])
+    assert stuck.saturation_step() == 100 and stuck.escape_step() is None
+    never = _run_with_top_layer_high([0.6, 0.5, 0.4])
+    assert never.saturation_step() is None and never.escape_step() is None
+
+
+def test_the_top_sigmoid_layer_saturates_while_the_first_stays_near_one_half():
+    """The effect the chapter shows (Glorot and Bengio's figure 2), on a short run."""
+    run = demo.saturation_training(steps=500, record_every=100)
+    assert run.saturation_step() is not None
+    assert run.high[-1, -1] < 0.1  # top layer: 98 % of its outputs below 0.1
+    assert 0.4 < run.mean[-1, 0] < 0.6  # first layer: still around sigma(0) = 1/2
+    assert run.loss[-1] > 2.0  # and the network has learned nothing yet (log 10 = 2.30)
+
+
+# --- overflow to inf and NaN ---------------------------------------------------------------
+
+
+def test_overflow_trace_overflows_in_float32_at_large_gain_where_predicted():
+    trace = demo.overflow_trace(gain=4.0)
+    first_inf, first_nan = trace.first_layer("inf"), trace.first_layer("nan")
+    assert first_inf is not None and first_nan is not None
+    assert first_nan >= first_inf
+    predicted = math.log(np.finfo(np.float32).max) / math.log(4.0)  # 64 layers
+    assert abs(first_inf - predicted) <= 5
+    assert trace.nan_fraction[-1] == 1.0  # NaN spreads to everything after it
+
+
+def test_overflow_trace_stays_finite_at_the_right_scale_and_in_float64():
+    for trace in (demo.overflow_trace(gain=1.0), demo.overflow_trace(4.0, dtype=np.float64)):
+        assert trace.first_layer("inf") is None and trace.first_layer("nan") is None
+        assert np.all(np.isfinite(trace.largest))
+    assert demo.overflow_trace(gain=1.0).largest[-1] < 100
+
+
+def test_first_layer_rejects_an_unknown_kind():
+    with pytest.raises(KeyError):
+        demo.overflow_trace(gain=1.0, depth=2).first_layer("overflow")
+
+
+# --- gradient clipping -----------------------------------------------------------------------
+
+
+def _parameters(*grads):
+    params = []
+    for g in grads:
+        p = layers.Parameter(np.zeros_like(np.asarray(g)))
+        p.grad[...] = g
+        params.append(p)
+    return params
+
+
+def test_clip_grad_norm_scales_the_joint_norm_down_to_max_norm():
+    params = _parameters(np.array([3.0]), np.array([[4.0, 0.0]]))
+    norm = demo.clip_grad_norm_(params, max_norm=1.0)
+    assert norm == pytest.approx(5.0)
+    np.testing.assert_allclose(params[0].grad, [0.6])
+    np.testing.assert_allclose(params[1].grad, [[0.8, 0.0]])
+
+
+def test_clip_grad_norm_leaves_small_gradients_alone():
+    params = _parameters(np.array([0.3, 0.4]))
+    assert demo.clip_grad_norm_(params, max_norm=1.0) == pytest.approx(0.5)
+    np.testing.assert_allclose(params[0].grad, [0.3, 0.4])
+
+
+def test_clip_grad_norm_of_a_huge_float32_gradient_does_not_overflow():
+    params = _parameters(np.full(4, 1e30, dtype=np.float32))
+    norm = demo.clip_grad_norm_(params, max_norm=2.0)
+    assert norm == pytest.approx(2e30, rel=1e-6)
+    assert params[0].grad.dtype == np.float32
+    np.testing.assert_allclose(params[0].grad, np.full(4, 1.0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("max_norm", [0.0, -1.0, math.nan])
+def test_clip_grad_norm_rejects_a_non_positive_max_norm(max_norm):
+    with pytest.raises(ValueError, match="max_norm"):
+        demo.clip_grad_norm_(_parameters(np.ones(2)), max_norm)
+
+
+# --- training that explodes, and the remedies ------------------------------------------------
+
+
+def test_too_large_weights_drive_training_to_nan():
+    run = demo.exploding_training()  # gain 1.3 on He, 20 ReLU layers, float32
+    assert run.non_finite_step is not None and run.non_finite_step < 20
+    assert run.nan_fraction > 0
+    assert len(run.loss) == run.non_finite_step
+    assert run.loss[-1] > 1e3 * run.loss[0]  # it grew before it broke
+    assert run.largest_weight[-1] > 10 * run.largest_weight[0]
+
+
+@pytest.mark.parametrize(
+    "remedy", [{"gain": 1.0}, {"clip_norm": 1.0}, {"batch_norm": True}], ids=str
+)
+def test_each_remedy_keeps_training_finite(remedy):
+    run = demo.exploding_training(steps=10, **remedy)
+    assert run.non_finite_step is None
+    assert len(run.loss) == 10 and np.all(np.isfinite(run.loss))
+    assert max(run.largest_weight) < 10
+
+
+def test_clipping_acts_on_gradients_larger_than_max_norm():
+    run = demo.exploding_training(steps=5, clip_norm=1.0)
+    assert min(run.grad_norm) > 1.0  # the norms are recorded before clipping
+    unclipped = demo.exploding_training(steps=5)
+    assert run.grad_norm[0] == pytest.approx(unclipped.grad_norm[0])
