@@ -619,11 +619,11 @@ def plot_saturation(run: SaturationRun, title: str = "") -> Figure:
             ax.axvline(escape, color="0.3", linestyle=":", linewidth=1)
         right.annotate(
             f"top layer leaves\nsaturation (step {escape})",
-            (escape, run.loss.max()),
+            (escape, (run.loss.min() + run.loss.max()) / 2),
             xytext=(-6, 0),
             textcoords="offset points",
             ha="right",
-            va="top",
+            va="center",
             fontsize=8,
         )
     if title:
