@@ -9,7 +9,7 @@
   30-layer network as the weight scale moves around the right one (vanishing and exploding).
 - :func:`saturation_training`, :func:`plot_saturation`: the activations of each hidden layer of a
   sigmoid network during training, where the top layer saturates (Glorot and Bengio's figure 2).
-- :func:`overflow_trace`, :func:`exploding_training`, :func:`clip_grad_norm_`: exploding signals
+- :func:`overflow_trace`, :func:`exploding_training`, ``optim.clip_grad_norm_``: exploding signals
   turning into inf and NaN in float32, at initialization and in training, and the remedies.
 """
 
@@ -684,20 +684,6 @@ def overflow_trace(
     return OverflowTrace(np.array(largest), np.array(infs), np.array(nans))
 
 
-def clip_grad_norm_(parameters: list[layers.Parameter], max_norm: float) -> float:
-    """Gradient clipping by norm (PyTorch's ``torch.nn.utils.clip_grad_norm_``): if the joint norm
-    ||g|| = sqrt(sum_p ||p.grad||^2) exceeds `max_norm`, scale every gradient by max_norm / ||g||,
-    in place, so the step keeps its direction but not its length. Returns ||g|| before clipping
-    (computed in float64, so a float32 gradient's norm does not overflow)."""
-    if not max_norm > 0:
-        raise ValueError(f"max_norm must be > 0, got {max_norm!r}")
-    norm = math.sqrt(sum(float(np.sum(np.square(p.grad, dtype=np.float64))) for p in parameters))
-    if norm > max_norm:
-        for p in parameters:
-            p.grad *= max_norm / norm
-    return norm
-
-
 @dataclass
 class DivergenceRun:
     """Per SGD step, until the forward pass stops being finite: the loss, the gradient norm (before
@@ -745,7 +731,7 @@ def exploding_training(
             opt.zero_grad()
             run.loss.append(loss_fn(out, y[idx]))
             model.backward(loss_fn.backward())
-            run.grad_norm.append(clip_grad_norm_(params, clip_norm or math.inf))
+            run.grad_norm.append(optim.clip_grad_norm_(params, clip_norm or math.inf))
             opt.step()
     return run
 

@@ -8,6 +8,7 @@ sched = optim.CosineSchedule(opt, T_max=100)   # sched.step() once per epoch
 """
 
 from nnlib.optim.base import Optimizer
+from nnlib.optim.clip import clip_grad_norm_
 from nnlib.optim.first_order import SGD, Adam, Momentum, RMSProp
 from nnlib.optim.schedules import (
     CosineSchedule,
@@ -32,6 +33,7 @@ __all__ = [
     "RMSProp",
     "StepSchedule",
     "Surface",
+    "clip_grad_norm_",
     "newton",
     "newton_step",
     "optimizer_path",

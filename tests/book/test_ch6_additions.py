@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from nnlib import activations, data, layers
+from nnlib import activations, data
 from nnlib.demos import initialization as demo
 
 # --- the saturation recorder ---------------------------------------------------------------
@@ -108,43 +108,6 @@ def test_first_layer_rejects_an_unknown_kind():
 
 
 # --- gradient clipping -----------------------------------------------------------------------
-
-
-def _parameters(*grads):
-    params = []
-    for g in grads:
-        p = layers.Parameter(np.zeros_like(np.asarray(g)))
-        p.grad[...] = g
-        params.append(p)
-    return params
-
-
-def test_clip_grad_norm_scales_the_joint_norm_down_to_max_norm():
-    params = _parameters(np.array([3.0]), np.array([[4.0, 0.0]]))
-    norm = demo.clip_grad_norm_(params, max_norm=1.0)
-    assert norm == pytest.approx(5.0)
-    np.testing.assert_allclose(params[0].grad, [0.6])
-    np.testing.assert_allclose(params[1].grad, [[0.8, 0.0]])
-
-
-def test_clip_grad_norm_leaves_small_gradients_alone():
-    params = _parameters(np.array([0.3, 0.4]))
-    assert demo.clip_grad_norm_(params, max_norm=1.0) == pytest.approx(0.5)
-    np.testing.assert_allclose(params[0].grad, [0.3, 0.4])
-
-
-def test_clip_grad_norm_of_a_huge_float32_gradient_does_not_overflow():
-    params = _parameters(np.full(4, 1e30, dtype=np.float32))
-    norm = demo.clip_grad_norm_(params, max_norm=2.0)
-    assert norm == pytest.approx(2e30, rel=1e-6)
-    assert params[0].grad.dtype == np.float32
-    np.testing.assert_allclose(params[0].grad, np.full(4, 1.0), rtol=1e-6)
-
-
-@pytest.mark.parametrize("max_norm", [0.0, -1.0, math.nan])
-def test_clip_grad_norm_rejects_a_non_positive_max_norm(max_norm):
-    with pytest.raises(ValueError, match="max_norm"):
-        demo.clip_grad_norm_(_parameters(np.ones(2)), max_norm)
 
 
 # --- training that explodes, and the remedies ------------------------------------------------
