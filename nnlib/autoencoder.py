@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnlib import losses, optim
 from nnlib.layers import Dense, Sequential, Sigmoid
 from nnlib.module import Module
 
@@ -84,9 +85,10 @@ class Autoencoder(Module):
         sparsity_target: float = 0.05,
         sparsity_weight: float = 0.0,
         rng: np.random.Generator | None = None,
+        dtype: type = np.float64,
     ) -> None:
-        self.encoder = Sequential(Dense(in_features, code_size, rng=rng), Sigmoid())
-        self.decoder = Sequential(Dense(code_size, in_features, rng=rng), Sigmoid())
+        self.encoder = Sequential(Dense(in_features, code_size, rng=rng, dtype=dtype), Sigmoid())
+        self.decoder = Sequential(Dense(code_size, in_features, rng=rng, dtype=dtype), Sigmoid())
         self.sparsity_target = float(sparsity_target)
         self.sparsity_weight = float(sparsity_weight)
         self.last_penalty = 0.0
@@ -116,3 +118,61 @@ class Autoencoder(Module):
 
     def __repr__(self) -> str:
         return f"Autoencoder(encoder={self.encoder!r}, decoder={self.decoder!r})"
+
+
+def total_objective(model: Autoencoder, x: np.ndarray, weight_decay: float = 1e-4) -> float:
+    """The sparse autoencoder's full training objective on the batch `x` (target = input):
+
+        J_total = J + beta sum_i KL(rho || rho_hat_i) + (lambda / 2) (sum W^2 + sum V^2),
+
+    the reconstruction error (7.3), the sparsity penalty (7.6) and weight decay with
+    lambda = `weight_decay` on both weight matrices (not the biases), as in Ng's exercise.
+    Returns J_total and leaves its gradient in every parameter's `.grad` (zeroed first).
+    """
+    mse = losses.MSELoss()
+    weights = [model.encoder[0].weight, model.decoder[0].weight]
+    model.zero_grad()
+    reconstruction = mse(model(x), x)
+    model.backward(mse.backward())  # adds the sparsity gradient at the code
+    for weight in weights:
+        weight.grad += weight_decay * weight.data
+    penalty = model.last_penalty if model.sparsity_weight > 0 and model.training else 0.0
+    return reconstruction + penalty + losses.l2_penalty([w.data for w in weights], weight_decay)
+
+
+def fit_lbfgs(
+    model: Autoencoder,
+    x: np.ndarray,
+    weight_decay: float = 1e-4,
+    max_iter: int = 400,
+    history_size: int = 50,
+    record_every: int = 20,
+) -> list[float]:
+    """Train `model` on all of `x` at once with L-BFGS, as Ng's sparse autoencoder exercise does.
+
+    Minimises `total_objective` (reconstruction error (7.3) + sparsity penalty (7.6) + weight
+    decay). L-BFGS (`optim.LBFGS`) runs `max_iter` iterations, remembering `history_size`
+    curvature pairs. Returns the objective before training and after every `record_every`
+    iterations; leaves the model in eval mode. `x` is the target too, so it must lie in [0, 1]
+    (the decoder is a sigmoid): see `nnlib.data.squash_to_unit_interval`.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[1] != model.encoder_weight.shape[0]:
+        raise ValueError(
+            f"expected inputs of shape (N, {model.encoder_weight.shape[0]}), got {x.shape}"
+        )
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+    for name, value in (("max_iter", max_iter), ("record_every", record_every)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    model.train()
+    history = [total_objective(model, x, weight_decay)]
+    optimizer = optim.LBFGS(
+        model.parameters(), max_iter=record_every, history_size=history_size, tolerance_change=0.0
+    )
+    for start in range(0, int(max_iter), int(record_every)):
+        optimizer.max_iter = min(int(record_every), int(max_iter) - start)
+        history.append(optimizer.step(lambda: total_objective(model, x, weight_decay)))
+    model.eval()
+    return history

@@ -8,6 +8,7 @@ shape (N,); regression targets as float arrays of shape (N, 1).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 
@@ -271,3 +272,121 @@ def batches(
         else:
             idx = order[start : start + batch_size]
         yield X[idx], (None if y is None else y[idx])
+
+
+# natural image patches (deck 003: "100 hidden units learn edge detectors")
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601: grey level from R, G, B
+
+
+def _check_positive_float(name: str, value: float) -> float:
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def sample_images_grey(downsample: int = 1) -> tuple[np.ndarray, ...]:
+    """scikit-learn's two bundled photographs (china.jpg, flower.jpg; 427 x 640, no download) as
+    grey levels in [0, 1], each shrunk by averaging ``downsample`` x ``downsample`` blocks."""
+    return tuple(
+        image.copy() for image in _sample_images_grey(_check_positive("downsample", downsample))
+    )
+
+
+@lru_cache(maxsize=4)
+def _sample_images_grey(factor: int) -> tuple[np.ndarray, ...]:
+    from sklearn.datasets import load_sample_images
+
+    images = []
+    for rgb in load_sample_images().images:
+        grey = rgb.astype(np.float64) @ LUMA_WEIGHTS / 255.0
+        rows, cols = grey.shape[0] // factor, grey.shape[1] // factor
+        if min(rows, cols) < 1:
+            raise ValueError(f"downsample {factor} leaves no pixel of a {grey.shape} image")
+        blocks = grey[: rows * factor, : cols * factor].reshape(rows, factor, cols, factor)
+        images.append(blocks.mean(axis=(1, 3)))
+    return tuple(images)
+
+
+def zca_whiten(X: np.ndarray, epsilon: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """ZCA whitening (UFLDL; chapter 7, natural image patches):
+    X_white = X Z with Z = U diag(1 / sqrt(lambda + epsilon)) U^T.
+
+    U and lambda are the eigenvectors and eigenvalues of the second-moment matrix
+    Sigma = X^T X / N (the covariance if every feature has mean zero; Ng's notes use it as it is
+    for patches whose own mean was removed). The rotation U^T decorrelates the
+    features, the scaling gives each direction unit variance (the covariance of X_white is
+    U diag(lambda / (lambda + epsilon)) U^T, close to the identity where lambda >> epsilon), and
+    rotating back by U keeps X_white as close as possible to X: whitened patches still look like
+    patches, with their edges emphasised. ``epsilon`` > 0 keeps directions of (nearly) zero
+    variance, such as the patch mean once it is removed, from being blown up into noise.
+    Returns ``(X_white, Z)``; Z is symmetric, so X_white = X Z row by row.
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or len(X) < 1:
+        raise ValueError(f"expected a data matrix of shape (N, D), got {X.shape}")
+    epsilon = _check_positive_float("epsilon", epsilon)
+    eigenvalues, U = np.linalg.eigh(X.T @ X / len(X))
+    Z = (U / np.sqrt(np.maximum(eigenvalues, 0.0) + epsilon)) @ U.T
+    return (X @ Z).astype(X.dtype), Z.astype(X.dtype)
+
+
+def natural_patches(
+    n: int,
+    size: int = 8,
+    whiten: bool = True,
+    epsilon: float = 1e-3,
+    downsample: int = 1,
+    dtype: type = np.float64,
+    rng: RNGLike = None,
+) -> np.ndarray:
+    """``n`` random ``size`` x ``size`` grey patches of scikit-learn's two natural photographs,
+    preprocessed as in Ng's sparse autoencoder notes (UFLDL). Returns an array (n, size * size).
+
+    1. Pick a photograph (each with probability 1/2) and a position uniformly at random.
+    2. Remove each patch's own mean: overall brightness says nothing about edges.
+    3. If ``whiten``, ZCA-whiten the patches (``zca_whiten`` with ``epsilon``, fitted on these
+       n patches): neighbouring pixels are strongly correlated in natural images, and whitening
+       removes those correlations, so that what is left to learn is edges rather than smooth
+       brightness gradients.
+
+    ``downsample`` > 1 first shrinks the photographs (see ``sample_images_grey``). A sigmoid
+    decoder needs targets in [0, 1]: follow with ``squash_to_unit_interval``.
+    """
+    n = _check_positive("n", n)
+    size = _check_positive("size", size)
+    images = _sample_images_grey(_check_positive("downsample", downsample))
+    smallest = min(min(image.shape) for image in images)
+    if size > smallest:
+        raise ValueError(f"size must be at most {smallest} (the image size), got {size}")
+    gen = as_rng(rng)
+    which = gen.integers(len(images), size=n)
+    corners = gen.random(size=(n, 2))
+    patches = np.empty((n, size, size))
+    for k, image in enumerate(images):
+        chosen = which == k
+        windows = np.lib.stride_tricks.sliding_window_view(image, (size, size))
+        top = (corners[chosen, 0] * windows.shape[0]).astype(int)
+        left = (corners[chosen, 1] * windows.shape[1]).astype(int)
+        patches[chosen] = windows[top, left]
+    X = patches.reshape(n, size * size)
+    X = X - X.mean(axis=1, keepdims=True)
+    if whiten:
+        X = zca_whiten(X, epsilon)[0]
+    return X.astype(dtype)
+
+
+def squash_to_unit_interval(
+    X: np.ndarray, clip_std: float = 3.0, low: float = 0.1, high: float = 0.9
+) -> np.ndarray:
+    """Map zero-centred data into [low, high] for a sigmoid output, as Ng's sparse autoencoder
+    exercise does: clip at +-``clip_std`` standard deviations (of all entries), then rescale
+    linearly, so that 0 goes to (low + high) / 2 and +-clip_std std to ``high`` and ``low``."""
+    X = np.asarray(X)
+    clip_std = _check_positive_float("clip_std", clip_std)
+    if not 0.0 <= low < high <= 1.0:
+        raise ValueError(f"expected 0 <= low < high <= 1, got low={low!r}, high={high!r}")
+    bound = clip_std * X.std()
+    if bound == 0:
+        raise ValueError("X is constant: there is no spread to rescale")
+    unit = np.clip(X, -bound, bound) / bound  # in [-1, 1]
+    return (low + (unit + 1.0) * (high - low) / 2.0).astype(X.dtype)

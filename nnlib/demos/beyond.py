@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnlib import conv, data, layers, losses, optim, train, viz
-from nnlib.autoencoder import Autoencoder
+from nnlib.autoencoder import Autoencoder, fit_lbfgs
 from nnlib.demos.base import Demo
 
 GREY_CMAP = "gray_r"  # ink dark on white paper, as the digits are drawn
@@ -136,6 +136,33 @@ def train_autoencoder(
         rng=data.rng(seed),
     )
     model.eval()
+    return model, history
+
+
+@lru_cache(maxsize=2)
+def natural_patch_training_set(
+    n: int = 5000, size: int = 10, epsilon: float = 0.03, seed: int = 0
+) -> np.ndarray:
+    """The chapter's natural image patches, ready for a sigmoid autoencoder: `n` grey patches of
+    `size` x `size` from scikit-learn's two photographs shrunk by 2 (a patch of 10 spans 20 x 20
+    original pixels), mean removed and ZCA-whitened with `epsilon` (`data.natural_patches`), then
+    squashed into [0.1, 0.9] (`data.squash_to_unit_interval`); float32, shape (n, size * size).
+    Cached: the same array is returned each time, so do not modify it in place."""
+    patches = data.natural_patches(n, size, epsilon=epsilon, downsample=2, rng=data.rng(seed))
+    return data.squash_to_unit_interval(patches).astype(np.float32)
+
+
+@lru_cache(maxsize=2)
+def train_patch_autoencoder(
+    code_size: int = 100, size: int = 10, max_iter: int = 400, seed: int = 0
+) -> tuple[Autoencoder, list[float]]:
+    """Ng's sparse autoencoder on natural image patches: `code_size` sigmoid units on
+    `size` x `size` patches (`natural_patch_training_set`), sparsity target rho = 0.01, beta = 3,
+    weight decay 1e-4, trained by full-batch L-BFGS for `max_iter` iterations (`fit_lbfgs`).
+    Returns the model and the objective every 20 iterations. Cached."""
+    x = natural_patch_training_set(size=size, seed=seed)
+    model = Autoencoder(size * size, code_size, 0.01, 3.0, rng=data.rng(seed), dtype=np.float32)
+    history = fit_lbfgs(model, x, weight_decay=1e-4, max_iter=max_iter)
     return model, history
 
 
