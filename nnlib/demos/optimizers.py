@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.figure import Figure
 
-from nnlib import data, layers, losses, optim, viz
+from nnlib import data, layers, losses, optim, search, train, viz
 from nnlib.demos.base import Demo
 from nnlib.module import Parameter
 
@@ -255,3 +255,137 @@ def excess_loss(
     design = np.c_[X, np.ones(len(X))]
     best = np.linalg.lstsq(design, y, rcond=None)[0]
     return mse(model(X), y) - mse(design @ best, y)
+
+
+# ---------------------------------------------------------------------------------------------
+# Problems of gradient descent: local minima and plateaus
+# ---------------------------------------------------------------------------------------------
+
+
+def wavy(theta: np.ndarray) -> np.ndarray:
+    """f(theta) = theta^2 / 20 + sin(2 theta) / 2: three local minima in [-4, 4], of different
+    heights (a bowl with ripples)."""
+    return theta**2 / 20 + np.sin(2 * theta) / 2
+
+
+def wavy_grad(theta: np.ndarray) -> np.ndarray:
+    """f'(theta) = theta / 10 + cos(2 theta)."""
+    return theta / 10 + np.cos(2 * theta)
+
+
+def descend_1d(
+    grad: Callable[[np.ndarray], np.ndarray], starts: np.ndarray, lr: float = 0.1, steps: int = 100
+) -> np.ndarray:
+    """Gradient descent (``optim.SGD``) from every start at once: row k holds all theta_k.
+
+    The runs are independent because the loss is a sum of one term per start, so coordinate i
+    of the gradient involves only theta_i.
+    """
+    theta = Parameter(np.array(starts, dtype=np.float64))
+    opt = optim.SGD([theta], lr=lr)
+    path = [theta.data.copy()]
+    for _ in range(steps):
+        theta.grad[...] = grad(theta.data)
+        opt.step()
+        path.append(theta.data.copy())
+    return np.array(path)
+
+
+def full_batch_descent(
+    model: layers.Module, X: np.ndarray, t: np.ndarray, lr: float, steps: int
+) -> tuple[np.ndarray, float]:
+    """Full-batch gradient descent on the MSE loss: the loss before each step, and the gradient's
+    norm (over all parameters) at the last step."""
+    mse, opt, out = losses.MSELoss(), optim.SGD(model.parameters(), lr=lr), []
+    for _ in range(steps):
+        opt.zero_grad()
+        out.append(mse(model(X), t))
+        model.backward(mse.backward())
+        opt.step()
+    grad_norm = np.sqrt(sum(float((p.grad**2).sum()) for p in model.parameters()))
+    return np.array(out), grad_norm
+
+
+def relu_pair_on_abs(
+    seed: int, steps: int = 2000, lr: float = 0.1
+) -> tuple[np.ndarray, float, int]:
+    """A 1-2-1 ReLU network fitted to |x| on [-1, 1] (40 points) by full-batch gradient descent.
+
+    Two units can fit |x| = relu(x) + relu(-x) exactly, each bending at x = 0. A unit that is zero
+    on every point gets no gradient and stays dead; a unit positive on every point is linear on
+    the data. Depending on the seed, the network settles with two bends (the exact fit), one (one
+    side of the V) or none (a linear function: the best is the constant mean). Returns the losses,
+    the final gradient norm and the number of units that bend inside the data (positive on some
+    points and not on others).
+    """
+    X, t = data.target_1d("abs", n=40)
+    r = data.rng(seed)
+    model = layers.Sequential(layers.Dense(1, 2, init="he_normal", rng=r), layers.ReLU(),
+                              layers.Dense(2, 1, rng=r))  # fmt: skip
+    run, grad_norm = full_batch_descent(model, X, t, lr, steps)
+    positive = model[0](X) > 0
+    bends = int((positive.any(axis=0) & ~positive.all(axis=0)).sum())
+    return run, grad_norm, bends
+
+
+def plateau_run(scale: float, steps: int = 1000, lr: float = 0.1, seed: int = 0) -> np.ndarray:
+    """A 1-3-1 tanh network fitted to sin x on [-3, 3] (40 points), its initial weights times
+    ``scale``: the losses of full-batch gradient descent.
+
+    All-zero weights are a saddle point (each layer's gradient is proportional to the other
+    layer's weights), so small initial weights start on a plateau whose length grows like
+    log(1 / scale).
+    """
+    X, t = data.target_1d("sin", n=40, interval=(-3.0, 3.0))
+    r = data.rng(seed)
+    model = layers.Sequential(layers.Dense(1, 3, rng=r), layers.Tanh(), layers.Dense(3, 1, rng=r))
+    for p in model.parameters():
+        p.data *= scale
+    return full_batch_descent(model, X, t, lr, steps)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps 4 and 5 of the recipe: a hyperparameter search on the digits
+# ---------------------------------------------------------------------------------------------
+
+
+def train_digits(
+    train_set: tuple[np.ndarray, np.ndarray],
+    val_set: tuple[np.ndarray, np.ndarray],
+    lr: float,
+    weight_decay: float,
+    epochs: int,
+    hidden: int = 32,
+    seed: int = 0,
+) -> tuple[layers.Module, train.History]:
+    """A 64-``hidden``-10 ReLU network trained with Adam(lr, weight_decay) in batches of 64;
+    returns the model and its History (with ``val_accuracy`` per epoch)."""
+    r = data.rng(seed)
+    model = layers.Sequential(layers.Dense(64, hidden, init="he_normal", rng=r), layers.ReLU(),
+                              layers.Dense(hidden, 10, rng=r))  # fmt: skip
+    opt = optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    history = train.fit(model, losses.CrossEntropyLoss(), opt, *train_set, epochs=epochs,
+                        batch_size=64, validation=val_set, metrics={"accuracy": train.accuracy},
+                        progress=False, rng=seed)  # fmt: skip
+    return model, history
+
+
+def plot_search(stages: dict[str, list[search.Trial]], title: str | None = None) -> Figure:
+    """Trials in the (learning rate, weight decay) plane, coloured by their score, one marker per
+    stage (for example "coarse" and "fine"), the best trial circled."""
+    fig, ax = viz.new_figure(figsize=(6.5, 4.6))
+    every = [trial for trials in stages.values() for trial in trials]
+    colour_scale = {"vmin": min(t.score for t in every), "vmax": max(t.score for t in every)}
+    for (stage, trials), marker in zip(stages.items(), "o^s", strict=False):
+        lr = [trial.params["lr"] for trial in trials]
+        decay = [trial.params["weight_decay"] for trial in trials]
+        scores = [trial.score for trial in trials]
+        points = ax.scatter(lr, decay, c=scores, marker=marker, s=45, edgecolors="black",
+                            linewidths=0.5, label=stage, **colour_scale)  # fmt: skip
+    top = search.best(every)
+    ax.scatter(top.params["lr"], top.params["weight_decay"], s=220, facecolors="none",
+               edgecolors=viz.COLORS[1], linewidths=1.8, label="best")  # fmt: skip
+    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="weight decay", title=title)
+    fig.colorbar(points, ax=ax, label="validation accuracy")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=len(stages) + 1)
+    return fig
