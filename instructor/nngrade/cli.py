@@ -80,7 +80,7 @@ def record_in_report(args: argparse.Namespace, outcomes: list) -> None:
     from . import course
 
     graded = {o.student for o in outcomes if o.score is not None and not o.error}
-    reasons = {o.student: o.reasons for o in outcomes if o.reasons}
+    reasons = {o.student: o.reasons + o.review for o in outcomes if o.reasons or o.review}
     course.note_grading(Path(args.course), args.assignment, graded, reasons)
     print(course.format_report(Path(args.course), args.assignment))
 
@@ -126,7 +126,7 @@ def autograde(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     for outcome in outcomes:
-        note = "; ".join(outcome.reasons) or ("FAILED" if outcome.error else "")
+        note = "; ".join(outcome.reasons + outcome.review) or ("FAILED" if outcome.error else "")
         print(f"{outcome.student}\t{outcome.score}/{outcome.max_score}\t{note}")
     record_in_report(args, outcomes)
     if args.report:

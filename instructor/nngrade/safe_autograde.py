@@ -41,6 +41,7 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from .sandbox import Limits, execute_job
+from .tamper import review
 
 NOTE_TAG = "nngrade-grading-note"
 Dispatch = Callable[[dict], dict]
@@ -59,11 +60,13 @@ class Outcome:
     max_score: float | None = None
     reasons: list[str] = field(default_factory=list)
     error: str = ""
+    review: list[str] = field(default_factory=list)  # lines to look at (nngrade.tamper)
 
 
 class _Context(threading.local):
     dispatch: Dispatch | None = None
     reasons: list[str]
+    review: list[str]
 
 
 _context = _Context()
@@ -77,6 +80,7 @@ class SandboxedExecute(Execute):
         if malformed:
             result = {"cells": {}, "status": "malformed", "reason": malformed}
         else:
+            _context.review.extend(review(nb))
             job = {"notebook": nbformat.writes(nb), "files": _private_files(resources)}
             result = _context.dispatch(job)
         apply_result(nb, result)
@@ -230,7 +234,7 @@ def grade_submission(
         with lock.released():
             return run(job)
 
-    _context.dispatch, _context.reasons = dispatch, []
+    _context.dispatch, _context.reasons, _context.review = dispatch, [], []
     outcome = Outcome(student)
     with lock:
         coursedir = CourseDirectory(config=config)
@@ -248,6 +252,7 @@ def grade_submission(
             submission = gb.find_submission(assignment, student)
             outcome.score, outcome.max_score = submission.score, submission.max_score
     outcome.reasons = list(_context.reasons)
+    outcome.review = list(dict.fromkeys(_context.review))
     return outcome
 
 

@@ -82,6 +82,10 @@ def _folder(course: Path, path: Path) -> Path:
     kate.cells.append(nbformat.v4.new_code_cell("import os\nos._exit(3)"))
     (path / "kate").mkdir()
     nbformat.write(kate, path / "kate" / f"{ASSIGNMENT}.ipynb")
+    lena = kit.solved_notebook(ASSIGNMENT, course)  # right, but silences a test helper
+    lena.cells.append(nbformat.v4.new_code_cell("np.testing.assert_allclose = print"))
+    (path / "lena").mkdir()
+    nbformat.write(lena, path / "lena" / f"{ASSIGNMENT}.ipynb")
     return path
 
 
@@ -123,6 +127,7 @@ def test_csv_has_the_exact_scores(workflow):
         "frank": top,
         "henry": top,
         "kate": top,
+        "lena": top,
     }
     got = {sid: float(row["autograded"]) for sid, row in rows.items() if row["autograded"] != ""}
     assert got == expected
@@ -142,6 +147,7 @@ def test_bad_input_gets_a_clear_reason(workflow):
         "henry": r"extra file notes\.txt ignored.*extra file numpy\.py ignored"
         r"|extra file numpy\.py ignored.*extra file notes\.txt ignored",
         "kate": r"grading: the kernel died",
+        "lena": r"grading: review: cell \d+, line 1 replaces np\.testing\.assert_allclose",
     }
     for student, pattern in reasons.items():
         assert re.search(pattern, rows[student]["notes"]), (student, rows[student]["notes"])
@@ -156,7 +162,8 @@ def test_feedback_for_every_graded_student_without_hidden_tests(workflow):
     course, outputs, _ = workflow
     _, hidden = kit.secret_lines(ASSIGNMENT, course)
     pages = sorted(course.glob(f"feedback/*/{ASSIGNMENT}/*.html"))
-    assert {p.parts[-3] for p in pages} == {"alice", "bob", "carol", "frank", "henry", "kate"}
+    graded = {"alice", "bob", "carol", "frank", "henry", "kate", "lena"}
+    assert {p.parts[-3] for p in pages} == graded
     for page in pages:
         assert not kit.leaked(hidden, kit.html_text(page)), page
 

@@ -159,3 +159,12 @@ HOSTILE = [
     Case("malformed_json", raw="{not json", score=0.0, reason="unreadable"),
     Case("not_a_notebook", raw='{"cells": 5}', score=0.0, reason="unreadable"),
 ]
+
+# In the kernel, nothing stops an answer from replacing what the tests call; the trusted side
+# flags it for review (nngrade.tamper) in the outcome, never in the student's feedback.
+FLAGGED = {
+    "patch_test_helpers": Case(
+        "patch_test_helpers",
+        add="import numpy\nnumpy.testing.assert_equal = lambda *a, **k: None\n" + CORRECT_ADD,
+    ),
+}

@@ -7,19 +7,19 @@ from dataclasses import replace
 import pytest
 from conftest import REPO, TEST_LIMITS, sandbox_processes
 from course import ASSIGNMENT, grading_text, make_course, student_notebook, submit
-from hostile import HONEST, HOSTILE
+from hostile import FLAGGED, HONEST, HOSTILE
 from nbgrader.api import Gradebook
 from nngrade.safe_autograde import grade_assignment
 
 # nbgrader's own gradebook code emits SQLAlchemy warnings (RuntimeWarnings, errors here)
-# Sandboxes and servers: one xdist group (note: this pytest-xdist does not honor it, so every
-# test stands alone; the process checks use sandbox users of their own).
+# Sandboxes and servers: one xdist group (and every test stands alone all the same; the process
+# checks use sandbox users of their own).
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.xdist_group("safegrade"),
     pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning"),
 ]
-CASES = {case.student: case for case in HONEST + HOSTILE}
+CASES = {case.student: case for case in HONEST + HOSTILE + list(FLAGGED.values())}
 CORPUS_UID = 62000
 
 
@@ -73,8 +73,7 @@ def grading_problems(root, outcomes, scores) -> list[str]:
     return problems
 
 
-# One test for the whole batch: pytest-xdist here ignores xdist_group, and split tests would
-# grade the corpus once per worker.
+# One test for the whole batch, so that the corpus is graded once whatever the test scheduler.
 def test_corpus_batch(graded):
     root, outcomes, scores = graded
     assert grading_problems(root, outcomes, scores) == []
@@ -88,3 +87,9 @@ def test_corpus_batch(graded):
     for student in ("infinite_loop", "exit_kernel", "kill_parent", "output_flood"):
         assert outcomes[student].reasons
         assert "Grading note" in grading_text(root, student)
+    # patching what the tests call is flagged for the instructor, and only that
+    flagged = {student: o.review for student, o in outcomes.items() if o.review}
+    assert flagged == {
+        "patch_test_helpers": ["review: answer_add, line 2 replaces numpy.testing.assert_equal"]
+    }
+    assert "review" not in grading_text(root, "patch_test_helpers")
