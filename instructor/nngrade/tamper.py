@@ -51,7 +51,8 @@ def student_cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
         if cell.cell_type != "code":
             continue
         meta = cell.metadata.get("nbgrader", {})
-        if is_solution(cell) or not meta or not (meta.get("locked") or is_grade(cell)):
+        course_cell = meta.get("locked") or (is_grade(cell) and not is_solution(cell))
+        if not course_cell:
             cells.append((meta.get("grade_id") or f"cell {index + 1}", cell.source))
     return cells
 
@@ -68,8 +69,9 @@ def imported_names(sources: Iterable[str]) -> set[str]:
 
 
 def _parse(source: str) -> ast.Module:
-    # IPython magics (%timeit, !ls) are not Python; a cell that does not parse is left out
-    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    # IPython magics (%timeit, !ls) are not Python: blanked, so that line numbers stay true;
+    # a cell that does not parse is left out
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
     try:
         return ast.parse("\n".join(lines))
     except SyntaxError:

@@ -51,6 +51,11 @@ def test_honest_code_is_not_flagged(source):
     assert suspicious(source, MODULES) == []
 
 
+def test_line_numbers_count_the_magics_too():
+    source = "%matplotlib inline\n!ls\nnp.allclose = f"
+    assert suspicious(source, MODULES) == [(3, "replaces np.allclose")]
+
+
 def test_flags_name_the_cell_and_line():
     nb = kit.release_notebook("01_neurons")
     answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
