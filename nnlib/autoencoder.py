@@ -134,10 +134,11 @@ def total_objective(model: Autoencoder, x: np.ndarray, weight_decay: float = 1e-
     model.zero_grad()
     reconstruction = mse(model(x), x)
     model.backward(mse.backward())  # adds the sparsity gradient at the code
-    for weight in weights:
-        weight.grad += weight_decay * weight.data
+    values = [w.data for w in weights]
+    for weight, grad in zip(weights, losses.l2_penalty_grad(values, weight_decay), strict=True):
+        weight.grad += grad
     penalty = model.last_penalty if model.sparsity_weight > 0 and model.training else 0.0
-    return reconstruction + penalty + losses.l2_penalty([w.data for w in weights], weight_decay)
+    return reconstruction + penalty + losses.l2_penalty(values, weight_decay)
 
 
 def fit_lbfgs(
