@@ -192,12 +192,14 @@ def deep_mlp(
     depth: int = DEPTH,
     width: int = WIDTH,
     rng: np.random.Generator | None = None,
+    fan_in: int | None = None,
 ) -> layers.Sequential:
-    """`depth` hidden layers of `width` units, then a linear layer of CLASSES outputs."""
+    """`depth` hidden layers of `width` units, then a linear layer of CLASSES outputs; the
+    inputs have `fan_in` features (default: `width`)."""
     modules: list[layers.Module] = []
-    for _ in range(depth):
+    for d_in in [fan_in or width] + [width] * (depth - 1):
         modules += [
-            layers.Dense(width, width, init=weights, rng=rng),
+            layers.Dense(d_in, width, init=weights, rng=rng),
             layers.Activation(activation),
         ]
     modules.append(layers.Dense(width, CLASSES, init=weights, rng=rng))
@@ -206,12 +208,9 @@ def deep_mlp(
 
 def propagate(model: layers.Sequential, x: np.ndarray, labels: np.ndarray) -> LayerStatistics:
     """One forward and backward pass (softmax cross-entropy), recording each hidden layer."""
-    acts, grads, dense = [], [], [m for m in model if isinstance(m, layers.Dense)]
-    h = x
-    for module in model:
-        h = module(h)
-        if isinstance(module, layers.Activation):
-            acts.append(h)
+    grads, dense = [], [m for m in model if isinstance(m, layers.Dense)]
+    acts = hidden_outputs(model, x)
+    h = model[-1](acts[-1])  # deep_mlp ends with the output layer
     loss = losses.CrossEntropyLoss()
     loss(h, labels)
     model.zero_grad()
@@ -538,7 +537,7 @@ def saturation_training(
     order = rng.permutation(len(X))
     probe, train_idx = order[:PROBE_SIZE], order[PROBE_SIZE:]
     X_probe, y_probe, X_train, y_train = X[probe], y[probe], X[train_idx], y[train_idx]
-    model = _sigmoid_mlp(X.shape[1], depth, width, activation, SCHEMES[scheme], rng)
+    model = deep_mlp(activation, SCHEMES[scheme], depth, width, rng, fan_in=X.shape[1])
     loss_fn, opt = losses.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=lr)
     records: list[tuple[int, list[np.ndarray], float]] = []
     batches = _endless_batches(X_train, y_train, batch_size, rng)
@@ -563,21 +562,6 @@ def _endless_batches(
     """Shuffled mini-batches, epoch after epoch."""
     while True:
         yield from data.batches(X, y, batch_size, rng=rng)
-
-
-def _sigmoid_mlp(
-    fan_in: int,
-    depth: int,
-    width: int,
-    activation: str,
-    weights: init.Initializer,
-    rng: np.random.Generator,
-) -> layers.Sequential:
-    modules: list[layers.Module] = []
-    for d_in in [fan_in] + [width] * (depth - 1):
-        modules += [layers.Dense(d_in, width, init=weights, rng=rng), layers.Activation(activation)]
-    modules.append(layers.Dense(width, CLASSES, init=weights, rng=rng))
-    return layers.Sequential(modules)
 
 
 def _saturation_run(

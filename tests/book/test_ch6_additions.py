@@ -20,7 +20,7 @@ from nnlib.demos import initialization as demo
 
 def test_hidden_outputs_returns_every_hidden_layer_and_computes_the_first_one():
     rng = data.rng(0)
-    model = demo._sigmoid_mlp(5, 3, 7, "logistic", demo.SCHEMES["standard U(±1/√n)"], rng)
+    model = demo.deep_mlp("logistic", demo.SCHEMES["standard U(±1/√n)"], 3, 7, rng, fan_in=5)
     x = rng.standard_normal((4, 5))
     outputs = demo.hidden_outputs(model, x)
     assert [a.shape for a in outputs] == [(4, 7)] * 3
