@@ -6,9 +6,9 @@
   ``backward()`` calls.
 - Functions for both: ``exp, log, sin, cos, tanh, sigmoid (logistic), relu, sqrt, softmax,
   log_softmax, cross_entropy`` (NumPy's ufuncs such as ``np.exp`` dispatch too).
-- Teaching views: ``trace_forward``, ``trace_reverse`` (the slides' trace tables),
-  ``draw_graph`` (the computation graph); ``nnlib.autodiff.numerical`` and
-  ``nnlib.autodiff.symbolic`` for the other ways to differentiate.
+- The other ways to differentiate: ``nnlib.autodiff.numerical`` and ``nnlib.autodiff.symbolic``.
+  The teaching views (the slides' trace tables, computation-graph drawings, worked examples) live
+  in the book's companion package, ``nnbook.trace``, ``nnbook.graph`` and ``nnbook.examples``.
 """
 
 from nnlib.autodiff.dual import Dual, derivative, jvp
@@ -30,17 +30,11 @@ from nnlib.autodiff.functional import (
     tanh,
     value_and_grad,
 )
-from nnlib.autodiff.graph import draw_graph
 from nnlib.autodiff.tensor import Tensor, concatenate, no_grad, stack, where
-from nnlib.autodiff.trace import capture, trace_forward, trace_reverse
 
 __all__ = [
     "Dual",
     "Tensor",
-    "capture",
-    "draw_graph",
-    "trace_forward",
-    "trace_reverse",
     "arctan",
     "concatenate",
     "cos",

@@ -3,10 +3,10 @@
 import numpy as np
 from matplotlib.figure import Figure
 
-from nnlib.autodiff.examples import baydin
-from nnlib.autodiff.graph import draw_graph, layout
-from nnlib.autodiff.trace import capture
-from nnlib.demos import autodiff as demos
+from nnbook import autodiff as demos
+from nnbook.examples import baydin
+from nnbook.graph import draw_graph, layout
+from nnbook.trace import capture
 
 
 def test_trace_stepper_ends_on_the_slides_derivatives():

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import sympy
 
-from nnlib.autodiff import Tensor, grad, jvp
-from nnlib.autodiff.examples import (
+from nnbook.examples import (
     baydin,
     log_normal_density,
     logistic_least_squares,
@@ -15,7 +14,8 @@ from nnlib.autodiff.examples import (
     play,
     play_gradient,
 )
-from nnlib.autodiff.trace import capture, fmt, trace_forward, trace_reverse
+from nnbook.trace import capture, fmt, trace_forward, trace_reverse
+from nnlib.autodiff import Tensor, grad, jvp
 
 
 def nfc(text):

@@ -1,4 +1,4 @@
-"""Chapter 4 additions: local minima and plateaus (nnlib.demos.optimizers) and the hyperparameter
+"""Chapter 4 additions: local minima and plateaus (nnbook.optimizers) and the hyperparameter
 search of recipe steps 4 and 5 (nnlib.search)."""
 
 import matplotlib
@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from nnbook import optimizers as demos  # noqa: E402
 from nnlib import data, search  # noqa: E402
-from nnlib.demos import optimizers as demos  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # nnlib.search

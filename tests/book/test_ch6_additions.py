@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
+from nnbook import initialization as demo
 from nnlib import activations, data
-from nnlib.demos import initialization as demo
 
 # --- the saturation recorder ---------------------------------------------------------------
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nnbook import beyond
 from nnlib import autoencoder, data
-from nnlib.demos import beyond
 
 
 def test_sample_images_are_grey_in_the_unit_interval_and_block_averaged():

@@ -11,8 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from nnlib.demos import base  # noqa: E402
-from nnlib.demos.base import Demo  # noqa: E402
+from nnbook import base  # noqa: E402
+from nnbook.base import Demo  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -14,9 +14,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from nnbook import backprop, neurons  # noqa: E402
+from nnbook.base import Demo  # noqa: E402
 from nnlib import activations, autodiff, data, gradcheck, layers, losses  # noqa: E402
-from nnlib.demos import backprop, neurons  # noqa: E402
-from nnlib.demos.base import Demo  # noqa: E402
 
 # ---- every demo: a Demo, figures for its grid, distinct frames --------------------------------
 

@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from nnlib.demos import optimizers  # noqa: E402
-from nnlib.demos.base import Demo  # noqa: E402
+from nnbook import optimizers  # noqa: E402
+from nnbook.base import Demo  # noqa: E402
 
 DEMOS = {
     "optimizer_race": (optimizers.optimizer_race, {"surface": ["saddle", "Rosenbrock"]}),

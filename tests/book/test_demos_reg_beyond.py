@@ -8,10 +8,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from nnbook import beyond  # noqa: E402
+from nnbook import regularization as reg  # noqa: E402
+from nnbook.base import Demo  # noqa: E402
 from nnlib import data, layers, losses  # noqa: E402
-from nnlib.demos import beyond  # noqa: E402
-from nnlib.demos import regularization as reg  # noqa: E402
-from nnlib.demos.base import Demo  # noqa: E402
 
 DEMOS = [
     reg.capacity_demo,

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nnbook import autodiff as autodiff_demos
 from nnlib import gradcheck
-from nnlib.demos import autodiff as autodiff_demos
 
 
 def _batchnorm_loss(x, gamma, beta, grad_y, eps=1e-5):
@@ -37,8 +37,8 @@ def test_batchnorm_backward_slides_gradient_of_x_sums_to_zero():
 
 
 def test_online_counterexample_separates_sgd_from_adam_with_small_beta2():
+    from nnbook import optimizers as optimizer_demos
     from nnlib import optim
-    from nnlib.demos import optimizers as optimizer_demos
 
     sgd = optimizer_demos.online_counterexample(lambda ps: optim.SGD(ps, lr=0.01))
     adam = optimizer_demos.online_counterexample(
@@ -51,7 +51,7 @@ def test_online_counterexample_separates_sgd_from_adam_with_small_beta2():
 
 
 def test_excess_loss_is_tiny_for_full_batch_lbfgs_and_larger_on_small_batches():
-    from nnlib.demos import optimizers as optimizer_demos
+    from nnbook import optimizers as optimizer_demos
 
     X, y = optimizer_demos.noisy_regression(n=300, d=5)
     full = optimizer_demos.excess_loss("L-BFGS", X, y, batch_size=300, steps=60)
@@ -63,8 +63,8 @@ def test_excess_loss_is_tiny_for_full_batch_lbfgs_and_larger_on_small_batches():
 def test_digits_training_small_start_stalls_and_glorot_learns():
     from functools import partial
 
+    from nnbook import initialization as init_demos
     from nnlib import init
-    from nnlib.demos import initialization as init_demos
 
     small = init_demos.digits_training(partial(init.normal, std=0.01), epochs=2)
     glorot = init_demos.digits_training(init.xavier_uniform, epochs=2)

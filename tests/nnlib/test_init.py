@@ -98,11 +98,11 @@ def test_dense_accepts_a_name_or_a_callable():
         Dense(3, 2, init=lambda shape, rng: np.zeros((2, 3)))
 
 
-# --- chapter 6's experiments (nnlib.demos.initialization) ------------------------------------
+# --- chapter 6's experiments (nnbook.initialization) ------------------------------------
 
 
 def test_constant_weights_keep_hidden_units_identical():
-    from nnlib.demos import initialization as demo
+    from nnbook import initialization as demo
 
     assert demo.symmetry_experiment(constant=0.5, steps=50).unit_spread == 0.0
     assert demo.symmetry_experiment(constant=None, steps=50).unit_spread > 0.1
@@ -111,7 +111,7 @@ def test_constant_weights_keep_hidden_units_identical():
 
 
 def test_variance_per_layer_follows_the_fan_in_rule():
-    from nnlib.demos import initialization as demo
+    from nnbook import initialization as demo
 
     # ReLU: the second moment is multiplied by D_in sigma^2 / 2 per layer
     he = demo.layer_statistics("relu", "He").stds()
@@ -124,14 +124,14 @@ def test_variance_per_layer_follows_the_fan_in_rule():
 
 
 def test_exploding_relu_activations_grow_like_the_gain_to_the_depth():
-    from nnlib.demos import initialization as demo
+    from nnbook import initialization as demo
 
     stds = demo.gradient_flow("relu", 1.25).stds()
     assert stds[-1] / stds[0] == pytest.approx(1.25 ** (demo.FLOW_DEPTH - 1), rel=0.6)
 
 
 def test_only_std_times_sqrt_width_matters():
-    from nnlib.demos import initialization as demo
+    from nnbook import initialization as demo
 
     narrow = demo.tanh_stack_stds(256, demo.slides_std(0.01, 256))
     wide = demo.tanh_stack_stds(512, demo.slides_std(0.01, 512))
@@ -139,7 +139,7 @@ def test_only_std_times_sqrt_width_matters():
 
 
 def test_demos_have_small_grids_and_draw():
-    from nnlib.demos import initialization as demo
+    from nnbook import initialization as demo
 
     for make in (demo.histogram_explorer, demo.gradient_flow_explorer):
         d = make()

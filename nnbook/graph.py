@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from nnlib.autodiff.trace import RULES, ComputationGraph, Node, capture
+from nnbook.trace import RULES, ComputationGraph, Node, capture
 from nnlib.viz import OKABE_ITO
 
 # the house palette (Okabe-Ito, colour-blind safe)

@@ -1,6 +1,6 @@
 """Chapter 4 (Optimizers): the optimizer race on 2-D surfaces and the learning-rate schedules.
 
-Each ``*()`` returns a :class:`~nnlib.demos.base.Demo`. The computations behind the frames are
+Each ``*()`` returns a :class:`~nnbook.base.Demo`. The computations behind the frames are
 plain functions (``race_paths``, ``noisy_sgd_losses``) that the chapter also calls, cached so a
 frame and a chapter cell never compute the same thing twice.
 """
@@ -13,8 +13,8 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.figure import Figure
 
+from nnbook.base import Demo
 from nnlib import data, layers, losses, optim, search, train, viz
-from nnlib.demos.base import Demo
 from nnlib.module import Parameter
 
 FRAME_DPI = 80

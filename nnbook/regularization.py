@@ -11,9 +11,9 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.figure import Figure
 
+from nnbook.base import Demo
 from nnlib import data, layers, losses, optim, train, viz
 from nnlib.activations import softmax
-from nnlib.demos.base import Demo
 
 # ---------------------------------------------------------------------------------------------
 # Polynomial curve fitting (Bishop's example)

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from nnbook.trace import named
 from nnlib.autodiff.functional import exp, log, sigmoid, sin
-from nnlib.autodiff.trace import named
 
 HALF_LOG_2PI = 0.5 * np.log(2 * np.pi)
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
+from nnbook.base import Demo
+from nnbook.neurons import frame_figure, mlp
 from nnlib import activations, layers, losses, optim, viz
-from nnlib.demos.base import Demo
-from nnlib.demos.neurons import frame_figure, mlp
 
 # ---------------------------------------------------------------------------------------------
 # A scalar computation graph and its two passes

@@ -1,6 +1,6 @@
 """Chapter 1 (Neurons): the experiments and demos the chapter shows.
 
-Each ``*_demo()`` returns a :class:`~nnlib.demos.base.Demo` (a pure plotting function plus a
+Each ``*_demo()`` returns a :class:`~nnbook.base.Demo` (a pure plotting function plus a
 small grid). The experiments behind them (training a small MLP, fitting a 1-D target with a few
 tanh units, the XOR net with hand-set threshold weights) are plain functions, cached where a demo
 frame and a chapter cell need the same trained model, so each model is trained once per kernel.
@@ -16,8 +16,8 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.figure import Figure
 
+from nnbook.base import Demo
 from nnlib import activations, data, layers, losses, optim, train, viz
-from nnlib.demos.base import Demo
 
 # ---------------------------------------------------------------------------------------------
 # Figures for demo frames

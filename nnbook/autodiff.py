@@ -18,14 +18,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullLocator
 
+from nnbook.base import Demo
+from nnbook.examples import baydin
+from nnbook.graph import draw_graph
+from nnbook.trace import _BAR, _DOT, capture, decorate, fmt
 from nnlib import viz
 from nnlib.autodiff import jacobian, tanh
-from nnlib.autodiff.examples import baydin
-from nnlib.autodiff.graph import draw_graph
 from nnlib.autodiff.numerical import difference_errors, error_model, optimal_step
 from nnlib.autodiff.symbolic import expression_swell
-from nnlib.autodiff.trace import _BAR, _DOT, capture, decorate, fmt
-from nnlib.demos.base import Demo
 
 # ---------------------------------------------------------------------------------------------
 # Forward and reverse traces, step by step

@@ -10,9 +10,9 @@ from functools import lru_cache
 import numpy as np
 from matplotlib.figure import Figure
 
+from nnbook.base import Demo
 from nnlib import conv, data, layers, losses, optim, train, viz
 from nnlib.autoencoder import Autoencoder, fit_lbfgs
-from nnlib.demos.base import Demo
 
 GREY_CMAP = "gray_r"  # ink dark on white paper, as the digits are drawn
 

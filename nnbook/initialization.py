@@ -25,8 +25,8 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
+from nnbook.base import Demo
 from nnlib import data, init, layers, losses, optim, train, viz
-from nnlib.demos.base import Demo
 
 SLIDES_WIDTH = 4096  # units per layer in deck 002's experiment
 WIDTH = 256  # what the book uses (16x narrower: fast), with the deck's scales carried over
