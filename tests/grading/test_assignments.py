@@ -61,9 +61,43 @@ def test_assignment_shape(assignment):
     assert len(tests) >= 4 and manual, "needs >= 4 autograded parts and a manually graded one"
     assert all(m["points"] > 0 for m in tests + manual)
     assert all("### BEGIN HIDDEN TESTS" in source[m["grade_id"]] for m in tests)
-    visible = [kit.without_markers(source[m["grade_id"]], kit.HIDDEN_MARKERS) for m in tests]
-    assert sum("assert" in _outside_hidden(v) for v in visible) >= len(tests) - 1
+    visible = [_outside_hidden(source[m["grade_id"]]) for m in tests]
+    assert all("check_" in v for v in visible), "every part needs a visible test (Validate)"
     assert sum(m["locked"] and not m["grade"] for m in cells) >= 2
+
+
+# What a test cell may not compare with: these read the received object's own `==` or can be
+# replaced by an answer cell; the checks of solutions/_shared/checks.py do neither.
+UNCAPTURED = (
+    "assert ",
+    "np.allclose",
+    "np.isclose",
+    "np.array_equal",
+    "np.testing",
+    "math.isclose",
+)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_check_goes_through_the_shared_checks(assignment):
+    """The checks are included in a locked cell before any answer; test cells only call them."""
+    cells = kit.master(assignment).cells
+    roles = [c.metadata["nbgrader"] for c in cells]
+    first_answer = next(i for i, m in enumerate(roles) if m["solution"])
+    included = [
+        i
+        for i, c in enumerate(cells)
+        if "def _make_checks():" in c.source and roles[i]["locked"] and not roles[i]["grade"]
+    ]
+    assert included and included[0] < first_answer, "include checks.py in a locked setup cell"
+    for cell, meta in zip(cells, roles, strict=True):
+        if meta["grade"] and not meta["solution"]:
+            code = kit.without_shared(cell.source, "nnlib_guard.py")
+            found = [word for word in UNCAPTURED if word in code]
+            assert not found, f"{meta['grade_id']} compares with {found}: use the check_* helpers"
+            assert "check_" in kit.hidden_part(code), (
+                f"{meta['grade_id']}: hidden tests use no check"
+            )
 
 
 def _outside_hidden(source: str) -> str:

@@ -1,0 +1,239 @@
+# Shared by every assignment: nngrade.authoring inlines this file into a LOCKED cell that runs
+# before any answer cell (`#: include checks.py`), so students see it in their release and the
+# grader restores it. Only the hidden test code that calls these helpers stays hidden.
+"""Checks used by the tests below: exact type first, then length or shape, dtype, then values.
+
+Every check raises `AssertionError` with a message that says what was expected and what was
+received (type, shape, dtype or value, the first entry that differs, the relative error and,
+when given, the inputs it was called with); it returns None when the answer is right.
+
+    check_type(name, received, expected_type)            exact type (or one of a tuple of types)
+    check_array(name, received, expected, *, rtol=1e-7, atol=0.0, inputs=None)
+        exact numpy.ndarray, same shape, same dtype, values close (exactly equal for int/bool)
+    check_scalar(name, received, expected, *, rtol=1e-7, atol=0.0, types=(float,), inputs=None)
+        exact type among `types` (Python float by default), value close (equal for int/bool)
+    check_shape(name, received, shape, dtype=None, *, inputs=None)
+        exact numpy.ndarray of that shape (and dtype, when given); values are not compared
+    check_tuple(name, received, length, *, inputs=None)  exact tuple of that length
+    check_list(name, received, length, *, inputs=None)   exact list of that length
+    check_str(name, received, expected, *, inputs=None)  exact str, equal
+    check_at_least(name, received, minimum, *, types=(float,), inputs=None)   received >= minimum
+    check_at_most(name, received, maximum, *, types=(float,), inputs=None)    received <= maximum
+    rel_error(x, y)       max |x - y| / (|x| + |y|) over the entries, as in CS231n's gradient
+                          checks (without their 1e-8 floor, so that 0 against 1e-22 counts)
+
+`name` says what is checked, as the student would write it: "sigmoid(z)",
+"dense_backward(X, W, b, dZ)[1] (dW)". `inputs` maps argument names to the values the answer was
+called with; they are shown in the message, so pass them only when they are no secret.
+
+Why exact types: an object whose `==` is always true, or a subclass of ndarray with its own
+comparisons, must earn nothing, so a check never calls a method of the received object before
+its type is known to be the expected one. Why captured functions: everything a check uses
+(numpy's ufuncs, `math.isclose`, `type`, `len`, ...) was bound when this cell ran, before any
+answer cell, so an answer that replaces `np.allclose`, `np.testing.*`, `math.isclose` or a
+builtin changes no comparison. The captured references live in a closure, not in the notebook's
+globals.
+"""
+
+
+def _make_checks():
+    import math
+    import numpy
+
+    # Bound now, before any answer cell runs. ufuncs and ndarray methods are C objects whose
+    # attributes cannot be replaced; everything else is called through these references only.
+    type_, len_, bool_, float_, int_, str_ = type, len, bool, float, int, str
+    tuple_, list_, dict_, repr_, getattr_, callable_ = tuple, list, dict, repr, getattr, callable
+    error_ = AssertionError
+    ndarray, float64, array, dtype_ = numpy.ndarray, numpy.float64, numpy.array, numpy.dtype
+    tiny = float_(numpy.finfo(float64).tiny)
+    numpy_scalars = (numpy.float64, numpy.float32, numpy.int64, numpy.int32, numpy.bool_)
+    isfinite, isnan, absolute, maximum = numpy.isfinite, numpy.isnan, numpy.absolute, numpy.maximum
+    logical_and, logical_not, equal = numpy.logical_and, numpy.logical_not, numpy.equal
+    array2string, isclose = numpy.array2string, math.isclose
+    exact_kinds = {"b", "i", "u"}  # bool and integer arrays are compared exactly
+
+    def is_one_of(received, types):
+        kind = type_(received)
+        for t in types if type_(types) is tuple_ else (types,):
+            if kind is t:
+                return True
+        return False
+
+    def type_name(t):
+        try:
+            module = getattr_(t, "__module__", "")
+            qual = getattr_(t, "__qualname__", "?")
+            return qual if module in ("builtins", "__main__") else f"{module}.{qual}"
+        except Exception:  # noqa: BLE001 (a hostile type may raise on attribute access)
+            return "an unknown type"
+
+    def show(x, depth=0):
+        """A short text for a value of a known type; other objects are named by type only."""
+        try:
+            if type_(x) is ndarray:
+                return array2string(
+                    x, precision=8, threshold=24, edgeitems=3, max_line_width=88, separator=", "
+                )
+            if is_one_of(x, (float_, int_, bool_, str_, type_(None))):
+                return repr_(x)
+            if is_one_of(x, numpy_scalars):
+                return repr_(x.item())
+            if is_one_of(x, (tuple_, list_)) and depth < 2:
+                items = [show(v, depth + 1) for v in (x[:6] if len_(x) > 6 else x)]
+                more = ", ..." if len_(x) > 6 else ""
+                opening, closing = ("(", ")") if type_(x) is tuple_ else ("[", "]")
+                return opening + ", ".join(items) + more + closing
+            if callable_(x) and getattr_(x, "__module__", None) == "__main__":
+                return getattr_(x, "__name__", "a function")
+        except Exception:  # noqa: BLE001 (never let a message hide the failure)
+            pass
+        return f"<a {type_name(type_(x))}>"
+
+    def indented(label, text):
+        return f"\n  {label}" + str_(text).replace("\n", "\n" + " " * (len_(label) + 2))
+
+    def fail(name, what, inputs=None, details=""):
+        message = f"{name}: {what}{details}"
+        if type_(inputs) is dict_ and inputs:
+            message += "\n  called with:"
+            for key, value in inputs.items():
+                message += indented(f"  {key} = ", show(value))
+        raise error_(message)
+
+    def rel_error(x, y):
+        """max |x - y| / (|x| + |y|) over the finite entries (0 where both are 0)."""
+        x = x.astype(float64) if type_(x) is ndarray else array(float_(x), dtype=float64)
+        y = y.astype(float64) if type_(y) is ndarray else array(float_(y), dtype=float64)
+        both = logical_and(isfinite(x), isfinite(y))
+        if not both.any():
+            return 0.0
+        num = absolute(x - y)[both]
+        den = maximum(tiny, (absolute(x) + absolute(y))[both])
+        return float_((num / den).max())
+
+    def check_type(name, received, expected_type, *, inputs=None):
+        """`received` is exactly of `expected_type` (a type or a tuple of types): no subclass."""
+        if not is_one_of(received, expected_type):
+            kinds = expected_type if type_(expected_type) is tuple_ else (expected_type,)
+            wanted = " or ".join(type_name(t) for t in kinds)
+            fail(name, f"expected type {wanted}, received type {type_name(type_(received))}", inputs)
+
+    def check_array(name, received, expected, *, rtol=1e-7, atol=0.0, inputs=None):
+        """Exact ndarray, then shape, dtype and values (equal for bool and integer dtypes)."""
+        if type_(expected) is not ndarray:
+            raise TypeError("check_array: `expected` must be a numpy.ndarray")  # a test's bug
+        check_type(name, received, ndarray, inputs=inputs)
+        if received.shape != expected.shape:
+            fail(name, f"expected shape {expected.shape}, received shape {received.shape}", inputs)
+        if received.dtype != expected.dtype:
+            fail(name, f"expected dtype {expected.dtype}, received dtype {received.dtype}", inputs)
+        if expected.dtype.kind in exact_kinds:
+            good = equal(received, expected)
+        elif expected.dtype.kind == "f":
+            r, e = received.astype(float64), expected.astype(float64)
+            finite = logical_and(isfinite(r), isfinite(e))
+            tol = atol + rtol * absolute(e)
+            good = logical_and(finite, absolute(r - e) <= tol)
+            both_nan = logical_and(isnan(r), isnan(e))
+            same_inf = logical_and(logical_not(isfinite(e)), equal(r, e))
+            good = good | both_nan | same_inf
+        else:
+            raise TypeError(f"check_array: dtype {expected.dtype} is not compared")
+        if bool_(good.all()):
+            return
+        bad = logical_not(good)
+        first = tuple_(int_(i[0]) for i in bad.nonzero())
+        at = f" at index {first}" if first else ""
+        details = (
+            f"\n  {int_(bad.sum())} of {expected.size} entries differ; first{at}: expected "
+            f"{show(expected[first])}, received {show(received[first])}"
+        )
+        if expected.dtype.kind == "f":
+            details += f"\n  relative error {rel_error(received, expected):.2e}"
+        if expected.size > 1:
+            details += indented("expected: ", show(expected))
+            details += indented("received: ", show(received))
+        fail(name, "wrong values", inputs, details)
+
+    def check_shape(name, received, shape, dtype=None, *, inputs=None):
+        """Exact ndarray of `shape` (a tuple) and, when given, of `dtype`."""
+        check_type(name, received, ndarray, inputs=inputs)
+        if received.shape != shape:
+            fail(name, f"expected shape {shape}, received shape {received.shape}", inputs)
+        if dtype is not None and received.dtype != dtype_(dtype):
+            fail(name, f"expected dtype {dtype_(dtype)}, received dtype {received.dtype}", inputs)
+
+    def check_scalar(name, received, expected, *, rtol=1e-7, atol=0.0, types=(float_,), inputs=None):
+        """Exact type among `types`, then the value (close for floats, equal otherwise)."""
+        check_type(name, received, types, inputs=inputs)
+        if type_(received) is bool_ or type_(received) is int_:
+            right = type_(expected) is type_(received) and received == expected
+        else:
+            value = float_(received)
+            right = isclose(value, float_(expected), rel_tol=rtol, abs_tol=atol)
+            right = right or (value != value and expected != expected)
+        if not right:
+            details = ""
+            if type_(received) is not int_ and type_(received) is not bool_:
+                details = f" (relative error {rel_error(float_(received), expected):.2e})"
+            fail(name, f"expected {show(expected)}, received {show(received)}{details}", inputs)
+
+    def check_sequence(kind, name, received, length, inputs):
+        check_type(name, received, kind, inputs=inputs)
+        if len_(received) != length:
+            fail(name, f"expected {length} items, received {len_(received)}", inputs)
+
+    def check_tuple(name, received, length, *, inputs=None):
+        """An exact tuple of `length` items (check the items with the other checks)."""
+        check_sequence(tuple_, name, received, length, inputs)
+
+    def check_list(name, received, length, *, inputs=None):
+        """An exact list of `length` items (check the items with the other checks)."""
+        check_sequence(list_, name, received, length, inputs)
+
+    def check_str(name, received, expected, *, inputs=None):
+        """An exact str equal to `expected`."""
+        check_type(name, received, str_, inputs=inputs)
+        if not str_.__eq__(received, expected):
+            fail(name, f"expected {expected!r}, received {show(received)}", inputs)
+
+    def check_at_least(name, received, minimum, *, types=(float_,), inputs=None):
+        """An exact `types` value (float by default) no smaller than `minimum`."""
+        check_type(name, received, types, inputs=inputs)
+        if not float_(received) >= minimum:
+            fail(name, f"expected at least {minimum!r}, received {show(received)}", inputs)
+
+    def check_at_most(name, received, maximum_, *, types=(float_,), inputs=None):
+        """An exact `types` value (float by default) no larger than `maximum_`."""
+        check_type(name, received, types, inputs=inputs)
+        if not float_(received) <= maximum_:
+            fail(name, f"expected at most {maximum_!r}, received {show(received)}", inputs)
+
+    return (
+        check_type,
+        check_array,
+        check_shape,
+        check_scalar,
+        check_tuple,
+        check_list,
+        check_str,
+        check_at_least,
+        check_at_most,
+        rel_error,
+    )
+
+
+(
+    check_type,
+    check_array,
+    check_shape,
+    check_scalar,
+    check_tuple,
+    check_list,
+    check_str,
+    check_at_least,
+    check_at_most,
+    rel_error,
+) = _make_checks()
+del _make_checks
