@@ -1,7 +1,8 @@
 """Fixtures for the grading tests: a temporary course, its submissions, graded once per assignment.
 
 Every assignment is graded in ONE nbgrader autograde call over all its submissions: the
-reference, the untouched student version, a tampered blank and every written wrong submission.
+reference, the untouched student version, a tampered blank, the two hostile variants and every
+written wrong submission.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from pathlib import Path
 import gradingkit as kit
 import pytest
 from nngrade import course as nncourse
+
+# cheats made from the release: answers equal to everything, and numpy, math and the checks
+# patched to agree with anything, or not
+HOSTILE = {"hostile-patched": True, "hostile": False}
 
 
 @dataclass
@@ -45,6 +50,10 @@ def graded(course, graded_cache):
             kit.write_submission(course, name, "reference", kit.solved_notebook(name, course))
             kit.write_submission(course, name, "blank", kit.release_notebook(name, course))
             kit.write_submission(course, name, "tampered-blank", kit.tampered_blank(name, course))
+            for student, patched in HOSTILE.items():
+                kit.write_submission(
+                    course, name, student, kit.hostile_notebook(name, patched, course)
+                )
             for sub in subs.values():
                 notebook = kit.build_submission(name, sub, course)
                 kit.write_submission(course, name, sub.name, notebook)
