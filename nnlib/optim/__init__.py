@@ -9,7 +9,7 @@ sched = optim.CosineSchedule(opt, T_max=100)   # sched.step() once per epoch
 
 from nnlib.optim.base import Optimizer
 from nnlib.optim.clip import clip_grad_norm_
-from nnlib.optim.first_order import SGD, Adam, Momentum, RMSProp
+from nnlib.optim.first_order import SGD, Adam, AdamW, Momentum, RMSProp
 from nnlib.optim.schedules import (
     CosineSchedule,
     InverseSqrtSchedule,
@@ -24,6 +24,7 @@ __all__ = [
     "LBFGS",
     "SGD",
     "Adam",
+    "AdamW",
     "CosineSchedule",
     "InverseSqrtSchedule",
     "LRScheduler",
