@@ -114,7 +114,7 @@ def activation_rows() -> list[dict[str, str]]:
         p = f.properties
         rows.append(
             {
-                "name": name,
+                "name": _name_with_params(name, f.params),
                 "f(x)": f.equation,
                 "f'(x)": f.derivative_equation,
                 "range": str(p.range),
@@ -125,6 +125,19 @@ def activation_rows() -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def _name_with_params(name: str, params: dict[str, float]) -> str:
+    """The row's name and the hyper-parameter its properties were computed at."""
+    if not params:
+        return name
+    if name == "prelu":  # PReLU learns its slope; the table shows PyTorch's starting value
+        return f"{name} (α learned, {params['alpha']:g} at the start)"
+    return (
+        f"{name} ("
+        + ", ".join(f"{'α' if k == 'alpha' else k} = {v:g}" for k, v in params.items())
+        + ")"
+    )
 
 
 FORMULA_COLUMNS = ("name", "f(x)", "f'(x)")
@@ -140,6 +153,7 @@ def activation_table_markdown(columns: Sequence[str] | None = None) -> str:
         text = text.replace("|", r"\vert ")  # a bare | would end the table cell
         if column == "range":
             text = text.replace("{", r"\{").replace("}", r"\}").replace("∞", r"\infty")
+            text = text.replace("π", r"\pi")
         elif column == "continuity":
             text = "C^{" + text.removeprefix("C^").replace("∞", r"\infty") + "}"
         return f"${text}$" if column in ("f(x)", "f'(x)", "range", "continuity") else text

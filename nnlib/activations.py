@@ -94,7 +94,11 @@ class Range:
             return "{" + ", ".join(f"{v:g}" for v in self.values) + "}"
 
         def end(v: float) -> str:
-            return "∞" if v == math.inf else "-∞" if v == -math.inf else f"{v:.4g}"
+            if abs(v) == math.inf:
+                return "∞" if v > 0 else "-∞"
+            if abs(v) == math.pi / 2:  # arctan's bounds, exactly
+                return "π/2" if v > 0 else "-π/2"
+            return f"{v:.4g}"
 
         left = "[" if self.closed_low else "("
         right = "]" if self.closed_high else ")"

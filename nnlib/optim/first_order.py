@@ -222,8 +222,8 @@ class AdamW(Adam):
     theta <- theta (1 - eta lambda)                       (weight decay, outside the gradient)
     theta <- theta - eta (m / c1) / (sqrt(v / c2) + eps)  (Adam's step on the loss gradient alone)
 
-    With coupled L2 (``Adam(weight_decay=lambda)``) the penalty's gradient lambda theta is divided by
-    Adam's running root mean square like any other gradient, so a weight the loss does not touch
+    With coupled L2 (``Adam(weight_decay=lambda)``) the penalty's gradient lambda theta is divided
+    by Adam's running root mean square like any other gradient, so a weight the loss does not touch
     falls by about eta per step whatever lambda is. Here it falls by the factor 1 - eta lambda per
     step, as plain gradient descent with L2 would make it, whatever the gradients' scale. PyTorch's
     default ``weight_decay=1e-2`` is kept.
