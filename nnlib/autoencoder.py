@@ -21,6 +21,7 @@ import numpy as np
 from nnlib import losses, optim
 from nnlib.layers import Dense, Sequential, Sigmoid
 from nnlib.module import Module
+from nnlib.random import RNGLike, as_rng
 
 _CLIP = 1e-7  # keeps the logarithms of (7.5) finite when a unit saturates
 
@@ -84,9 +85,10 @@ class Autoencoder(Module):
         code_size: int,
         sparsity_target: float = 0.05,
         sparsity_weight: float = 0.0,
-        rng: np.random.Generator | None = None,
+        rng: RNGLike = None,
         dtype: type = np.float64,
     ) -> None:
+        rng = as_rng(rng)  # one generator for both layers: a seed must not give them equal weights
         self.encoder = Sequential(Dense(in_features, code_size, rng=rng, dtype=dtype), Sigmoid())
         self.decoder = Sequential(Dense(code_size, in_features, rng=rng, dtype=dtype), Sigmoid())
         self.sparsity_target = float(sparsity_target)
@@ -116,8 +118,8 @@ class Autoencoder(Module):
             grad_code = grad_code + grad_penalty
         return self.encoder.backward(grad_code)
 
-    def __repr__(self) -> str:
-        return f"Autoencoder(encoder={self.encoder!r}, decoder={self.decoder!r})"
+    def extra_repr(self) -> str:
+        return f"sparsity_target={self.sparsity_target}, sparsity_weight={self.sparsity_weight}"
 
 
 def total_objective(model: Autoencoder, x: np.ndarray, weight_decay: float = 1e-4) -> float:

@@ -14,8 +14,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from nnlib.data import RNGLike, as_rng, batches
+from nnlib.data import batches
 from nnlib.optim.base import Optimizer
+from nnlib.random import RNGLike, as_rng
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
@@ -215,7 +216,7 @@ def train_epoch(
     X: np.ndarray,
     y: np.ndarray,
     batch_size: int,
-    rng: np.random.Generator,
+    rng: RNGLike,
     metrics: Mapping[str, Metric] | None = None,
     shuffle: bool = True,
 ) -> dict[str, float]:

@@ -23,6 +23,9 @@ def tensor_forward(layer, x, params):
     if isinstance(layer, layers.DropConnect) and layer._mask is not None:
         y = x @ (p(layer.weight) * layer._mask)
         return y + p(layer.bias) if layer.bias is not None else y
+    if isinstance(layer, layers.Linear):  # PyTorch's layout, weight (out, in)
+        y = x @ p(layer.weight).T
+        return y + p(layer.bias) if layer.bias is not None else y
     if isinstance(layer, layers.Dense):
         y = x @ p(layer.weight)
         return y + p(layer.bias) if layer.bias is not None else y
