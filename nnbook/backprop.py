@@ -472,7 +472,7 @@ def count_backward_passes(
         nonlocal passes
         opt.zero_grad()
         value = loss(model(x), y)
-        model.backward(loss.backward())
+        model.backward(value.backward())
         passes += 1
         return value
 

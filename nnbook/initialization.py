@@ -134,8 +134,9 @@ def symmetry_experiment(
     history, losses_seen = [model[0].weight.data.copy()], []
     for _ in range(steps):
         model.zero_grad()
-        losses_seen.append(loss_fn(model(x), y))
-        model.backward(loss_fn.backward())
+        loss = loss_fn(model(x), y)
+        losses_seen.append(float(loss))
+        model.backward(loss.backward())
         for p in model.parameters():
             p.data -= lr * p.grad
         history.append(model[0].weight.data.copy())
@@ -211,10 +212,8 @@ def propagate(model: layers.Sequential, x: np.ndarray, labels: np.ndarray) -> La
     grads, dense = [], [m for m in model if isinstance(m, layers.Dense)]
     acts = hidden_outputs(model, x)
     h = model[-1](acts[-1])  # deep_mlp ends with the output layer
-    loss = losses.CrossEntropyLoss()
-    loss(h, labels)
     model.zero_grad()
-    g = loss.backward()
+    g = losses.CrossEntropyLoss()(h, labels).backward()
     for module in reversed(model.layers):
         if isinstance(module, layers.Activation):
             grads.append(g)
@@ -545,13 +544,12 @@ def saturation_training(
         for step in range(steps + 1):
             if step % record_every == 0:
                 outputs = hidden_outputs(model, X_probe)
-                records.append((step, outputs, loss_fn(model[-1](outputs[-1]), y_probe)))
+                records.append((step, outputs, float(loss_fn(model[-1](outputs[-1]), y_probe))))
             if step == steps:
                 break
             xb, yb = next(batches)
             opt.zero_grad()
-            loss_fn(model(xb), yb)
-            model.backward(loss_fn.backward())
+            model.backward(loss_fn(model(xb), yb).backward())
             opt.step()
     return _saturation_run(records, activation)
 
@@ -713,8 +711,9 @@ def exploding_training(
                 break
             run.largest_weight.append(max(float(np.abs(p.data).max()) for p in params))
             opt.zero_grad()
-            run.loss.append(loss_fn(out, y[idx]))
-            model.backward(loss_fn.backward())
+            loss = loss_fn(out, y[idx])
+            run.loss.append(float(loss))
+            model.backward(loss.backward())
             run.grad_norm.append(optim.clip_grad_norm_(params, clip_norm or math.inf))
             opt.step()
     return run

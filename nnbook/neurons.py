@@ -80,7 +80,7 @@ def fit_full_batch(
     def closure() -> float:
         opt.zero_grad()
         value = loss(model(x), y)
-        model.backward(loss.backward())
+        model.backward(value.backward())
         return value
 
     return [float(opt.step(closure)) for _ in range(steps)]

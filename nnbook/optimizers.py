@@ -244,7 +244,7 @@ def excess_loss(
         def closure(idx: np.ndarray = idx) -> float:
             model.zero_grad()
             value = mse(model(X[idx]), y[idx])
-            model.backward(mse.backward())
+            model.backward(value.backward())
             return value
 
         if isinstance(opt, optim.LBFGS):
@@ -299,8 +299,9 @@ def full_batch_descent(
     mse, opt, out = losses.MSELoss(), optim.SGD(model.parameters(), lr=lr), []
     for _ in range(steps):
         opt.zero_grad()
-        out.append(mse(model(X), t))
-        model.backward(mse.backward())
+        loss = mse(model(X), t)
+        out.append(float(loss))
+        model.backward(loss.backward())
         opt.step()
     grad_norm = np.sqrt(sum(float((p.grad**2).sum()) for p in model.parameters()))
     return np.array(out), grad_norm

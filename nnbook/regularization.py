@@ -133,7 +133,7 @@ def fit_lbfgs(model: layers.Module, x: np.ndarray, t: np.ndarray, max_iter: int 
     def closure() -> float:
         model.zero_grad()
         value = loss(model(x), t)
-        model.backward(loss.backward())
+        model.backward(value.backward())
         return value
 
     return optimizer.step(closure)
@@ -154,8 +154,9 @@ def fit_full_batch(
     values = []
     for _ in range(steps):
         optimizer.zero_grad()
-        values.append(loss(model(x), y))
-        model.backward(loss.backward())
+        value = loss(model(x), y)
+        values.append(float(value))
+        model.backward(value.backward())
         optimizer.step()
     model.eval()
     return values
@@ -192,8 +193,7 @@ def fit_with_penalty(
     for _ in range(epochs):
         for xb, yb in data.batches(x, y, batch_size=32, rng=gen):
             optimizer.zero_grad()
-            loss(model(xb), yb)
-            model.backward(loss.backward())
+            model.backward(loss(model(xb), yb).backward())
             for w in weights:
                 w.grad += PENALTY_GRADIENTS[penalty](w.data, lam)
             optimizer.step()

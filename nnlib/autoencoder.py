@@ -131,16 +131,15 @@ def total_objective(model: Autoencoder, x: np.ndarray, weight_decay: float = 1e-
     lambda = `weight_decay` on both weight matrices (not the biases), as in Ng's exercise.
     Returns J_total and leaves its gradient in every parameter's `.grad` (zeroed first).
     """
-    mse = losses.MSELoss()
     weights = [model.encoder[0].weight, model.decoder[0].weight]
     model.zero_grad()
-    reconstruction = mse(model(x), x)
-    model.backward(mse.backward())  # adds the sparsity gradient at the code
+    reconstruction = losses.MSELoss()(model(x), x)
+    model.backward(reconstruction.backward())  # adds the sparsity gradient at the code
     values = [w.data for w in weights]
     for weight, grad in zip(weights, losses.l2_penalty_grad(values, weight_decay), strict=True):
         weight.grad += grad
     penalty = model.last_penalty if model.sparsity_weight > 0 and model.training else 0.0
-    return reconstruction + penalty + losses.l2_penalty(values, weight_decay)
+    return float(reconstruction) + penalty + losses.l2_penalty(values, weight_decay)
 
 
 def fit_lbfgs(

@@ -2,7 +2,8 @@
 
 Model contract: ``model(x)`` runs forward, ``model.backward(grad)`` back-propagates and adds into
 the parameters' ``.grad``, ``model.parameters()``, ``model.train()`` / ``model.eval()``.
-Loss contract: ``loss_fn(pred, y)`` returns a float, ``loss_fn.backward()`` returns d loss / d pred.
+Loss contract: ``value = loss_fn(pred, y)`` is a float whose ``value.backward()`` returns
+d loss / d pred (every ``nnlib.losses`` loss).
 """
 
 from __future__ import annotations
@@ -227,10 +228,11 @@ def train_epoch(
     for xb, yb in batches(X, y, batch_size, shuffle=shuffle, rng=rng):
         optimizer.zero_grad()
         pred = model(xb)
-        totals["loss"] += loss_fn(pred, yb) * len(xb)
+        loss = loss_fn(pred, yb)
+        totals["loss"] += loss * len(xb)
         for name, metric in (metrics or {}).items():
             totals[name] += metric(pred, yb) * len(xb)
-        model.backward(loss_fn.backward())
+        model.backward(loss.backward())
         optimizer.step()
     return {key: value / len(X) for key, value in totals.items()}
 

@@ -231,8 +231,7 @@ def test_delta_recursion_equals_nnlib_backward_and_finite_differences(activation
     _, grads_w, grads_b = backprop.deltas_by_recursion(*backprop.dense_and_activations(model), x, y)
     loss = losses.MSELoss()
     model.zero_grad()
-    loss(model(x), y)
-    model.backward(loss.backward())
+    model.backward(loss(model(x), y).backward())
     dense = [m for m in model if isinstance(m, layers.Dense)]
     for layer, gw, gb in zip(dense, grads_w, grads_b, strict=True):
         np.testing.assert_allclose(gw, layer.weight.grad, rtol=1e-10, atol=1e-14)
@@ -272,9 +271,8 @@ def test_scalar_and_vector_forms_of_the_two_layer_backward_pass_match_nnlib():
     x, t = rng.standard_normal(3), rng.standard_normal(2)
     scalar = backprop.two_layer_grads_scalar(x, t, w1, b1, w2, b2)
     vector = backprop.two_layer_grads_vector(x, t, w1, b1, w2, b2)
-    loss = losses.MSELoss()
     net.zero_grad()
-    loss(net(x[None]), t[None])
+    loss = losses.MSELoss()(net(x[None]), t[None])
     net.backward(loss.backward())
     for name, p in zip(["W1", "b1", "W2", "b2"], net.parameters(), strict=True):
         np.testing.assert_allclose(scalar[name], p.grad, rtol=1e-12, atol=1e-15)
