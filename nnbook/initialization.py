@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -26,6 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnbook.base import Demo
+from nnbook.timing import one_blas_thread
 from nnlib import data, init, layers, losses, optim, train, viz
 
 SLIDES_WIDTH = 4096  # units per layer in deck 002's experiment
@@ -33,19 +33,6 @@ WIDTH = 256  # what the book uses (16x narrower: fast), with the deck's scales c
 DEPTH = 6
 BATCH = 200
 CLASSES = 10
-
-
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run BLAS on one thread: these matrices are too small to gain from more, and on a loaded
-    machine spinning BLAS threads make them up to ten times slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        yield
-        return
-    with threadpool_limits(1, user_api="blas"):
-        yield
 
 
 # ---------------------------------------------------------------------------------------------

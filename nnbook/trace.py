@@ -31,7 +31,7 @@ from nnlib.autodiff.ops import ARITHMETIC, ELEMENTARY
 from nnlib.autodiff.tensor import Tensor
 
 _SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
-_DOT, _BAR = "\u0307", "\u0304"  # combining dot above, combining macron
+DOT, BAR = "\u0307", "\u0304"  # combining dot above, combining macron
 
 # op -> (primal template, partial-derivative template per operand); {a}, {b} are the operands;
 # read from nnlib's one table of elementary operations
@@ -160,7 +160,7 @@ class ComputationGraph:
             if not isinstance(operand, Node):
                 continue
             if dots is None:
-                dot, partial = decorate(operand.label, _DOT), self.partial_text(node, k)
+                dot, partial = decorate(operand.label, DOT), self.partial_text(node, k)
             else:
                 dot = fmt(dots[id(operand)], decimals)
                 partial = self.partial_text(node, k, as_value=True, decimals=decimals)
@@ -174,7 +174,7 @@ class ComputationGraph:
         dots = self.tangents(seed)
         rows = [
             (
-                _alias_step(decorate(n.label, _DOT), decorate(n.alias, _DOT) if n.alias else ""),
+                _alias_step(decorate(n.label, DOT), decorate(n.alias, DOT) if n.alias else ""),
                 "",
                 fmt(dots[id(n)], decimals),
             )
@@ -183,7 +183,7 @@ class ComputationGraph:
         for n in self.operations:
             rows.append(
                 (
-                    f"{decorate(n.label, _DOT)} = {self._tangent_expression(n, None, decimals)}",
+                    f"{decorate(n.label, DOT)} = {self._tangent_expression(n, None, decimals)}",
                     self._tangent_expression(n, dots, decimals),
                     fmt(dots[id(n)], decimals),
                 )
@@ -192,7 +192,7 @@ class ComputationGraph:
             out = self.output
             rows.append(
                 (
-                    f"{decorate(out.alias, _DOT)} = {decorate(out.label, _DOT)}",
+                    f"{decorate(out.alias, DOT)} = {decorate(out.label, DOT)}",
                     "",
                     fmt(dots[id(out)], decimals),
                 )
@@ -222,10 +222,10 @@ class ComputationGraph:
     def adjoint_rows(self, decimals: int = 3) -> list[tuple[str, str, str]]:
         bars, updates = self.adjoints()
         out = self.output
-        seed = decorate(out.alias, _BAR) if out.alias else "1"
-        rows = [(f"{decorate(out.label, _BAR)} = {seed}", "", "1")]
+        seed = decorate(out.alias, BAR) if out.alias else "1"
+        rows = [(f"{decorate(out.label, BAR)} = {seed}", "", "1")]
         for n, operand, k, value, accumulated in updates:
-            bar_i, bar_j = decorate(operand.label, _BAR), decorate(n.label, _BAR)
+            bar_i, bar_j = decorate(operand.label, BAR), decorate(n.label, BAR)
             step = f"{bar_j} ∂{n.label}/∂{operand.label}"
             formula = _product(bar_j, self.partial_text(n, k), tangent=False)
             if accumulated:
@@ -234,7 +234,7 @@ class ComputationGraph:
         for n in (n for n in self.inputs if n.alias):
             rows.append(
                 (
-                    f"{decorate(n.alias, _BAR)} = {decorate(n.label, _BAR)}",
+                    f"{decorate(n.alias, BAR)} = {decorate(n.label, BAR)}",
                     "",
                     fmt(bars.get(id(n), 0.0), decimals),
                 )

@@ -46,6 +46,7 @@ __all__ = [
     "Softplus",
     "Softsign",
     "Tanh",
+    "mlp",
 ]
 
 
@@ -572,3 +573,45 @@ class Sequential(Module):
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         return ((str(i), layer) for i, layer in enumerate(self.layers))
+
+
+def mlp(
+    sizes: Iterable[int],
+    activation: str = "tanh",
+    *,
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    drop_connect: float = 0.0,
+    init: str | Callable[..., np.ndarray] = "xavier_uniform",
+    rng: RNGLike = None,
+    dtype: type = np.float64,
+) -> Sequential:
+    """A multilayer perceptron: Dense layers of widths `sizes` (input first) with an
+    `Activation(activation)` layer (a name of `nnlib.activations`) between them, and a linear
+    last layer (its output is the score the loss turns into a prediction: identity, sigmoid or
+    softmax inside the loss).
+
+    Options, per hidden layer: `batch_norm` puts BatchNorm1d before the activation, `dropout`
+    > 0 puts Dropout(dropout) after it, `drop_connect` > 0 makes the hidden-to-hidden layers
+    (neither the first nor the last) DropConnect layers.
+    """
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"mlp needs at least an input and an output size, got {sizes}")
+    act.get(activation)  # an unknown name fails here, before any layer is built
+    rng = as_rng(rng)  # one generator for every layer: a seed must not repeat their weights
+    last = len(sizes) - 2
+    modules: list[Module] = []
+    for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
+        if drop_connect > 0 and 0 < i < last:
+            modules.append(DropConnect(d_in, d_out, drop_connect, init, rng=rng, dtype=dtype))
+        else:
+            modules.append(Dense(d_in, d_out, init, rng=rng, dtype=dtype))
+        if i == last:
+            break
+        if batch_norm:
+            modules.append(BatchNorm1d(d_out, dtype=dtype))
+        modules.append(Activation(activation))  # keeps its function as .fn
+        if dropout > 0:
+            modules.append(Dropout(dropout, rng=rng))
+    return Sequential(modules)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from nnlib.data import batches
+from nnlib.optim import LBFGS
 from nnlib.optim.base import Optimizer
 from nnlib.random import RNGLike, as_rng
 
@@ -296,3 +297,37 @@ def fit(
         for hook in hooks:
             hook.on_train_end(model)
     return history
+
+
+def fit_full_batch(
+    model: Model,
+    loss_fn: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    optimizer: Optimizer,
+    steps: int,
+) -> list[float]:
+    """Train on the whole data set at once, `steps` optimizer steps; return the loss at each.
+
+    One step is: zero the gradients, the loss on all of (X, y), backward, `optimizer.step()`;
+    an optimizer whose step re-evaluates the loss itself (`optim.LBFGS`, whose line search
+    does) gets that evaluation as a closure, `optimizer.step(closure)`, and may take several
+    iterations per step. The model is left in training mode, as `fit` leaves it.
+    """
+    if int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    model.train()
+
+    def closure() -> float:
+        optimizer.zero_grad()
+        loss = loss_fn(model(X), y)
+        model.backward(loss.backward())
+        return float(loss)
+
+    if isinstance(optimizer, LBFGS):
+        return [float(optimizer.step(closure)) for _ in range(int(steps))]
+    values = []
+    for _ in range(int(steps)):
+        values.append(closure())
+        optimizer.step()
+    return values

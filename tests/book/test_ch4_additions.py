@@ -171,9 +171,9 @@ def digit_splits():
     return (Xt, yt), (Xv, yv)
 
 
-def test_train_digits_learns_with_a_good_rate_and_not_with_a_tiny_one(digit_splits):
-    _, good = demos.train_digits(*digit_splits, lr=1e-2, weight_decay=1e-5, epochs=3)
-    _, tiny = demos.train_digits(*digit_splits, lr=1e-5, weight_decay=1e-5, epochs=3)
+def test_train_relu_net_learns_with_a_good_rate_and_not_with_a_tiny_one(digit_splits):
+    _, good = demos.train_relu_net(*digit_splits, lr=1e-2, weight_decay=1e-5, epochs=3)
+    _, tiny = demos.train_relu_net(*digit_splits, lr=1e-5, weight_decay=1e-5, epochs=3)
     assert len(good["val_accuracy"]) == 3
     assert good["val_accuracy"][-1] > 0.85
     assert tiny["val_accuracy"][-1] < 0.3

@@ -7,26 +7,8 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 from nnbook import optimizers  # noqa: E402
-from nnbook.base import Demo  # noqa: E402
-
-DEMOS = {
-    "optimizer_race": (optimizers.optimizer_race, {"surface": ["saddle", "Rosenbrock"]}),
-    "schedule_explorer": (optimizers.schedule_explorer, {"schedule": ["constant", "cosine"]}),
-}
-
-
-@pytest.mark.parametrize("name", DEMOS)
-def test_demo_frames_are_figures_and_differ(name):
-    factory, varied = DEMOS[name]
-    demo = factory()
-    assert isinstance(demo, Demo)
-    assert demo.n_frames <= 30, "every frame is rendered at build time"
-    assert isinstance(demo.figure(), Figure)
-    ((param, (a, b)),) = varied.items()
-    assert demo.frame_png(**{param: a}) != demo.frame_png(**{param: b})
 
 
 def test_race_at_three_times_the_rate_plain_sgd_diverges_but_adam_does_not():

@@ -303,3 +303,30 @@ def test_batchnorm_rejects_a_batch_of_one_in_training():
 def test_batchnorm_rejects_wrong_feature_count():
     with pytest.raises(ValueError, match=r"\(N, 3\).*\(5, 4\)"):
         L.BatchNorm1d(3)(np.zeros((5, 4)))
+
+
+# --- mlp --------------------------------------------------------------------------------------
+
+
+def test_mlp_alternates_dense_and_activation_and_ends_linear():
+    net = L.mlp([4, 5, 3, 2], "relu", rng=0)
+    kinds = [type(m).__name__ for m in net]
+    assert kinds == ["Dense", "Activation", "Dense", "Activation", "Dense"]
+    assert [net[i].weight.shape for i in (0, 2, 4)] == [(4, 5), (5, 3), (3, 2)]
+    assert net[1].fn.name == "relu"
+
+
+def test_mlp_options_batch_norm_dropout_and_drop_connect():
+    net = L.mlp([2, 5, 5, 1], "relu", dropout=0.5, batch_norm=True, drop_connect=0.3, rng=0)
+    kinds = [type(m).__name__ for m in net]
+    assert kinds == ["Dense", "BatchNorm1d", "Activation", "Dropout",
+                     "DropConnect", "BatchNorm1d", "Activation", "Dropout", "Dense"]  # fmt: skip
+
+
+def test_mlp_seed_gives_the_same_net_and_layers_different_weights():
+    a, b = L.mlp([3, 3, 3], rng=4), L.mlp([3, 3, 3], rng=4)
+    assert all(np.array_equal(p.data, q.data) for p, q in zip(a.parameters(), b.parameters(),
+                                                               strict=True))  # fmt: skip
+    assert not np.array_equal(a[0].weight.data, a[2].weight.data)
+    with pytest.raises(ValueError, match="at least"):
+        L.mlp([3])
