@@ -184,3 +184,32 @@ def test_fit_trains_with_every_loss(name):
     history = train.fit(model, loss_fn, optim.Adam(model.parameters(), lr=0.02), X, y,
                         epochs=30, batch_size=16, progress=False, rng=0)  # fmt: skip
     assert history.train_loss[-1] < 0.7 * history.train_loss[0]
+
+
+def test_fit_full_batch_takes_the_steps_of_the_plain_loop():
+    X, y = data.xor()
+    y = y[:, None] * 1.0
+    model, twin = layers.mlp([2, 4, 1], rng=0), layers.mlp([2, 4, 1], rng=0)
+    loss_fn = losses.BCEWithLogitsLoss()
+    values = train.fit_full_batch(model, loss_fn, X, y, optim.SGD(model.parameters(), lr=0.5), 5)
+    opt, expected = optim.SGD(twin.parameters(), lr=0.5), []
+    for _ in range(5):
+        opt.zero_grad()
+        loss = loss_fn(twin(X), y)
+        twin.backward(loss.backward())
+        expected.append(float(loss))
+        opt.step()
+    assert values == expected
+    assert all(type(v) is float for v in values)
+
+
+def test_fit_full_batch_gives_lbfgs_a_closure():
+    X, y = data.xor()
+    model = layers.mlp([2, 8, 1], "tanh", rng=1)
+    lbfgs, loss_fn = optim.LBFGS(model.parameters(), max_iter=20), losses.BCEWithLogitsLoss()
+    before = loss_fn(model(X), y[:, None] * 1.0)
+    values = train.fit_full_batch(model, loss_fn, X, y[:, None] * 1.0, lbfgs, 10)
+    assert len(values) == 10 and values[-1] < 1e-3 < 0.3 < before
+    assert lbfgs.evaluations > 10  # several loss evaluations per step: the closure ran them
+    with pytest.raises(ValueError, match="steps"):
+        train.fit_full_batch(model, losses.MSELoss(), X, y, lbfgs, 0)
