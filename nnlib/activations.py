@@ -52,6 +52,7 @@ __all__ = [
     "softmax_jvp",
     "softplus",
     "softsign",
+    "stable_sigmoid",
     "tanh",
 ]
 
@@ -192,14 +193,19 @@ def _binary_step_derivative(x: Array) -> Array:
     return np.zeros_like(x)
 
 
-def _logistic(x: Array) -> Array:
-    """sigma(x) = 1 / (1 + e^{-x}), computed from e^{-|x|} so that exp never overflows."""
+def stable_sigmoid(x: Array) -> Array:
+    """sigma(x) = 1 / (1 + e^{-x}), computed from e^{-|x|} so that exp never overflows.
+
+    The one stable sigmoid of nnlib: `logistic`, `layers.Sigmoid` and autodiff's `sigmoid` use
+    it. Like a NumPy ufunc, it returns a scalar for a scalar input.
+    """
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return out if out.ndim else out[()]
 
 
 def _logistic_derivative(x: Array) -> Array:
-    s = _logistic(x)
+    s = stable_sigmoid(x)
     return s * (1.0 - s)
 
 
@@ -313,7 +319,7 @@ binary_step = ActivationFunction(
 )
 logistic = ActivationFunction(
     "logistic",
-    _logistic,
+    stable_sigmoid,
     _logistic_derivative,
     _props(Range(0, 1), SMOOTH, True, False, False),
     r"f(x) = \frac{1}{1 + e^{-x}}",
@@ -391,7 +397,7 @@ elu = ActivationFunction(
 softplus = ActivationFunction(
     "softplus",
     _softplus,
-    _logistic,
+    stable_sigmoid,
     _props(Range(0, math.inf), SMOOTH, True, True, False),
     r"f(x) = \ln(1 + e^x)",
     r"f'(x) = \frac{1}{1 + e^{-x}}",

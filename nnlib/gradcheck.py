@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlib.module import Module, Parameter
+from nnlib.random import RNGLike, as_rng
 
 __all__ = [
     "GradCheckReport",
@@ -185,7 +186,7 @@ def check_grad(
 def check_module(
     module: Module,
     x: np.ndarray,
-    rng: np.random.Generator | None = None,
+    rng: RNGLike = None,
     tol: float = 1e-6,
     h: float = 1e-5,
 ) -> dict[str, GradCheckReport]:
@@ -197,7 +198,13 @@ def check_module(
     The module must be deterministic between calls (put Dropout in eval(), or seed its rng per
     call); its parameters' gradients are overwritten.
     """
-    rng = np.random.default_rng(0) if rng is None else rng
+    rng = as_rng(0 if rng is None else rng)
+    for param in module.parameters():
+        if param.data.dtype != np.float64:
+            raise ValueError(
+                f"check_module expected float64 parameters (finite differences need float64), "
+                f"got {param.name or 'a parameter'} in {param.data.dtype}"
+            )
     x = np.array(x, dtype=np.float64)
     weights = rng.standard_normal(np.shape(module(x.copy())))
 
@@ -249,8 +256,6 @@ def named_parameters(module: Module) -> list[tuple[str, Parameter]]:
 
 def _parameter_gradient(param: Parameter, loss: Callable[[], float], h: float) -> np.ndarray:
     """Central differences of loss() with respect to param.data, perturbed in place."""
-    if param.data.dtype != np.float64:
-        raise ValueError(f"check_module expected float64 parameters, got {param.data.dtype}")
     grad = np.empty_like(param.data)
     data = param.data
     for i in np.ndindex(data.shape):

@@ -2,7 +2,7 @@
 
 ```python
 opt = optim.Adam(model.parameters(), lr=1e-3)
-opt.zero_grad(); loss = loss_fn(model(x), y); model.backward(loss_fn.backward()); opt.step()
+opt.zero_grad(); loss = loss_fn(model(x), y); model.backward(loss.backward()); opt.step()
 sched = optim.CosineSchedule(opt, T_max=100)   # sched.step() once per epoch
 ```
 """
