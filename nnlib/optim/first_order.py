@@ -232,12 +232,7 @@ class AdamW(Adam):
     decoupled = True
 
     def __init__(
-        self,
-        params: Iterable[Parameter],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-        bias_correction: bool = True,
+        self, params: Iterable[Parameter], lr: float = 1e-3, *, weight_decay: float = 1e-2, **adam
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, bias_correction)
+        """Adam's arguments (``betas``, ``eps``, ``bias_correction``) by keyword."""
+        super().__init__(params, lr, weight_decay=weight_decay, **adam)
