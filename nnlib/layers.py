@@ -124,7 +124,6 @@ class Dense(Module):
             f"bias={self.bias is not None}"
         )
 
-
     @staticmethod
     def _stored(weight: np.ndarray) -> np.ndarray:
         """The weight as this layer keeps it, from the (in, out) array init draws."""
