@@ -254,14 +254,6 @@ def dropout_weight_decay_demo() -> Demo:
 # ---------------------------------------------------------------------------------------------
 
 
-def digit_classifier(hidden: int = 64, seed: int = 0) -> layers.Sequential:
-    """A 64-hidden-10 ReLU classifier of the 8x8 digits (logits out)."""
-    gen = data.rng(seed)
-    return layers.Sequential(
-        layers.Dense(64, hidden, rng=gen), layers.ReLU(), layers.Dense(hidden, 10, rng=gen)
-    )
-
-
 def fit_classifier(
     model: layers.Module,
     x: np.ndarray,

@@ -98,7 +98,7 @@ class Dense(Module):
         weight = np.asarray(initializers.get(init)(shape, rng), dtype=dtype)
         if weight.shape != shape:
             raise ValueError(f"init returned shape {weight.shape}, expected {shape}")
-        self.weight = Parameter(weight, name="weight")
+        self.weight = Parameter(self._stored(weight), name="weight")
         self.bias = Parameter(np.zeros(self.out_features, dtype=dtype), "bias") if bias else None
         self._x: np.ndarray | None = None
 
@@ -124,6 +124,11 @@ class Dense(Module):
             f"bias={self.bias is not None}"
         )
 
+    @staticmethod
+    def _stored(weight: np.ndarray) -> np.ndarray:
+        """The weight as this layer keeps it, from the (in, out) array init draws."""
+        return weight
+
 
 class Linear(Dense):
     """PyTorch's `nn.Linear`: the Dense layer with the weight stored (out_features, in_features).
@@ -133,17 +138,9 @@ class Linear(Dense):
     with the same rng. Use it to copy weights from or to PyTorch; the chapters use `Dense`.
     """
 
-    def __init__(
-        self,
-        in_features: int,
-        out_features: int,
-        init: str | Callable[..., np.ndarray] = "xavier_uniform",
-        bias: bool = True,
-        rng: RNGLike = None,
-        dtype: type = np.float64,
-    ) -> None:
-        super().__init__(in_features, out_features, init, bias, rng, dtype)
-        self.weight = Parameter(np.ascontiguousarray(self.weight.data.T), name="weight")
+    @staticmethod
+    def _stored(weight: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(weight.T)  # PyTorch's (out, in)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         _check_batch(self, x, self.in_features)

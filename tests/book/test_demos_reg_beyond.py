@@ -102,7 +102,7 @@ def test_augment_digits_keeps_labels_and_range_and_adds_altered_copies():
 
 def test_ensemble_probabilities_average_the_members_softmax():
     g = data.rng(0)
-    members = [reg.digit_classifier(hidden=8, seed=s) for s in range(3)]
+    members = [layers.mlp([64, 8, 10], "relu", rng=s) for s in range(3)]
     x = g.random((5, 64))
     p = reg.ensemble_probabilities(members, x)
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
@@ -113,7 +113,7 @@ def test_ensemble_probabilities_average_the_members_softmax():
 def test_snapshot_ensemble_keeps_one_independent_copy_per_cycle():
     x, y = data.digits()
     snapshots = reg.snapshot_ensemble(
-        reg.digit_classifier(hidden=8), x[:100], y[:100], cycles=3, epochs_per_cycle=2
+        layers.mlp([64, 8, 10], "relu", rng=0), x[:100], y[:100], cycles=3, epochs_per_cycle=2
     )
     assert len(snapshots) == 3
     w = [s[0].weight.data for s in snapshots]
