@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "safegrade"))
 
-from course import (  # noqa: E402
+from tiny_course import (  # noqa: E402
     ASSIGNMENT,
     CORRECT_ADD,
     CORRECT_MUL,

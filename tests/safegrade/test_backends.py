@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_LIMITS
-from course import ASSIGNMENT, course_config, make_course, student_notebook, submit
+from tiny_course import ASSIGNMENT, course_config, make_course, student_notebook, submit
 from hostile import HONEST, Case
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI

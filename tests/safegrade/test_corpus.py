@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 from conftest import REPO, TEST_LIMITS, sandbox_processes
-from course import ASSIGNMENT, grading_text, make_course, student_notebook, submit
+from tiny_course import ASSIGNMENT, grading_text, make_course, student_notebook, submit
 from hostile import FLAGGED, HONEST, HOSTILE
 from nbgrader.api import Gradebook
 from nngrade.safe_autograde import grade_assignment
