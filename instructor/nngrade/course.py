@@ -124,6 +124,10 @@ class Course:
             lms=settings.get("lms"),
         )
 
+    def remember_lms(self, lms: str) -> None:
+        """Keep the LMS a download was detected as, for the next steps (export, feedback)."""
+        _save_settings(self.root, {"lms": lms})
+
     def config(self) -> Config:
         """nbgrader's configuration of this course, rooted at `root` whatever the working dir."""
         config = PyFileConfigLoader(CONFIG_FILE, path=str(self.root)).load_config()

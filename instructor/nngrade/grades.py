@@ -16,7 +16,7 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 
 from nngrade.course import Course, quiet_nbgrader, test_cell_ids, total_points
-from nngrade.intake import MISSING, OK, SKIPPED, UNPLACED, Intake, load_report
+from nngrade.intake import MISSING, NO_SUBMISSION, OK, SKIPPED, UNPLACED, Intake, load_report
 
 
 @dataclass
@@ -109,7 +109,7 @@ def grade_rows(course: Course, names: list[str]) -> list[dict]:
             else [(sid, "", "", report[sid].lms_id) for sid in sorted(set(scores) | set(report))]
         )
         for sid, student_name, email, lms_id in people:
-            entry = report.get(sid, Intake(status=MISSING, notes=["no submission: scored 0"]))
+            entry = report.get(sid, Intake(status=MISSING, notes=[NO_SUBMISSION]))
             s = scores.get(sid)
             pending = entry.status in (SKIPPED, "collected") and not s  # nothing graded (yet)
             rows.append(

@@ -21,6 +21,7 @@ from nngrade.course import ALL, Course, CourseError, ensure_in_gradebook, master
 
 COLLECTED, OK, ZERO, SKIPPED, MISSING = "collected", "graded", "zero", "skipped", "missing"
 UNPLACED = "(unplaced files)"
+NO_SUBMISSION = "no submission: scored 0"
 
 
 @dataclass
@@ -67,7 +68,7 @@ def format_report(course: Course, assignment: str) -> str:
     roster = course.roster()
     if roster is not None:
         for student in roster.students:
-            report.setdefault(student.id, Intake(status=MISSING, notes=["no submission"]))
+            report.setdefault(student.id, Intake(status=MISSING, notes=[NO_SUBMISSION]))
     for sid, entry in sorted(report.items()):
         notes = "; ".join(entry.notes) if entry.notes else "ok"
         lines.append(f"  {sid:<20} {entry.status:<9} {notes}")
@@ -154,7 +155,7 @@ def collect(course: Course, assignment: str, source: Path) -> dict[str, Intake]:
     result = collect_download(
         source,
         assignment=assignment,
-        notebooks=[f"{name}.ipynb" for name in expected],
+        notebooks=expected,
         roster=course.roster(),
         lms=course.lms,
         submitted_dir=course.directory("submitted"),
@@ -177,15 +178,14 @@ def collect(course: Course, assignment: str, source: Path) -> dict[str, Intake]:
             entry.notes.insert(0, placed.note)
     for old in result.superseded:
         if old.student_id in report:
-            when = f" ({old.submitted_at.isoformat()})" if old.submitted_at else ""
-            report[old.student_id].notes.append(
-                f"earlier attempt {old.source}{when} superseded by the latest"
-            )
+            report[old.student_id].notes.append(f"not graded: {old.source} ({old.note})")
     unplaced = report.pop(UNPLACED, Intake(status=SKIPPED))
     unplaced.notes = [f"{u.source}: {u.reason}" for u in result.unplaced]
     if unplaced.notes:
         report[UNPLACED] = unplaced
     save_report(course, assignment, report)
+    if course.lms is None:
+        course.remember_lms(result.lms)
     return report
 
 

@@ -54,7 +54,7 @@ class Limits:
     max_open_files: int = 256
     tmp_bytes: int = 64 << 20
     # files the notebook writes beside itself, kept in autograded/ up to this total size
-    max_kept_bytes: int = 8 << 20
+    max_kept_bytes: int = 1 << 20
     # the sandbox users: first_uid .. first_uid + UID_SLOTS - 1, one per concurrent sandbox
     first_uid: int = FIRST_UID
 
@@ -161,7 +161,7 @@ def sandbox_command(
     # tmpfs mounted after the read-only binds would hide them.
     mounts = _system_binds()
     mounts += ["--proc", "/proc", "--dev", "/dev"]
-    mounts += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
+    mounts += ["--size", str(limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp"]
     mounts += _bind_parents(exposed + [SANDBOX_RUNNER])
     for path in exposed:
         mounts += ["--ro-bind", path, path]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_LIMITS
-from tiny_course import ASSIGNMENT, course_config, make_course, student_notebook, submit
 from hostile import HONEST, Case
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nngrade.safe_autograde import grade_assignment
+from tiny_course import ASSIGNMENT, course_config, make_course, student_notebook, submit
 
 # Sandboxes and servers: one xdist group (note: this pytest-xdist does not honor it, so every
 # test stands alone; the process checks use sandbox users of their own).
