@@ -17,6 +17,8 @@ SUBMISSIONS ?= downloads
 DB_URL ?=
 ROSTER ?=
 LMS ?=
+# REGRADE=1: autograde again what was already graded (hand-entered scores are kept)
+REGRADE ?=
 NNGRADE = $(VENV)/bin/nngrade
 COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
 	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)')
@@ -81,7 +83,7 @@ collect: $(STAMPS)/venv
 	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)'
 
 autograde: system-deps $(STAMPS)/venv
-	$(NNGRADE) autograde $(ASSIGNMENT) $(COURSE_FLAGS) --workers $(WORKERS)
+	$(NNGRADE) autograde $(ASSIGNMENT) $(COURSE_FLAGS) --workers $(WORKERS) $(if $(REGRADE),--regrade)
 
 feedback: $(STAMPS)/venv $(STAMPS)/assets
 	$(NNGRADE) feedback $(ASSIGNMENT) $(COURSE_FLAGS)

@@ -101,6 +101,10 @@ def open_course(args: argparse.Namespace) -> Course:
 
         if args.lms not in LMS_NAMES:
             raise CourseError(f"unknown LMS {args.lms!r}: use one of {', '.join(LMS_NAMES)}")
+    if args.roster:  # checked before it is saved as the course's roster
+        from .roster import load_roster
+
+        load_roster(Path(args.roster))
     return Course.open(args.course, db_url=args.db_url, roster=args.roster, lms=args.lms)
 
 

@@ -311,13 +311,13 @@ def release(course: Course | Path, assignment: str = ALL) -> list[Path]:
 
 
 def is_released(course: Course | Path, assignment: str) -> bool:
-    """Whether the gradebook knows `assignment` (so autograde can restore its tests)."""
+    """Whether the gradebook holds `assignment`'s notebooks (so autograde can restore its tests;
+    `nbgrader db assignment add`, which sets a due date, records the assignment without them)."""
     with quiet_nbgrader(), as_course(course).gradebook() as gb:
         try:
-            gb.find_assignment(assignment)
+            return bool(gb.find_assignment(assignment).notebooks)
         except MissingEntry:
             return False
-    return True
 
 
 def ensure_in_gradebook(course: Course | Path, assignment: str) -> None:

@@ -127,16 +127,18 @@ def write_rejected_pages(course: Course, assignment: str) -> list[Path]:
     return pages
 
 
-def upload_name(student: str, notebook: str, sources: list[str]) -> str:
-    """The page's name for the LMS: the download's name of that notebook, `.ipynb` -> `.html`."""
+def upload_name(lms: str | None, student: str, notebook: str, sources: list[str]) -> str:
+    """The page's name for the LMS: the download's name of that notebook, `.ipynb` -> `.html`
+    (Canvas and Blackboard: flat files; Moodle: in the participant's folder); otherwise
+    `<student>/<notebook>.html`."""
     paths = [PurePosixPath(s) for s in sources]
     match = [p for p in paths if notebook.lower() in p.name.lower()] or paths
-    if not match:
+    if lms not in ("canvas", "moodle", "blackboard") or not match:
         return f"{student}/{notebook}.html"
-    source = match[0]
-    keep_folder = "_assignsubmission_" in source.parent.name or len(source.parts) == 2
-    name = source.with_suffix(".html")
-    return str(PurePosixPath(source.parent.name, name.name) if keep_folder else name.name)
+    page = match[0].with_suffix(".html")
+    if lms == "moodle":
+        return f"{page.parts[0]}/{page.name}"
+    return page.name
 
 
 def write_upload(course: Course, assignment: str) -> Path:
@@ -147,7 +149,7 @@ def write_upload(course: Course, assignment: str) -> Path:
     for page in sorted(course.directory("feedback").glob(f"*/{assignment}/*.html")):
         student = page.parent.parent.name
         sources = report[student].sources if student in report else []
-        target = folder / upload_name(student, page.stem, sources)
+        target = folder / upload_name(course.lms, student, page.stem, sources)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(page, target)
     archive = folder.with_suffix(".zip")

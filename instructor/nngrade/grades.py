@@ -128,10 +128,18 @@ def grade_rows(course: Course, names: list[str]) -> list[dict]:
                     "max_score": s.max_score if s else total,
                     "needs_manual_grade": bool(s and s.needs_manual_grade),
                     "status": OK if s else entry.status,
-                    "notes": "; ".join(entry.notes),
+                    "notes": "; ".join(entry.notes + _late_note(s)),
                 }
             )
     return rows
+
+
+def _late_note(score: Score | None) -> list[str]:
+    """What nbgrader's due date and LateSubmissionPlugin made of a late submission."""
+    if score is None or score.seconds_late <= 0:
+        return []
+    hours, seconds = divmod(round(score.seconds_late), 3600)
+    return [f"submitted {hours} h {seconds // 60:02d} min late: penalty {score.late_penalty:g}"]
 
 
 def export(course: Course, names: list[str], to: Path) -> list[Path]:
