@@ -19,6 +19,8 @@ ROSTER ?=
 LMS ?=
 # REGRADE=1: autograde again what was already graded (hand-entered scores are kept)
 REGRADE ?=
+# more options of `nngrade autograde`, e.g. AUTOGRADE_FLAGS="--tamper zero"
+AUTOGRADE_FLAGS ?=
 NNGRADE = $(VENV)/bin/nngrade
 COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
 	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)')
@@ -83,7 +85,8 @@ collect: $(STAMPS)/venv
 	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)'
 
 autograde: system-deps $(STAMPS)/venv
-	$(NNGRADE) autograde $(ASSIGNMENT) $(COURSE_FLAGS) --workers $(WORKERS) $(if $(REGRADE),--regrade)
+	$(NNGRADE) autograde $(ASSIGNMENT) $(COURSE_FLAGS) --workers $(WORKERS) \
+		$(if $(REGRADE),--regrade) $(AUTOGRADE_FLAGS)
 
 feedback: $(STAMPS)/venv $(STAMPS)/assets
 	$(NNGRADE) feedback $(ASSIGNMENT) $(COURSE_FLAGS)

@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "safegrade"))
 
+from nngrade.safe_autograde import grade_assignment  # noqa: E402
 from tiny_course import (  # noqa: E402
     ASSIGNMENT,
     CORRECT_ADD,
@@ -32,7 +33,6 @@ from tiny_course import (  # noqa: E402
     student_notebook,
     submit,
 )
-from nngrade.safe_autograde import grade_assignment  # noqa: E402
 
 
 def build(root: Path, submissions: int) -> Path:

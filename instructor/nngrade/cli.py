@@ -26,6 +26,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .course import ALL, Course, CourseError
+from .lms import DownloadError
+from .roster import RosterError
 from .sandbox import Limits, isolation_problem
 
 MIB = 1 << 20
@@ -260,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         course = open_course(args)
         return step[args.command](course, args)
-    except (CourseError, ValueError) as error:  # RosterError and DownloadError are ValueErrors
+    except (CourseError, RosterError, DownloadError) as error:
         print(f"nngrade {args.command}: {error}", file=sys.stderr)
         return 2
 
