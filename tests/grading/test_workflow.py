@@ -30,11 +30,10 @@ ASSIGNMENT = dl.ASSIGNMENT
 NOTEBOOK = f"{dl.NOTEBOOK}.ipynb"
 PARTIAL = "transposed-weights"  # tests/grading/submissions/01_neurons/transposed_weights.toml
 NBGRADER = kit.REPO / ".venv" / "bin" / "nbgrader"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.xdist_group("workflow"),
-    pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning"),
-]
+# one xdist group per flow, so that the two workers of `make test` share the flows
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
+LMS = [pytest.param(lms, marks=pytest.mark.xdist_group(f"workflow-{lms}")) for lms in dl.BUILDERS]
+ON_POSTGRESQL = pytest.mark.xdist_group("workflow-postgresql")
 
 UNREADABLE = f"{NOTEBOOK} is not a readable notebook (NotJSONError): scored 0"
 LATE = "submitted 9 h 16 min late: penalty 10"  # cam: 2026-10-02 09:15 UTC, due 10-01 23:59
@@ -110,7 +109,8 @@ def run_term(released: Path, root: Path, lms: str, db_url: str = "") -> dict:
         config.write('c.LateSubmissionPlugin.penalty_method = "zero"\n')
     env = {"PATH": f"{NBGRADER.parent}:/usr/bin:/bin", "NNGRADE_DB_URL": db_url}
     due = f"--duedate={dl.DUE:%Y-%m-%d %H:%M:%S} UTC"
-    ok(subprocess.run([NBGRADER, "db", "assignment", "add", ASSIGNMENT, due], cwd=course, env=env))
+    command = [NBGRADER, "db", "assignment", "add", ASSIGNMENT, due]
+    ok(subprocess.run(command, cwd=course, env=env, capture_output=True, text=True))
     handed_in, blank = notebooks(course)
     download = dl.build(lms, root / "download.zip", handed_in, first_attempt=blank)
     options = {"SUBMISSIONS": download.path, "ROSTER": download.roster_csv}
@@ -127,7 +127,7 @@ def read_rows(course: Path, name: str = "grades.csv") -> dict[str, dict]:
         return {row["student_id"]: row for row in csv.DictReader(handle)}
 
 
-@pytest.fixture(scope="module", params=list(dl.BUILDERS))
+@pytest.fixture(scope="module", params=LMS)
 def term(request, released, tmp_path_factory) -> dict:
     return run_term(released, tmp_path_factory.mktemp(request.param), request.param)
 
@@ -255,6 +255,7 @@ def gradebook_state(url: str) -> dict:
         }
 
 
+@ON_POSTGRESQL
 def test_postgresql_is_the_one_gradebook_of_every_step(pg_term):
     course, url = pg_term["course"], pg_term["url"]
     assert pg_term["rows"] == expected_rows(pg_term, "canvas")
@@ -263,10 +264,12 @@ def test_postgresql_is_the_one_gradebook_of_every_step(pg_term):
     assert json.loads((course / "nngrade.json").read_text())["db_url"] == url
     # plain nbgrader (and so formgrader, which loads the same nbgrader_config.py) reads it too
     env = {"PATH": f"{NBGRADER.parent}:/usr/bin:/bin"}
-    listed = ok(subprocess.run([NBGRADER, "db", "student", "list"], cwd=course, env=env))
+    command = [NBGRADER, "db", "student", "list"]
+    listed = ok(subprocess.run(command, cwd=course, env=env, capture_output=True, text=True))
     assert all(sid in listed for sid in ("ada", "ben", "cam", "dee"))
 
 
+@ON_POSTGRESQL
 def test_bad_input_gets_one_message_and_changes_nothing(pg_term, tmp_path):
     course, url, download = pg_term["course"], pg_term["url"], pg_term["download"]
     broken = tmp_path / "broken.zip"
@@ -299,6 +302,7 @@ def snapshot(course: Path) -> dict[str, bytes]:
     }
 
 
+@ON_POSTGRESQL
 def test_hand_entered_scores_survive_a_regrade(pg_term):
     """As formgrader saves a manual grade; then `make autograde REGRADE=1` and `make export`."""
     course, url = pg_term["course"], pg_term["url"]
