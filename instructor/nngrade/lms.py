@@ -407,7 +407,10 @@ def _aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
 def _parse_canvas(members: list[Member], ctx: Context, plan: Plan) -> None:
     for member in members:
         base = member.name
-        match = CANVAS.match(base) or CANVAS_ANONYMOUS.match(base)
+        options = [m for m in (CANVAS_ANONYMOUS.match(base), CANVAS.match(base)) if m]
+        # `LATE_anon_Xy7Q2_...` also reads as a user named "LATE anon Xy7Q2": ask the roster
+        known = [m for m in options if ctx.roster and ctx.roster.by_lms_id(m["user"])]
+        match = (known or options or [None])[0]
         if not match:
             text = CANVAS_TEXT.match(base)
             if text:
