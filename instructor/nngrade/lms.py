@@ -838,12 +838,14 @@ def collect_download(
 ) -> CollectResult:
     """Collect `source` (an LMS zip or a folder) into `submitted_dir` (see the module docstring).
 
+    `notebooks` are the assignment's notebook names (`01_neurons` or `01_neurons.ipynb`).
     `lms` is one of `LMS_NAMES`, or None to detect it from the file names. `timezone` is the
     IANA zone in which the LMS wrote times without a zone (Moodle's zip times, Blackboard's file
     names when there is no receipt). Raises `DownloadError`, having written nothing, when the
     download cannot be collected at all.
     """
     source, submitted_dir = Path(source), Path(submitted_dir)
+    notebooks = [n.removesuffix(".ipynb") for n in notebooks]  # names, with or without .ipynb
     if lms is not None and lms not in LMS_NAMES:
         raise DownloadError(
             f"unknown LMS {lms!r}: choose one of {', '.join(LMS_NAMES)} "

@@ -256,6 +256,13 @@ def test_the_stranger_never_becomes_a_student(collected):
     assert len(zed) == 1 and "is not on the roster" in zed[0].reason
 
 
+def test_notebooks_may_be_given_with_their_extension(tmp_path):
+    source = make_zip(tmp_path / "f.zip", {"kim/01_neurons (1).ipynb": notebook("kim")})
+    result = collect(source, tmp_path / "s", notebooks=[f"{NB}.ipynb"])
+    assert [(p.student_id, p.notebook) for p in result.placed] == [("kim", NB)]
+    assert written(tmp_path / "s") == {f"kim/{NB}/{NB}.ipynb": notebook("kim")}
+
+
 def test_an_extracted_download_collects_like_the_zip(tmp_path):
     nbs = {s: notebook(s) for s in scenario.SUBMITTERS}
     download = scenario.build_canvas(tmp_path / "canvas.zip", nbs)
