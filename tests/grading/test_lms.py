@@ -510,6 +510,19 @@ def test_folders_without_roster_use_folder_names_as_student_ids(tmp_path):
     ]
 
 
+def test_a_timestamp_of_another_assignment_is_not_this_ones(tmp_path):
+    files = {
+        "kim/01_neurons.ipynb": notebook("kim"),
+        "kim/02_backprop/timestamp.txt": b"2026-10-09 08:00:00.000000 UTC",
+        "timestamp.txt": b"2026-10-09 08:00:00.000000 UTC",
+    }
+    result = collect(make_zip(tmp_path / "f.zip", files), tmp_path / "s")
+    assert [(p.student_id, p.submitted_at) for p in result.placed] == [("kim", None)]
+    assert result.consumed == []
+    assert sorted(u.source for u in result.unplaced) == ["kim/02_backprop/timestamp.txt",
+                                                         "timestamp.txt"]  # fmt: skip
+
+
 def test_folders_inside_one_wrapping_folder_are_unwrapped(tmp_path):
     files = {"submissions/kim/01_neurons.ipynb": notebook("k"),
              "submissions/lee/01_neurons.ipynb": notebook("l")}  # fmt: skip
@@ -697,6 +710,18 @@ def test_path_traversal_and_links_in_a_zip_are_refused(tmp_path):
     }
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and submitted not in p.parents]
     assert sorted(p.name for p in outside) == ["evil.zip"]
+
+
+def test_a_student_folder_that_links_outside_is_refused_before_writing(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    submitted = tmp_path / "s"
+    submitted.mkdir()
+    (submitted / "lee").symlink_to(elsewhere)
+    files = {"kim/01_neurons.ipynb": notebook("k"), "lee/01_neurons.ipynb": notebook("l")}
+    with pytest.raises(DownloadError, match="leads outside"):
+        collect(make_zip(tmp_path / "f.zip", files), submitted)
+    assert list(elsewhere.iterdir()) == [] and not (submitted / "kim").exists()
 
 
 def test_macos_metadata_is_reported_not_dropped(tmp_path):
