@@ -411,6 +411,18 @@ def _aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+NAMING = {
+    "canvas": "<name>[_LATE]_<user id>_<file id>_<file name>",
+    "moodle": "<full name>_<participant id>_assignsubmission_file_/<file>",
+    "blackboard": "<assignment>_<username>_attempt_<time>_<file>",
+}
+
+
+def _misnamed(member: Member, lms: str) -> Unplaced:
+    reason = f"not named as {TITLES[lms]} names submissions ({NAMING[lms]}): not collected"
+    return Unplaced(member.path, reason)
+
+
 def _parse_canvas(members: list[Member], ctx: Context, plan: Plan) -> None:
     for member in members:
         base = member.name
@@ -425,11 +437,7 @@ def _parse_canvas(members: list[Member], ctx: Context, plan: Plan) -> None:
                 reason = "a Canvas text entry or URL submission, not a notebook: not collected"
                 plan.unplaced.append(Unplaced(member.path, reason, text["user"]))
             else:
-                reason = (
-                    "not named as Canvas names submissions "
-                    "(<name>[_LATE]_<user id>_<file id>_<file name>): not collected"
-                )
-                plan.unplaced.append(Unplaced(member.path, reason))
+                plan.unplaced.append(_misnamed(member, "canvas"))
             continue
         plan.recognized += 1
         display = match["display"]
@@ -449,11 +457,7 @@ def _parse_moodle(members: list[Member], ctx: Context, plan: Plan) -> None:
         flat = None if folder else MOODLE_FLAT.match(member.name)
         found = folder or flat
         if not found:
-            reason = (
-                "not named as Moodle names submissions "
-                "(<full name>_<participant id>_assignsubmission_file_/<file>): not collected"
-            )
-            plan.unplaced.append(Unplaced(member.path, reason))
+            plan.unplaced.append(_misnamed(member, "moodle"))
             continue
         plan.recognized += 1
         if found["plugin"] != "file":
@@ -528,11 +532,7 @@ def _parse_blackboard(members: list[Member], ctx: Context, plan: Plan) -> None:
     for member in members:
         match = BLACKBOARD.match(member.name)
         if not match:
-            reason = (
-                "not named as Blackboard names submissions "
-                "(<assignment>_<username>_attempt_<time>_<file>): not collected"
-            )
-            plan.unplaced.append(Unplaced(member.path, reason))
+            plan.unplaced.append(_misnamed(member, "blackboard"))
             continue
         plan.recognized += 1
         if match["ext"] == ".txt" and member.data is not None:
