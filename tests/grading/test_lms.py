@@ -362,7 +362,7 @@ PAN = roster_of(("pan", "4711"), ("hook", "4712"))
     "name",
     [
         "Peter Pan_4711_assignsubmission_file_/01_neurons.ipynb",  # Moodle 3.1 to 4.1
-        "Peter Pan_4711_assignsubmission_file/01_neurons.ipynb",  # Moodle 4.2 downloader.php
+        "Peter Pan_4711_assignsubmission_file/01_neurons.ipynb",  # newer Moodle: classes/downloader.php
         "Peter Pan_4711_assignsubmission_file_01_neurons.ipynb",  # "in folders" switched off
         "Participant_4711_assignsubmission_file_/01_neurons.ipynb",  # blind marking
     ],
