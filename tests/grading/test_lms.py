@@ -361,8 +361,8 @@ PAN = roster_of(("pan", "4711"), ("hook", "4712"))
 @pytest.mark.parametrize(
     "name",
     [
-        "Peter Pan_4711_assignsubmission_file_/01_neurons.ipynb",  # Moodle 3.1 to 4.1
-        "Peter Pan_4711_assignsubmission_file/01_neurons.ipynb",  # newer Moodle: classes/downloader.php
+        "Peter Pan_4711_assignsubmission_file_/01_neurons.ipynb",  # Moodle 3.1 on: locallib.php
+        "Peter Pan_4711_assignsubmission_file/01_neurons.ipynb",  # newer: classes/downloader.php
         "Peter Pan_4711_assignsubmission_file_01_neurons.ipynb",  # "in folders" switched off
         "Participant_4711_assignsubmission_file_/01_neurons.ipynb",  # blind marking
     ],
