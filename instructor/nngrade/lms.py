@@ -88,7 +88,7 @@ from .roster import Roster, check_student_id
 LMS_NAMES = ("canvas", "moodle", "blackboard", "folders")
 TITLES = {"canvas": "Canvas", "moodle": "Moodle", "blackboard": "Blackboard", "folders": "folders"}
 MAX_FILE_BYTES = 64 << 20  # one notebook (with outputs) larger than this is not read
-MAX_TOTAL_BYTES = 2 << 30  # a download declaring more than this (uncompressed) is refused
+MAX_TOTAL_BYTES = 1 << 30  # a download declaring more than this (uncompressed) is refused
 MAX_FILES = 50_000
 STATE_DIR = ".lms-collect"
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's exchange format
@@ -172,6 +172,12 @@ class Member:
     modified: datetime | None  # naive in a zip (local time of the LMS), aware from a folder
     problem: str | None = None  # why it is not read at all
     data: bytes | None = None
+    oversize: bool = False  # too large to read: reported as its student's file
+
+    @property
+    def refused(self) -> bool:
+        """An unsafe entry (path, link): never parsed for an identity."""
+        return self.problem is not None and not self.oversize
 
     @property
     def name(self) -> str:
@@ -219,10 +225,12 @@ def _zip_members(source: Path) -> tuple[zipfile.ZipFile, list[tuple[Member, zipf
         problem = _unsafe(info.filename)
         if not problem and stat.S_ISLNK(info.external_attr >> 16):
             problem = "symbolic link in the zip: refused"
-        if not problem and info.file_size > MAX_FILE_BYTES:
+        oversize = not problem and info.file_size > MAX_FILE_BYTES
+        if oversize:
             problem = f"larger than {MAX_FILE_BYTES >> 20} MiB once unpacked: not read"
-        path = info.filename if problem else _clean(info.filename)
-        members.append((Member(path, info.file_size, _zip_time(info), problem), info))
+        path = info.filename if problem and not oversize else _clean(info.filename)
+        member = Member(path, info.file_size, _zip_time(info), problem, oversize=oversize)
+        members.append((member, info))
     return archive, members
 
 
@@ -264,10 +272,9 @@ def _folder_members(source: Path) -> list[Member]:
                 continue
             info = path.stat()
             modified = datetime.fromtimestamp(info.st_mtime, UTC)
-            problem = None
-            if info.st_size > MAX_FILE_BYTES:
-                problem = f"larger than {MAX_FILE_BYTES >> 20} MiB: not read"
-            members.append(Member(rel, info.st_size, modified, problem))
+            oversize = info.st_size > MAX_FILE_BYTES
+            problem = f"larger than {MAX_FILE_BYTES >> 20} MiB: not read" if oversize else None
+            members.append(Member(rel, info.st_size, modified, problem, oversize=oversize))
     return members
 
 
@@ -404,10 +411,25 @@ def _aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+NAMING = {
+    "canvas": "<name>[_LATE]_<user id>_<file id>_<file name>",
+    "moodle": "<full name>_<participant id>_assignsubmission_file_/<file>",
+    "blackboard": "<assignment>_<username>_attempt_<time>_<file>",
+}
+
+
+def _misnamed(member: Member, lms: str) -> Unplaced:
+    reason = f"not named as {TITLES[lms]} names submissions ({NAMING[lms]}): not collected"
+    return Unplaced(member.path, reason)
+
+
 def _parse_canvas(members: list[Member], ctx: Context, plan: Plan) -> None:
     for member in members:
         base = member.name
-        match = CANVAS.match(base) or CANVAS_ANONYMOUS.match(base)
+        options = [m for m in (CANVAS_ANONYMOUS.match(base), CANVAS.match(base)) if m]
+        # `LATE_anon_Xy7Q2_...` also reads as a user named "LATE anon Xy7Q2": ask the roster
+        known = [m for m in options if ctx.roster and ctx.roster.by_lms_id(m["user"])]
+        match = (known or options or [None])[0]
         if not match:
             text = CANVAS_TEXT.match(base)
             if text:
@@ -415,11 +437,7 @@ def _parse_canvas(members: list[Member], ctx: Context, plan: Plan) -> None:
                 reason = "a Canvas text entry or URL submission, not a notebook: not collected"
                 plan.unplaced.append(Unplaced(member.path, reason, text["user"]))
             else:
-                reason = (
-                    "not named as Canvas names submissions "
-                    "(<name>[_LATE]_<user id>_<file id>_<file name>): not collected"
-                )
-                plan.unplaced.append(Unplaced(member.path, reason))
+                plan.unplaced.append(_misnamed(member, "canvas"))
             continue
         plan.recognized += 1
         display = match["display"]
@@ -439,11 +457,7 @@ def _parse_moodle(members: list[Member], ctx: Context, plan: Plan) -> None:
         flat = None if folder else MOODLE_FLAT.match(member.name)
         found = folder or flat
         if not found:
-            reason = (
-                "not named as Moodle names submissions "
-                "(<full name>_<participant id>_assignsubmission_file_/<file>): not collected"
-            )
-            plan.unplaced.append(Unplaced(member.path, reason))
+            plan.unplaced.append(_misnamed(member, "moodle"))
             continue
         plan.recognized += 1
         if found["plugin"] != "file":
@@ -518,11 +532,7 @@ def _parse_blackboard(members: list[Member], ctx: Context, plan: Plan) -> None:
     for member in members:
         match = BLACKBOARD.match(member.name)
         if not match:
-            reason = (
-                "not named as Blackboard names submissions "
-                "(<assignment>_<username>_attempt_<time>_<file>): not collected"
-            )
-            plan.unplaced.append(Unplaced(member.path, reason))
+            plan.unplaced.append(_misnamed(member, "blackboard"))
             continue
         plan.recognized += 1
         if match["ext"] == ".txt" and member.data is not None:
@@ -593,7 +603,11 @@ def _parse_folders(members: list[Member], ctx: Context, plan: Plan) -> None:
     rest = []
     for member in members:
         parts = member.path.removeprefix(wrap).split("/")
-        if parts[-1] == "timestamp.txt" and len(parts) in (2, 3):
+        if (
+            parts[-1] == "timestamp.txt"
+            and len(parts) > 1
+            and parts[1:-1] in ([], [ctx.assignment])
+        ):
             stamps[parts[0]] = _folder_timestamp(member)
             plan.consumed.append(member.path)
         else:
@@ -800,9 +814,6 @@ def _write_student(
 ) -> None:
     home = submitted_dir / student
     dest, staging = home / assignment, home / f".{assignment}.collecting"
-    root = submitted_dir.resolve()
-    if root not in dest.resolve().parents:  # student ids and names are checked; belt and braces
-        raise DownloadError(f"refusing to write outside {submitted_dir}: {dest}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for candidate, placed in chosen:
@@ -835,12 +846,14 @@ def collect_download(
 ) -> CollectResult:
     """Collect `source` (an LMS zip or a folder) into `submitted_dir` (see the module docstring).
 
+    `notebooks` are the assignment's notebook names (`01_neurons` or `01_neurons.ipynb`).
     `lms` is one of `LMS_NAMES`, or None to detect it from the file names. `timezone` is the
     IANA zone in which the LMS wrote times without a zone (Moodle's zip times, Blackboard's file
     names when there is no receipt). Raises `DownloadError`, having written nothing, when the
     download cannot be collected at all.
     """
     source, submitted_dir = Path(source), Path(submitted_dir)
+    notebooks = [n.removesuffix(".ipynb") for n in notebooks]  # names, with or without .ipynb
     if lms is not None and lms not in LMS_NAMES:
         raise DownloadError(
             f"unknown LMS {lms!r}: choose one of {', '.join(LMS_NAMES)} "
@@ -855,7 +868,7 @@ def collect_download(
     members = read_download(source)
     if not members:
         raise DownloadError(f"{source} is empty: there is no file to collect")
-    detected = detect_lms([m.path for m in members if not m.problem])
+    detected = detect_lms([m.path for m in members if not m.refused])
     lms = lms or detected
     if lms != "folders" and roster is None:
         raise DownloadError(
@@ -869,7 +882,7 @@ def collect_download(
         if _junk(member.path):
             reason = "operating-system metadata, not a submission: not collected"
             plan.unplaced.append(Unplaced(member.path, reason))
-        elif member.problem and not member.problem.startswith("larger"):
+        elif member.refused:
             plan.unplaced.append(Unplaced(member.path, member.problem))
         else:
             usable.append(member)
@@ -882,6 +895,10 @@ def collect_download(
     choice = choose(plan, lms, ctx)
     result = CollectResult(lms, [], choice.superseded, choice.unplaced, plan.consumed)
     state = _load_state(submitted_dir, assignment)
+    root = submitted_dir.resolve()
+    for student in choice.placed:  # ids and names are checked; this guards against links
+        if root not in (submitted_dir / student / assignment).resolve().parents:
+            raise DownloadError(f"{submitted_dir / student} leads outside {submitted_dir}")
     for student, chosen in sorted(choice.placed.items()):
         new = _record(lms, chosen)
         old = _existing(submitted_dir, assignment, student, state)

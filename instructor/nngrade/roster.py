@@ -89,7 +89,7 @@ def load_roster(path: Path) -> Roster:
         ) from None
     except OSError as error:
         raise RosterError(f"roster {path} cannot be read: {error.strerror}") from None
-    rows = csv.reader(text.splitlines())
+    rows = csv.reader(text.splitlines(), skipinitialspace=True)
     header = [h.strip() for h in next(rows, [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
