@@ -17,7 +17,8 @@ from nngrade.authoring import notebook_text
 from nngrade.feedback_pages import generate
 
 ASSIGNMENTS = kit.assignment_names()
-pytestmark = pytest.mark.slow
+# nbgrader's gradebook code warns (SAWarning, a RuntimeWarning: an error under our settings)
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 
 def _on_one_worker(*values):
