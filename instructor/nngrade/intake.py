@@ -104,8 +104,17 @@ def submitted_students(course: Course, assignment: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+def check_source(source: Path) -> None:
+    if not Path(source).exists():
+        raise CourseError(
+            f"{source} does not exist: give the LMS download (a zip or a folder) with "
+            "SUBMISSIONS=... (nngrade collect --from ...)"
+        )
+
+
 def member_names(source: Path) -> list[str]:
     """Every file name in a download (a zip or a folder), lower-cased."""
+    check_source(source)
     if source.is_dir():
         return [str(p.relative_to(source)).lower() for p in source.rglob("*") if p.is_file()]
     try:
@@ -149,8 +158,7 @@ def collect(course: Course, assignment: str, source: Path) -> dict[str, Intake]:
     from nngrade.lms import collect_download
 
     source = Path(source)
-    if not source.exists():
-        raise CourseError(f"{source} does not exist: give the LMS download with SUBMISSIONS=...")
+    check_source(source)
     expected = master_notebooks(course, assignment)
     result = collect_download(
         source,
