@@ -172,10 +172,19 @@ def collect(course: Course, assignment: str, source: Path) -> dict[str, Intake]:
     report = load_report(course, assignment)
     for sid in sorted({placed.student_id for placed in result.placed}):
         # a new upload replaces the old one: never keep its rejected files or its old grade
-        for root in (course.root / "rejected", course.directory("autograded")):
-            shutil.rmtree(root / sid / assignment, ignore_errors=True)
-        shutil.rmtree(course.directory("feedback") / sid / assignment, ignore_errors=True)
+        stale = [course.directory(kind) / sid / assignment for kind in ("autograded", "feedback")]
+        for folder in [_rejected(course, sid, assignment), *stale]:
+            shutil.rmtree(folder, ignore_errors=True)
         report[sid] = _intake_one(course, sid, assignment, expected)
+    _record_download(report, result)
+    save_report(course, assignment, report)
+    if course.lms is None:
+        course.remember_lms(result.lms)
+    return report
+
+
+def _record_download(report: dict[str, Intake], result) -> None:
+    """What the LMS said: identity, files, time, lateness, renames, superseded and unplaced."""
     for placed in result.placed:
         entry = report[placed.student_id]
         entry.lms_id, entry.lms_late = placed.lms_id, entry.lms_late or placed.lms_late
@@ -185,16 +194,13 @@ def collect(course: Course, assignment: str, source: Path) -> dict[str, Intake]:
         if placed.note:
             entry.notes.insert(0, placed.note)
     for old in result.superseded:
-        if old.student_id in report:
-            report[old.student_id].notes.append(f"not graded: {old.source} ({old.note})")
-    unplaced = report.pop(UNPLACED, Intake(status=SKIPPED))
-    unplaced.notes = [f"{u.source}: {u.reason}" for u in result.unplaced]
-    if unplaced.notes:
-        report[UNPLACED] = unplaced
-    save_report(course, assignment, report)
-    if course.lms is None:
-        course.remember_lms(result.lms)
-    return report
+        note = f"not graded: {old.source} ({old.note})"
+        if old.student_id in report and note not in report[old.student_id].notes:
+            report[old.student_id].notes.append(note)
+    report.pop(UNPLACED, None)
+    if result.unplaced:
+        notes = [f"{u.source}: {u.reason}" for u in result.unplaced]
+        report[UNPLACED] = Intake(status=SKIPPED, notes=notes)
 
 
 def _check_notebook(path: Path) -> str | None:
