@@ -31,7 +31,14 @@ from .roster import RosterError
 from .sandbox import Limits, isolation_problem
 
 MIB = 1 << 20
-STEPS = ("release", "collect", "autograde", "feedback", "export", "report")
+STEPS = {
+    "release": "exercises/ from solutions/, and the masters into the gradebook",
+    "collect": "an LMS download (zip or folder) into submitted/, checked",
+    "autograde": "grade what was collected, isolated and in parallel",
+    "feedback": "feedback pages without hidden tests, and a zip of them for the LMS",
+    "export": "grades.csv, and grades-<lms>.csv for the LMS's gradebook import",
+    "report": "what collect and autograde said about each student",
+}
 
 
 def _course_options() -> argparse.ArgumentParser:
@@ -53,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     common = _course_options()
     steps = {}
-    for name in STEPS:
-        step = commands.add_parser(name, parents=[common])
+    for name, summary in STEPS.items():
+        step = commands.add_parser(name, parents=[common], help=summary)
         step.add_argument("assignment", nargs="?", help=f"an assignment, or {ALL} (default)")
         step.add_argument("--assignment", dest="assignment_option", metavar="ASSIGNMENT")
         steps[name] = step
