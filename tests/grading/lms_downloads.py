@@ -419,10 +419,3 @@ def tiny_notebook(text: str) -> bytes:
         "nbformat_minor": 5,
     }
     return json.dumps(notebook, indent=1).encode()
-
-
-__all__ = [
-    "ASSIGNMENT", "BUILDERS", "CAST", "DUE", "NOTEBOOK", "PEOPLE", "TIMES", "Download",
-    "Expected", "build", "build_blackboard", "build_canvas", "build_folders", "build_moodle",
-    "tiny_notebook",
-]  # fmt: skip

@@ -290,6 +290,7 @@ def test_canvas_late_marker_anonymous_ids_and_other_files(tmp_path):
         {
             "kim_LATE_12345_678901_01_neurons.ipynb": notebook("kim"),
             "kim_12345_678902_notes.pdf": b"%PDF-1.4",
+            "kim_12345_678904_02_backprop.ipynb": notebook("wrong assignment"),
             "leesun_23456_text.html": b"<p>answer</p>",
             "LATE_anon_Xy7Q2_678903_01_neurons.ipynb": notebook("anna"),
             "smith_john_01_neurons.ipynb": notebook("smith"),
@@ -304,6 +305,9 @@ def test_canvas_late_marker_anonymous_ids_and_other_files(tmp_path):
     reasons = {u.source: u.reason for u in result.unplaced}
     assert reasons == {
         "kim_12345_678902_notes.pdf": "not a notebook (.pdf file): not collected",
+        "kim_12345_678904_02_backprop.ipynb": (
+            "not one of the assignment's notebooks (01_neurons.ipynb): not collected"
+        ),
         "leesun_23456_text.html": (
             "a Canvas text entry or URL submission, not a notebook: not collected"
         ),
@@ -402,6 +406,42 @@ def test_moodle_same_time_copies_prefer_the_exact_name_and_refuse_two_renamed(tm
     assert hook == sorted(f for f in files if f.startswith("Hook"))
     assert all(u.reason.startswith("ambiguous: ") for u in result.unplaced)
     assert not (tmp_path / "s" / "hook").exists()
+
+
+def test_an_older_copy_behind_an_ambiguous_pair_is_superseded(tmp_path):
+    path = tmp_path / "m.zip"
+    folder = "Hook_4712_assignsubmission_file_"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, day in [("01_neurons (1).ipynb", 2), ("01_neurons (2).ipynb", 2),
+                          ("old/01_neurons.ipynb", 1)]:  # fmt: skip
+            info = zipfile.ZipInfo(f"{folder}/{name}", date_time=(2026, 10, day, 9, 0, 0))
+            archive.writestr(info, notebook(name))
+    result = collect(path, tmp_path / "s", roster=PAN)
+    assert result.placed == []
+    assert [u.reason[:10] for u in result.unplaced] == ["ambiguous:", "ambiguous:"]
+    assert [(p.source, p.note) for p in result.superseded] == [
+        (f"{folder}/old/01_neurons.ipynb", "superseded: a later file of the same name exists")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "good"),
+    [
+        ("canvas", "kim_12345_1_01_neurons.ipynb"),
+        ("moodle", "Kim_12345_assignsubmission_file_/01_neurons.ipynb"),
+        ("blackboard", "A_12345_attempt_2026-10-01-10-00-00_01_neurons.ipynb"),
+    ],
+)
+def test_a_file_not_named_the_lms_way_is_reported_with_the_naming(tmp_path, kind, good):
+    files = {good: notebook("kim"), "stray/01_neurons.ipynb": notebook("stray")}
+    result = collect(make_zip(tmp_path / "x.zip", files), tmp_path / "s", roster=KIM)
+    assert result.lms == kind
+    assert [p.student_id for p in result.placed] == ["kim"]
+    [stray] = result.unplaced
+    assert stray.source == "stray/01_neurons.ipynb"
+    assert stray.reason == (
+        f"not named as {lms.TITLES[kind]} names submissions ({lms.NAMING[kind]}): not collected"
+    )
 
 
 def test_moodle_forced_as_folders_without_roster_makes_no_student(tmp_path):
