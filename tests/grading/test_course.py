@@ -3,6 +3,7 @@ unknown assignment names; bad settings are refused before they are saved."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import gradingkit as kit
@@ -67,3 +68,11 @@ def test_bad_input_is_one_line_and_saves_nothing(course, capsys, argv, message):
 def test_a_folder_without_nbgrader_config_is_not_a_course(tmp_path, capsys):
     assert cli.main(["report", "--course", str(tmp_path)]) == 2
     assert "is not a course directory: it has no nbgrader_config.py" in capsys.readouterr().err
+
+
+def test_the_make_targets_call_only_nngrade():
+    makefile = (kit.REPO / "Makefile").read_text()
+    for step in cli.STEPS:
+        recipe = re.search(rf"^{step}:.*\n\t(.+)$", makefile, flags=re.M)
+        assert recipe and recipe.group(1).startswith(f"$(NNGRADE) {step} $(ASSIGNMENT) "), step
+    assert "-m nngrade" not in makefile
