@@ -7,6 +7,7 @@
 - `nngrade.intake`: collect into `submitted/`, check each submission, the instructor's report.
 - `nngrade.safe_autograde`, `nngrade.sandbox`, `nngrade.tamper`: isolated parallel grading.
 - `nngrade.grades`: scores from the gradebook, grades.csv and the LMS import file.
+- `nngrade.late`: a late penalty per started day, as a plugin of nbgrader's late step.
 - `nngrade.feedback`, `nngrade.feedback_pages`: feedback without hidden tests, pages for the LMS.
 """
 
@@ -18,6 +19,7 @@ __all__ = [
     "feedback_pages",
     "grades",
     "intake",
+    "late",
     "lms",
     "roster",
     "safe_autograde",
