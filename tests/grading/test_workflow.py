@@ -37,6 +37,13 @@ ON_POSTGRESQL = pytest.mark.xdist_group("workflow-postgresql")
 
 UNREADABLE = f"{NOTEBOOK} is not a readable notebook (NotJSONError): scored 0"
 LATE = "submitted 9 h 16 min late: penalty 10"  # cam: 2026-10-02 09:15 UTC, due 10-01 23:59
+#: nbgrader's late penalty setting per flow: all of the score (nbgrader's "zero"), or on Moodle
+#: a tenth per started day (nngrade.late), so cam loses 1 of 10
+PENALTY = {"zero": 'c.LateSubmissionPlugin.penalty_method = "zero"\n'}
+PENALTY["moodle"] = (
+    'c.AssignLatePenalties.plugin_class = "nngrade.late.PenaltyPerDay"\n'
+    "c.PenaltyPerDay.fraction = 0.1\n"
+)
 #: The reasons grades.csv must give, per LMS, for ben (two attempts), cam (late) and dee (renamed).
 NOTES = {
     "canvas": {
@@ -50,7 +57,7 @@ NOTES = {
         "ben": "not graded: Ben Babbage_4702_assignsubmission_file_/01_neurons.ipynb (superseded: "
         "the later Ben Babbage_4702_assignsubmission_file_/v2/01_neurons.ipynb of 2026-09-30 "
         "18:30:00 UTC counts)",
-        "cam": LATE,
+        "cam": "submitted 9 h 16 min late: penalty 1",
         "dee": "renamed: '01_neurons(2).ipynb' collected as 01_neurons.ipynb",
     },
     "blackboard": {
@@ -106,7 +113,7 @@ def run_term(released: Path, root: Path, lms: str, db_url: str = "") -> dict:
     course = root / "course"
     shutil.copytree(released, course)
     with (course / "nbgrader_config.py").open("a") as config:
-        config.write('c.LateSubmissionPlugin.penalty_method = "zero"\n')
+        config.write(PENALTY.get(lms, PENALTY["zero"]))
     env = {"PATH": f"{NBGRADER.parent}:/usr/bin:/bin", "NNGRADE_DB_URL": db_url}
     due = f"--duedate={dl.DUE:%Y-%m-%d %H:%M:%S} UTC"
     command = [NBGRADER, "db", "assignment", "add", ASSIGNMENT, due]
@@ -146,7 +153,8 @@ def expected_rows(term: dict, lms: str) -> dict[str, dict]:
     rows = {}
     for sid, person in roster.items():
         placed = download.expected.get(sid)
-        penalty = top if (sid == "cam" and late) else 0.0
+        share = 0.1 if lms == "moodle" else 1.0
+        penalty = share * top if (sid == "cam" and late) else 0.0
         graded = sid in {"ada", "ben", "cam", "dee"}
         rows[sid] = {
             "student_id": sid,
