@@ -91,7 +91,8 @@ class Course:
     root: Path
     db_url: str | None = None  # None: nbgrader_config.py's own (default: sqlite gradebook.db)
     roster_path: Path | None = None
-    lms: str | None = None  # None: detected from each download
+    lms: str | None = None  # given with --lms/LMS=; None: detected from each download
+    detected_lms: str | None = None  # what the last collected download was detected as
 
     @classmethod
     def open(
@@ -122,11 +123,19 @@ class Course:
             db_url=settings.get("db_url"),
             roster_path=Path(roster_path) if roster_path else None,
             lms=settings.get("lms"),
+            detected_lms=settings.get("detected_lms"),
         )
 
-    def remember_lms(self, lms: str) -> None:
-        """Keep the LMS a download was detected as, for the next steps (export, feedback)."""
-        _save_settings(self.root, {"lms": lms})
+    @property
+    def downloads_lms(self) -> str | None:
+        """The LMS the submissions came from: as given, else as the last download was detected
+        (how export and feedback name things for it)."""
+        return self.lms or self.detected_lms
+
+    def remember_detected_lms(self, lms: str) -> None:
+        """Keep what a download was detected as, for export and feedback; a later download is
+        detected again (only an LMS given with --lms is forced)."""
+        _save_settings(self.root, {"detected_lms": lms})
 
     def config(self) -> Config:
         """nbgrader's configuration of this course, rooted at `root` whatever the working dir."""

@@ -149,7 +149,7 @@ def write_upload(course: Course, assignment: str) -> Path:
     for page in sorted(course.directory("feedback").glob(f"*/{assignment}/*.html")):
         student = page.parent.parent.name
         sources = report[student].sources if student in report else []
-        target = folder / upload_name(course.lms, student, page.stem, sources)
+        target = folder / upload_name(course.downloads_lms, student, page.stem, sources)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(page, target)
     archive = folder.with_suffix(".zip")

@@ -151,9 +151,9 @@ def export(course: Course, names: list[str], to: Path) -> list[Path]:
         writer.writeheader()
         writer.writerows(rows)
     written = [to]
-    if course.lms in LMS_IMPORT_COLUMNS and course.roster() is not None:
-        lms_file = to.with_name(f"grades-{course.lms}.csv")
-        written.append(export_for_lms(course, names, rows, lms_file))
+    lms = course.downloads_lms
+    if lms in LMS_IMPORT_COLUMNS and course.roster() is not None:
+        written.append(export_for_lms(course, lms, names, rows, to.with_name(f"grades-{lms}.csv")))
     return written
 
 
@@ -177,13 +177,13 @@ def _identity(lms: str, name: str, email: str, lms_id: str) -> list[str]:
     }[lms]
 
 
-def export_for_lms(course: Course, names: list[str], rows: list[dict], to: Path) -> Path:
+def export_for_lms(course: Course, lms: str, names: list[str], rows: list[dict], to: Path) -> Path:
     """One row per roster student, the final score of each assignment in its own column."""
     final = {(r["student_id"], r["assignment"]): r["score"] for r in rows}
     with to.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(LMS_IMPORT_COLUMNS[course.lms] + names)
+        writer.writerow(LMS_IMPORT_COLUMNS[lms] + names)
         for student in course.roster().students:
-            identity = _identity(course.lms, student.name, student.email, student.lms_id)
+            identity = _identity(lms, student.name, student.email, student.lms_id)
             writer.writerow(identity + [final[(student.id, name)] for name in names])
     return to

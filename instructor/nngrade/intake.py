@@ -178,8 +178,7 @@ def collect(course: Course, assignment: str, source: Path) -> dict[str, Intake]:
         report[sid] = _intake_one(course, sid, assignment, expected)
     _record_download(report, result)
     save_report(course, assignment, report)
-    if course.lms is None:
-        course.remember_lms(result.lms)
+    course.remember_detected_lms(result.lms)
     return report
 
 
