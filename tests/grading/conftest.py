@@ -14,10 +14,6 @@ import gradingkit as kit
 import pytest
 from nngrade import course as nncourse
 
-# cheats made from the release: answers equal to everything, and numpy, math and the checks
-# patched to agree with anything, or not
-HOSTILE = {"hostile-patched": True, "hostile": False}
-
 
 @dataclass
 class GradedAssignment:
@@ -46,17 +42,7 @@ def graded(course, graded_cache):
 
     def grade(name: str) -> GradedAssignment:
         if name not in graded_cache:
-            subs = {s.name: s for s in kit.load_submissions(name)}
-            kit.write_submission(course, name, "reference", kit.solved_notebook(name, course))
-            kit.write_submission(course, name, "blank", kit.release_notebook(name, course))
-            kit.write_submission(course, name, "tampered-blank", kit.tampered_blank(name, course))
-            for student, patched in HOSTILE.items():
-                kit.write_submission(
-                    course, name, student, kit.hostile_notebook(name, patched, course)
-                )
-            for sub in subs.values():
-                notebook = kit.build_submission(name, sub, course)
-                kit.write_submission(course, name, sub.name, notebook)
+            subs = kit.write_all_submissions(course, name)
             scores = nncourse.autograde(course, name)
             graded_cache[name] = GradedAssignment(course, name, scores, subs)
         return graded_cache[name]

@@ -148,6 +148,56 @@ def write_submission(course: Path, assignment: str, student: str, nb) -> Path:
     return path
 
 
+# cheats made from the release: answers equal to everything, and numpy, math and the checks
+# patched to agree with anything, or not
+HOSTILE = {"hostile-patched": True, "hostile": False}
+
+
+def write_all_submissions(course: Path, assignment: str) -> dict[str, Submission]:
+    """Submit, in `course`, the reference, the blank release, a tampered blank, the two hostile
+    variants and every written wrong submission; returns the written ones by student name."""
+    subs = {s.name: s for s in load_submissions(assignment)}
+    write_submission(course, assignment, "reference", solved_notebook(assignment, course))
+    write_submission(course, assignment, "blank", release_notebook(assignment, course))
+    write_submission(course, assignment, "tampered-blank", tampered_blank(assignment, course))
+    for student, patched in HOSTILE.items():
+        notebook = hostile_notebook(assignment, patched, course)
+        write_submission(course, assignment, student, notebook)
+    for sub in subs.values():
+        write_submission(course, assignment, sub.name, build_submission(assignment, sub, course))
+    return subs
+
+
+def grading_problems(course: Path, assignment: str, scores: dict, subs: dict) -> list[str]:
+    """Every way the graded batch of `write_all_submissions` differs from what it must earn."""
+    problems = []
+    reference = scores.get("reference")
+    if reference is None or reference.autograded_max <= 0:
+        return [f"the reference was not graded: {sorted(scores)}"]
+    full = reference.parts
+    if reference.autograded != reference.autograded_max:
+        problems.append(f"reference: {reference.parts}, not full marks")
+    expected = {"blank": 0.0, "tampered-blank": 0.0, "hostile": 0.0}
+    for student, total in expected.items():
+        got = scores.get(student)
+        if got is None or got.autograded != total:
+            problems.append(f"{student}: {got and got.parts}, expected {total}")
+    patched = scores.get("hostile-patched")
+    if patched is None or patched.autograded > 0.1 * reference.autograded_max:
+        problems.append(f"hostile-patched: {patched and patched.parts}, more than 10%")
+    for name, sub in subs.items():
+        want = {gid: (0.0 if gid in sub.failing else pts) for gid, pts in full.items()}
+        got = scores.get(name)
+        if got is None or got.parts != want:
+            problems.append(f"{name}: {got and got.parts}, expected {want}")
+            continue
+        graded = Path(course) / "autograded" / name / assignment / f"{assignment}.ipynb"
+        missing = missing_message_lines(sub, nbformat.read(graded, as_version=4))
+        if missing:
+            problems.append(f"{name}: its messages lack {missing}")
+    return problems
+
+
 def tampered_blank(assignment: str, course: Path = REPO):
     """The untouched student version whose test cells are emptied or made trivial, worth 100."""
     nb = copy.deepcopy(release_notebook(assignment, course))
