@@ -46,9 +46,11 @@ inputs = {"theta": theta, "grad": grad, "m": m}
 out = momentum_step(theta, grad, m, lr=0.1, gamma=0.5)
 call = "momentum_step(theta, grad, m, lr=0.1, gamma=0.5)"
 check_tuple(call, out, 2)
-check_array(call + "[1] (the new m = 0.5 m + 0.5 grad)", out[1], np.array([1.25, 2.0]), inputs=inputs)
+check_array(call + "[1] (the new m = 0.5 m + 0.5 grad)", out[1], np.array([1.25, 2.0]),
+            inputs=inputs)
 check_array(call + "[0] (the new theta)", out[0], np.array([0.875, -2.2]), inputs=inputs)
-check_array("theta after the call (a step must not modify it)", theta, np.array([1.0, -2.0]), rtol=0)
+check_array("theta after the call (a step must not modify it)", theta, np.array([1.0, -2.0]),
+            rtol=0)
 check_array("m after the call (a step must not modify it)", m, np.array([0.5, 0.0]), rtol=0)
 ### BEGIN HIDDEN TESTS
 _own(momentum_step)
@@ -89,7 +91,8 @@ inputs = {"theta": theta, "grad": grad, "v": v}
 out = rmsprop_step(theta, grad, v, lr=0.1, alpha=0.75)
 call = "rmsprop_step(theta, grad, v, lr=0.1, alpha=0.75)"
 check_tuple(call, out, 2)
-check_array(call + "[1] (the new v = 0.75 v + 0.25 grad**2)", out[1], np.array([1.0, 1.0]), inputs=inputs)
+check_array(call + "[1] (the new v = 0.75 v + 0.25 grad**2)", out[1], np.array([1.0, 1.0]),
+            inputs=inputs)
 check_array(call + "[0] (the new theta)", out[0], np.array([0.8, 1.1]), inputs=inputs)
 check_array("v after the call (a step must not modify it)", v, np.array([0.0, 1.0]), rtol=0)
 ### BEGIN HIDDEN TESTS

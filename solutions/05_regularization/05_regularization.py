@@ -61,14 +61,16 @@ with _without_nnlib():
             _x = np.random.default_rng(_seed + 10).standard_normal(_shape).astype(_dtype)
             _keep = np.random.default_rng(_seed).random(_shape) >= _p
             _want = np.where(_keep, _x.astype(np.float64) / (1 - _p), 0.0).astype(_dtype)
-            _call = f"dropout_forward(x, {_p}, np.random.default_rng({_seed})) for x of {_dtype.__name__}"
-            check_array(_call, dropout_forward(_x, _p, np.random.default_rng(_seed)), _want, rtol=_tol)
-            check_array(_call.replace(")) for", "), training=False) for"),
-                        dropout_forward(_x, _p, np.random.default_rng(_seed), training=False), _x, rtol=0)
+            _kind = f" for x of {_dtype.__name__}"
+            _call = f"dropout_forward(x, {_p}, np.random.default_rng({_seed}))"
+            _out = dropout_forward(_x, _p, np.random.default_rng(_seed))
+            check_array(_call + _kind, _out, _want, rtol=_tol)
+            _out = dropout_forward(_x, _p, np.random.default_rng(_seed), training=False)
+            check_array(_call[:-1] + ", training=False)" + _kind, _out, _x, rtol=0)
     _big = np.ones(200_000)
     _mean = float(dropout_forward(_big, 0.3, np.random.default_rng(5)).mean())
-    check_scalar("the mean of dropout_forward(ones(200000), 0.3, rng) (its expectation is 1)", _mean,
-                 1.0, atol=0.01)
+    check_scalar("the mean of dropout_forward(ones(200000), 0.3, rng) (its expectation is 1)",
+                 _mean, 1.0, atol=0.01)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=l2_intro
@@ -172,7 +174,8 @@ def _ref_early(losses, patience):
 _rng = np.random.default_rng(303)
 with _without_nnlib():
     for _trial in range(30):
-        _losses = [float(_v) for _v in np.round(1 / np.arange(1, 31) + 0.05 * _rng.standard_normal(30), 2)]
+        _noisy = 1 / np.arange(1, 31) + 0.05 * _rng.standard_normal(30)
+        _losses = [float(_v) for _v in np.round(_noisy, 2)]
         for _patience in (1, 2, 5):
             _out = early_stopping(_losses, _patience)
             _want = _ref_early(_losses, _patience)
@@ -240,7 +243,8 @@ with _without_nnlib():
         _rm, _rv = _rng.standard_normal(_d), _rng.uniform(0.5, 2, _d)
         _before = [_a.copy() for _a in (_x, _rm, _rv)]
         _out = batchnorm_forward(_x, _g, _b, _rm, _rv, True, momentum=0.2)
-        _call = f"batchnorm_forward(x, gamma, beta, rm, rv, True, momentum=0.2) for x of shape {(_n, _d)}"
+        _call = "batchnorm_forward(x, gamma, beta, rm, rv, True, momentum=0.2)"
+        _call += f" for x of shape {(_n, _d)}"
         check_tuple(_call, _out, 3)
         for _label, _a, _c in zip(("x", "running_mean", "running_var"), (_x, _rm, _rv), _before):
             check_array(f"{_label} after batchnorm_forward (modified in place)", _a, _c, rtol=0)
@@ -330,7 +334,8 @@ def loss_and_grads(params, X, y):
     dZ3 /= len(y)
     dZ2 = dZ3 @ W3.T * (Z2 > 0)
     dZ1 = dZ2 @ W2.T * (Z1 > 0)
-    return loss, [X.T @ dZ1, dZ1.sum(axis=0), A1.T @ dZ2, dZ2.sum(axis=0), A2.T @ dZ3, dZ3.sum(axis=0)]
+    grads = [X.T @ dZ1, dZ1.sum(axis=0), A1.T @ dZ2, dZ2.sum(axis=0), A2.T @ dZ3, dZ3.sum(axis=0)]
+    return loss, grads
 
 # %% solution id=fit_l2
 def fit_l2(params, X, y, lam, steps, lr):

@@ -51,7 +51,8 @@ W = xavier_uniform(400, 600, np.random.default_rng(1))
 call = "xavier_uniform(400, 600, np.random.default_rng(1))"
 check_shape(call, W, (400, 600), dtype=np.float64)
 check_scalar(call + ".var() (2 / (400 + 600), up to sampling)", float(W.var()), 0.002, rtol=0.02)
-check_at_most(call + " largest |entry| (a = sqrt(6 / 1000))", float(np.abs(W).max()), np.sqrt(0.006))
+check_at_most(call + " largest |entry| (a = sqrt(6 / 1000))", float(np.abs(W).max()),
+              np.sqrt(0.006))
 W32 = xavier_uniform(3, 5, np.random.default_rng(1), dtype=np.float32)
 check_shape("xavier_uniform(3, 5, np.random.default_rng(1), dtype=np.float32)", W32, (3, 5),
             dtype=np.float32)
@@ -62,7 +63,8 @@ with _without_nnlib():
         _a = np.sqrt(6.0 / (_i + _o))
         for _dtype in (np.float64, np.float32):
             _want = np.random.default_rng(_seed).uniform(-_a, _a, size=(_i, _o)).astype(_dtype)
-            _call = f"xavier_uniform({_i}, {_o}, np.random.default_rng({_seed}), dtype={_dtype.__name__})"
+            _call = f"xavier_uniform({_i}, {_o}, np.random.default_rng({_seed}), "
+            _call += f"dtype={_dtype.__name__})"
             _W = xavier_uniform(_i, _o, np.random.default_rng(_seed), dtype=_dtype)
             check_array(_call + " (one call rng.uniform(-a, a, size=(fan_in, fan_out)))", _W, _want,
                         rtol=1e-12 if _dtype == np.float64 else 1e-6)
@@ -98,7 +100,8 @@ with _without_nnlib():
     for _seed, (_i, _o) in enumerate([(8, 4), (50, 200), (32, 32)]):
         for _dtype in (np.float64, np.float32):
             _want = np.random.default_rng(_seed).normal(0.0, np.sqrt(2.0 / _i), size=(_i, _o))
-            _call = f"he_normal({_i}, {_o}, np.random.default_rng({_seed}), dtype={_dtype.__name__})"
+            _call = f"he_normal({_i}, {_o}, np.random.default_rng({_seed}), "
+            _call += f"dtype={_dtype.__name__})"
             _W = he_normal(_i, _o, np.random.default_rng(_seed), dtype=_dtype)
             check_array(_call + " (one call rng.normal(0.0, std, size=(fan_in, fan_out)))", _W,
                         _want.astype(_dtype), rtol=1e-12 if _dtype == np.float64 else 1e-6)
@@ -352,7 +355,8 @@ for name, initializer in (("he_normal", he_normal), ("small_normal", small_norma
         check_shape(call + f"[0][{i}]", out[0][i], W.shape, dtype=np.float64)
         check_array(f"weights[{i}] after train_deep (must not be modified)", weights[i], W, rtol=0)
     check_list(call + "[1] (the losses)", out[1], 100)
-    check_scalar(call + "[1][0] (the loss at the start)", out[1][0], deep_loss(start, X_deep, Y_deep))
+    check_scalar(call + "[1][0] (the loss at the start)", out[1][0],
+                 deep_loss(start, X_deep, Y_deep))
     ratio[name] = deep_loss(out[0], X_deep, Y_deep) / deep_loss(start, X_deep, Y_deep)
 check_at_most("from he_normal: the loss after 100 steps over the loss before", ratio["he_normal"],
               0.25)
@@ -394,7 +398,8 @@ with _without_nnlib():
                 _fd[_j] = (_up - _down) / 2e-6
             _grads.append(_fd)
         _want = [_W - 0.1 * _G for _W, _G in zip(_want, _grads)]
-    _call = "train_deep(weights, X, Y, steps=2, lr=0.1) for layers 2-5-4-3 (against finite differences)"
+    _call = "train_deep(weights, X, Y, steps=2, lr=0.1) for layers 2-5-4-3"
+    _call += " (against finite differences)"
     _out = train_deep(_ws, _X, _Y, steps=2, lr=0.1)
     check_tuple(_call, _out, 2)
     check_list(_call + "[0]", _out[0], 3)
