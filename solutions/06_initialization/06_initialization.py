@@ -286,7 +286,8 @@ with _without_nnlib():
 #
 # The tests train from your `he_normal` and from small weights $\mathcal N(0, 0.01^2)$, 100
 # steps with `lr=0.02`: He's start must bring the loss below a quarter of where it started; the
-# small start stalls (its loss does not fall by even 1%). Part 7 asks you why.
+# small start stalls (its loss does not fall by even 1%). Part 7 asks you to explain the same
+# vanishing in a tanh network.
 
 # %% locked id=deep
 x_sine, Y_deep = nnlib.data.sine(64, noise=0.1, rng=0)
