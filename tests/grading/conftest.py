@@ -1,8 +1,8 @@
 """Fixtures for the grading tests: a temporary course, its submissions, graded once per assignment.
 
-Every assignment is graded in one `grade_assignment` call (isolated, two at a time) over all its
-submissions: the reference, the untouched student version, a tampered blank and every written
-wrong submission.
+Every assignment is graded in one `grade_assignment` call (nngrade's isolated grader, two at a
+time) over all its submissions: the reference, the untouched student version, a tampered blank,
+the two hostile variants and every written wrong submission.
 """
 
 from __future__ import annotations
@@ -44,13 +44,7 @@ def graded(course, graded_cache):
 
     def grade(name: str) -> GradedAssignment:
         if name not in graded_cache:
-            subs = {s.name: s for s in kit.load_submissions(name)}
-            kit.write_submission(course, name, "reference", kit.solved_notebook(name, course))
-            kit.write_submission(course, name, "blank", kit.release_notebook(name, course))
-            kit.write_submission(course, name, "tampered-blank", kit.tampered_blank(name, course))
-            for sub in subs.values():
-                notebook = kit.build_submission(name, sub, course)
-                kit.write_submission(course, name, sub.name, notebook)
+            subs = kit.write_all_submissions(course, name)
             grade_assignment(course, name, workers=2)
             scores = read_scores(nncourse.Course.open(course), name)
             graded_cache[name] = GradedAssignment(course, name, scores, subs)
