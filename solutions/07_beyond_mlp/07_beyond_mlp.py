@@ -103,6 +103,17 @@ def _fast_conv(images, kernel, padding):
     return np.einsum("...xymn,mn->...xy", windows, kernel)
 
 
+# (shape, window, stride): stride None is the default (= window); overlaps; uncovered edges
+_POOL_CASES = [
+    ((6, 6), 2, None),
+    ((7, 7), 3, 2),
+    ((5, 5), 2, None),
+    ((2, 3, 6, 4), 2, 1),
+    ((4, 4), 4, None),
+    ((5, 6), 3, 1),
+]
+
+
 def _reference_pool(x, k, stride):
     out_h, out_w = (x.shape[-2] - k) // stride + 1, (x.shape[-1] - k) // stride + 1
     out = np.empty(x.shape[:-2] + (out_h, out_w), dtype=x.dtype)
@@ -121,6 +132,17 @@ def _reference_pool_backward(grad_out, x, k, stride):
         window = x[(*lead, slice(stride * i, stride * i + k), slice(stride * j, stride * j + k))]
         m, n = np.unravel_index(np.argmax(window), window.shape)
         grad[(*lead, stride * i + m, stride * j + n)] += grad_out[index]
+    return grad
+
+
+def _central_differences(f, x, h=1e-6):
+    """The gradient of the scalar function f at x (float64), by central differences."""
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += h
+        down[index] -= h
+        grad[index] = (f(up) - f(down)) / (2 * h)
     return grad
 
 
@@ -172,8 +194,6 @@ check_array(
 )
 ### BEGIN HIDDEN TESTS
 _own(conv2d)
-
-
 _rng = np.random.default_rng(701)
 with _without_nnlib():
     for _shape, _kshape in [
@@ -329,17 +349,9 @@ check_array(
 )
 ### BEGIN HIDDEN TESTS
 _own(max_pool2d)
-
-
 _rng = np.random.default_rng(703)
 with _without_nnlib():
-    for _shape, _k, _stride in [
-        ((6, 6), 2, None),
-        ((7, 7), 3, 2),
-        ((5, 5), 2, None),
-        ((2, 3, 6, 4), 2, 1),
-        ((4, 4), 4, None),
-    ]:
+    for _shape, _k, _stride in _POOL_CASES:
         for _dtype in (np.float64, np.float32):
             _x = (_rng.standard_normal(_shape) - 3).astype(_dtype)  # mostly negative
             _got = max_pool2d(_x, _k) if _stride is None else max_pool2d(_x, _k, stride=_stride)
@@ -371,17 +383,9 @@ check_array(
 )
 ### BEGIN HIDDEN TESTS
 _own(max_pool2d_backward)
-
-
 _rng = np.random.default_rng(704)
 with _without_nnlib():
-    for _shape, _k, _stride in [
-        ((6, 6), 2, None),
-        ((7, 7), 3, 2),
-        ((5, 5), 2, None),
-        ((2, 3, 6, 4), 2, 1),
-        ((5, 6), 3, 1),
-    ]:
+    for _shape, _k, _stride in _POOL_CASES:
         for _dtype in (np.float64, np.float32):
             _x = _rng.standard_normal(_shape).astype(_dtype)
             _s = _stride or _k
@@ -415,14 +419,7 @@ with _without_nnlib():
     # the gradient of a loss through the pooling, against central differences (no ties)
     _x = _rng.permutation(35).reshape(5, 7) / 7.0
     _w = _rng.standard_normal((2, 3))
-    _fd = np.zeros_like(_x)
-    for _i in np.ndindex(_x.shape):
-        _up, _down = _x.copy(), _x.copy()
-        _up[_i] += 1e-6
-        _down[_i] -= 1e-6
-        _fd[_i] = (
-            np.sum(_w * _reference_pool(_up, 3, 2)) - np.sum(_w * _reference_pool(_down, 3, 2))
-        ) / 2e-6
+    _fd = _central_differences(lambda x: np.sum(_w * _reference_pool(x, 3, 2)), _x)
     check_array(
         "max_pool2d_backward(w, x, 3, stride=2) against finite differences",
         max_pool2d_backward(_w, _x, 3, stride=2),
@@ -513,14 +510,7 @@ with _without_nnlib():
             rtol=1e-5 if _dtype == np.float32 else 1e-9,
         )
         _h64 = _h.astype(np.float64)
-        _fd = np.zeros(_shape)
-        for _i in np.ndindex(_shape):
-            _up, _down = _h64.copy(), _h64.copy()
-            _up[_i] += 1e-6
-            _down[_i] -= 1e-6
-            _fd[_i] = (
-                _reference_penalty(_up, _rho, _beta) - _reference_penalty(_down, _rho, _beta)
-            ) / 2e-6
+        _fd = _central_differences(lambda h: _reference_penalty(h, _rho, _beta), _h64)
         check_array(
             _name + "[1] against finite differences",
             _answer[1],
@@ -654,15 +644,7 @@ with _without_nnlib(only=("nnlib.conv", "nnlib.autoencoder")):
     check_array(
         "head.bias.grad after cnn_loss_and_grads", _head.bias.grad, _db, rtol=1e-7, atol=1e-12
     )
-    _fd = np.zeros_like(_kernels)
-    for _i in np.ndindex(_kernels.shape):
-        _up, _down = _kernels.copy(), _kernels.copy()
-        _up[_i] += 1e-6
-        _down[_i] -= 1e-6
-        _fd[_i] = (
-            _reference_cnn(_images, _labels, _up, _w, _b)[0]
-            - _reference_cnn(_images, _labels, _down, _w, _b)[0]
-        ) / 2e-6
+    _fd = _central_differences(lambda k: _reference_cnn(_images, _labels, k, _w, _b)[0], _kernels)
     check_array(
         "cnn_loss_and_grads(...)[1] (dL/dkernels) against finite differences",
         _answer[1],
