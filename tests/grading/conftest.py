@@ -1,7 +1,8 @@
 """Fixtures for the grading tests: a temporary course, its submissions, graded once per assignment.
 
 Every assignment is graded in ONE nbgrader autograde call over all its submissions: the
-reference, the untouched student version, a tampered blank and every written wrong submission.
+reference, the untouched student version, a tampered blank, the two hostile variants and every
+written wrong submission.
 """
 
 from __future__ import annotations
@@ -41,13 +42,7 @@ def graded(course, graded_cache):
 
     def grade(name: str) -> GradedAssignment:
         if name not in graded_cache:
-            subs = {s.name: s for s in kit.load_submissions(name)}
-            kit.write_submission(course, name, "reference", kit.solved_notebook(name, course))
-            kit.write_submission(course, name, "blank", kit.release_notebook(name, course))
-            kit.write_submission(course, name, "tampered-blank", kit.tampered_blank(name, course))
-            for sub in subs.values():
-                notebook = kit.build_submission(name, sub, course)
-                kit.write_submission(course, name, sub.name, notebook)
+            subs = kit.write_all_submissions(course, name)
             scores = nncourse.autograde(course, name)
             graded_cache[name] = GradedAssignment(course, name, scores, subs)
         return graded_cache[name]

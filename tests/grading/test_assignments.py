@@ -131,12 +131,25 @@ def test_tampered_tests_are_restored(graded, assignment):
     assert tampered.max_score == result.scores["reference"].max_score
 
 
+@pytest.mark.parametrize("assignment", GRADED)
+def test_answers_equal_to_everything_earn_nothing(graded, assignment):
+    """Even with numpy, math and the checks patched to agree, at most 10% of the points."""
+    result = graded(assignment)
+    full = result.scores["reference"].autograded_max
+    assert result.scores["hostile"].autograded == 0, result.scores["hostile"].parts
+    patched = result.scores["hostile-patched"]
+    assert patched.autograded <= 0.1 * full, patched.parts
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_at_least_three_written_wrong_submissions(assignment):
     subs = kit.load_submissions(assignment)
     assert len(subs) >= 3
     for sub in subs:
         assert sub.failing and sub.description, sub.name
+        assert set(sub.messages) <= set(sub.failing), f"{sub.name}: a message of a passing cell"
+    teaching = [text for sub in subs for text in sub.messages.values() if "expected" in text]
+    assert any("received" in text for text in teaching), "no message names expected and received"
 
 
 @pytest.mark.parametrize(("assignment", "student"), WRITTEN)
@@ -150,6 +163,8 @@ def test_wrong_submission_earns_its_intended_score(graded, assignment, student):
     assert sum(expected_parts.values()) == sub.score, "score and failing disagree in the TOML"
     assert got.parts == expected_parts, f"{sub.description}: got {got.parts}"
     assert got.autograded == sub.score
+    graded_nb = result.course / "autograded" / student / assignment / f"{assignment}.ipynb"
+    assert kit.missing_message_lines(sub, nbformat.read(graded_nb, as_version=4)) == {}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
