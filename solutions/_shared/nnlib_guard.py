@@ -4,9 +4,9 @@ import contextlib as _contextlib
 import sys as _sys
 
 
-def _from_nnlib(obj, packages=("nnlib",)):
+def _from_nnlib(obj):
     names = (getattr(obj, "__module__", None), type(obj).__module__)
-    return any(isinstance(n, str) and n.startswith(packages) for n in names)
+    return any(isinstance(n, str) and n.startswith("nnlib") for n in names)
 
 
 def _own(*functions):
@@ -19,11 +19,8 @@ def _own(*functions):
 
 
 @_contextlib.contextmanager
-def _without_nnlib(only=("nnlib",)):
-    """Every nnlib callable (in nnlib and in this notebook) raises while the block runs.
-
-    `only` narrows it to some modules, e.g. ("nnlib.conv",) where a part may use nnlib's layers.
-    """
+def _without_nnlib():
+    """Every nnlib callable (in nnlib and in this notebook) raises while the block runs."""
 
     def _blocked(*args, **kwargs):
         raise AssertionError("this part must not call nnlib's implementation")
@@ -33,7 +30,7 @@ def _without_nnlib(only=("nnlib",)):
     saved = []
     for space in spaces:
         for name, value in list(space.items()):
-            if not name.startswith("__") and callable(value) and _from_nnlib(value, only):
+            if not name.startswith("__") and callable(value) and _from_nnlib(value):
                 saved.append((space, name, value))
                 space[name] = _blocked
     try:
