@@ -73,14 +73,11 @@ def _double_sum(image, kernel, stride=1, padding=0):
     """The definition, one output at a time (one image (H, W))."""
     padded = np.zeros((image.shape[0] + 2 * padding, image.shape[1] + 2 * padding))
     padded[padding : padding + image.shape[0], padding : padding + image.shape[1]] = image
-    out_h = (padded.shape[0] - kernel.shape[0]) // stride + 1
-    out_w = (padded.shape[1] - kernel.shape[1]) // stride + 1
-    out = np.zeros((out_h, out_w))
-    for x in range(out_h):
-        for y in range(out_w):
-            for m in range(kernel.shape[0]):
-                for n in range(kernel.shape[1]):
-                    out[x, y] += padded[stride * x + m, stride * y + n] * kernel[m, n]
+    size = np.subtract(padded.shape, kernel.shape) // stride + 1
+    out = np.zeros(size)
+    for x, y in np.ndindex(out.shape):
+        for m, n in np.ndindex(kernel.shape):
+            out[x, y] += padded[stride * x + m, stride * y + n] * kernel[m, n]
     return out
 
 
@@ -112,13 +109,11 @@ _POOL_CASES = [
 
 
 def _reference_pool(x, k, stride):
-    out_h, out_w = (x.shape[-2] - k) // stride + 1, (x.shape[-1] - k) // stride + 1
-    out = np.empty(x.shape[:-2] + (out_h, out_w), dtype=x.dtype)
-    for i in range(out_h):
-        for j in range(out_w):
-            out[..., i, j] = x[..., stride * i : stride * i + k, stride * j : stride * j + k].max(
-                axis=(-2, -1)
-            )
+    size = np.subtract(x.shape[-2:], k) // stride + 1
+    out = np.empty(x.shape[:-2] + tuple(size), dtype=x.dtype)
+    for r, c in np.ndindex(out.shape[-2:]):
+        window = x[..., stride * r : stride * r + k, stride * c : stride * c + k]
+        out[..., r, c] = window.max(axis=(-2, -1))
     return out
 
 
