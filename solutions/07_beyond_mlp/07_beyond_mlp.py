@@ -539,7 +539,7 @@ with _without_nnlib():
 # `train_cnn` below (do not change it) trains the kernels and the head with Adam on the whole batch
 # and calls your function once per step. With a correct gradient, 30 steps on 500 training digits
 # take well under a second and reach a training loss below 0.2 and a test accuracy above 90%; the
-# grader trains with other seeds and a budget of 10 seconds.
+# grader also trains with another seed, with a budget of 10 seconds.
 
 
 # %% solution id=cnn
@@ -658,16 +658,15 @@ check_at_least("the test accuracy after 30 steps", accuracy, 0.9)
 ### BEGIN HIDDEN TESTS
 _own(conv2d, max_pool2d, max_pool2d_backward, cnn_loss_and_grads)
 with _without_nnlib("nnlib.conv", "nnlib.autoencoder"):
-    for _seed in (1, 2):
-        _start = time.perf_counter()
-        _kernels, _head, _history = train_cnn(x_train, y_train, seed=_seed)
-        _seconds = time.perf_counter() - _start
-        check_at_most(f"seconds to train 30 steps (seed {_seed})", _seconds, 10.0)
-        _trained = (_kernels, _head.weight.data, _head.bias.data)
-        _loss = float(_reference_cnn(x_train, y_train, *_trained)[0])
-        check_at_most(f"the training loss after 30 steps (seed {_seed})", _loss, 0.2)
-        _accuracy = _reference_cnn(x_test, y_test, *_trained)[3]
-        check_at_least(f"the test accuracy after 30 steps (seed {_seed})", _accuracy, 0.9)
+    _start = time.perf_counter()
+    _runs = {0: (kernels, head), 1: train_cnn(x_train, y_train, seed=1)[:2]}
+    check_at_most("seconds to train 30 steps (seed 1)", time.perf_counter() - _start, 10.0)
+for _seed, (_kernels, _head) in _runs.items():  # measured by the grader's own network
+    _trained = (_kernels, _head.weight.data, _head.bias.data)
+    _loss = float(_reference_cnn(x_train, y_train, *_trained)[0])
+    check_at_most(f"the training loss after 30 steps (seed {_seed})", _loss, 0.2)
+    _accuracy = _reference_cnn(x_test, y_test, *_trained)[3]
+    check_at_least(f"the test accuracy after 30 steps (seed {_seed})", _accuracy, 0.9)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=kernels_intro
