@@ -160,21 +160,27 @@ def target_1d(
 def digits(dtype: type = np.float64, images: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8x8 digits (1797 images, no download), pixels scaled to [0, 1].
 
-    Returns X of shape (1797, 64), or (1797, 8, 8) with ``images=True``, and labels 0..9.
+    Returns X of shape (1797, 64), or (1797, 8, 8) with ``images=True``, and labels 0..9. The
+    file is read where scikit-learn keeps it, without importing scikit-learn (0.6 s of CPU).
     """
-    rows = _bundled_digits()
-    X = rows[:, :-1].astype(dtype) / 16.0
-    return (X.reshape(-1, 8, 8) if images else X), rows[:, -1].astype(np.int64)
+    table = _digits_table()
+    X = table[:, :-1].astype(dtype) / 16.0
+    return (X.reshape(-1, 8, 8) if images else X), table[:, -1].astype(np.int64)
 
 
-def _bundled_digits() -> np.ndarray:
-    """The rows (64 pixels, then the label) of the file behind sklearn's `load_digits`, read
-    without importing scikit-learn, which takes most of a second (a graded notebook loads it)."""
+@lru_cache(maxsize=1)
+def _digits_table() -> np.ndarray:
+    import gzip
     import importlib.util
     from pathlib import Path
 
-    package = importlib.util.find_spec("sklearn").submodule_search_locations[0]
-    return np.loadtxt(Path(package, "datasets", "data", "digits.csv.gz"), delimiter=",")
+    spec = importlib.util.find_spec("sklearn")  # finds the package without importing it
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("the digits come with scikit-learn: pip install scikit-learn")
+    with gzip.open(Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz", "rt") as f:
+        table = np.loadtxt(f, delimiter=",")
+    table.flags.writeable = False  # cached: callers get copies
+    return table
 
 
 def one_hot(y: np.ndarray, num_classes: int | None = None, dtype: type = np.float64) -> np.ndarray:

@@ -87,12 +87,6 @@ def _grade_id(cell) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
-def without_shared(source: str, name: str) -> str:
-    """`source` less the lines that `#: include NAME` inlined from solutions/_shared/."""
-    shared = set((REPO / "solutions" / "_shared" / name).read_text().splitlines())
-    return "\n".join(line for line in source.split("\n") if line not in shared or not line.strip())
-
-
 def hidden_part(source: str) -> str:
     """The lines of `source` between the hidden-test markers."""
     kept, inside = [], False
