@@ -13,6 +13,10 @@
 # grader also runs hidden tests on other inputs. Do not edit the test cells: the grader restores
 # them anyway. Images are arrays of shape `(H, W)` or batches `(..., H, W)`: every function works
 # on the last two axes and keeps any leading axes. A float32 input gives a float32 result.
+#
+# **Checks.** The tests call the `check_*` functions of the cell after the imports: a failed check
+# says what was expected and what your code returned (type, shape, dtype or values, with the
+# inputs).
 
 # %% locked id=setup
 import time
