@@ -12,23 +12,12 @@ from functools import lru_cache
 
 import numpy as np
 
-RNGLike = np.random.Generator | int | None
+from nnlib.random import RNGLike, as_rng
 
 
 def rng(seed: int | None = None) -> np.random.Generator:
     """Shorthand for ``np.random.default_rng(seed)``."""
     return np.random.default_rng(seed)
-
-
-def as_rng(value: RNGLike) -> np.random.Generator:
-    """A Generator from a Generator (returned as is), a seed, or None."""
-    if isinstance(value, np.random.Generator):
-        return value
-    if value is None or isinstance(value, int | np.integer):
-        return np.random.default_rng(value)
-    raise TypeError(
-        f"rng must be a numpy Generator, an int seed or None, got {type(value).__name__}"
-    )
 
 
 def _check_positive(name: str, value: int) -> int:
