@@ -527,11 +527,13 @@ with _without_nnlib():
 # 1. $A_k$ = `conv2d(images, kernels[k], padding=1)` for each kernel, stacked to `(N, K, 8, 8)`;
 # 2. $R = \mathrm{ReLU}(A)$, then $P$ = `max_pool2d(R, 2)`, shape `(N, K, 4, 4)`;
 # 3. logits = `head(P.reshape(N, K * 16))`, where `head` is an `nnlib.layers.Dense(K * 16, 10)`;
-# 4. loss = `losses.CrossEntropyLoss()` of the logits and the integer labels.
+# 4. loss = `losses.CrossEntropyLoss()(logits, labels)`, with the integer labels.
 #
 # `cnn_loss_and_grads(images, labels, kernels, head)` returns `(loss, grad_kernels)`: the loss as a
-# Python `float` and $\partial L / \partial K$ of shape `(K, 3, 3)`. Backward, in reverse order:
-# the loss's `backward()`, then `head.backward(...)` (which also accumulates the head's own
+# Python `float` and $\partial L / \partial K$ of shape `(K, 3, 3)`. The value the loss returns is
+# a float that also carries its gradient (`loss.backward()` is $\partial L / \partial$ logits), so
+# convert it with `float(loss)` before you return it. Backward, in reverse order:
+# `loss.backward()`, then `head.backward(...)` (which also accumulates the head's own
 # gradients in `head.weight.grad` and `head.bias.grad`), your `max_pool2d_backward`, the ReLU's
 # derivative, and finally the kernel gradient: with $G_k = \partial L / \partial A_k$ and $\tilde I$
 # the padded images, the weight gradient is again a cross-correlation, of the input with the
@@ -553,9 +555,8 @@ def cnn_loss_and_grads(images, labels, kernels, head):
     maps = np.stack([conv2d(images, kernel, padding=1) for kernel in kernels], axis=1)
     relu = np.maximum(maps, 0)
     pooled = max_pool2d(relu, 2)
-    criterion = losses.CrossEntropyLoss()
-    loss = criterion(head(pooled.reshape(len(images), -1)), labels)
-    grad_pooled = head.backward(criterion.backward()).reshape(pooled.shape)
+    loss = losses.CrossEntropyLoss()(head(pooled.reshape(len(images), -1)), labels)
+    grad_pooled = head.backward(loss.backward()).reshape(pooled.shape)
     grad_maps = max_pool2d_backward(grad_pooled, relu, 2) * (maps > 0)
     padded = np.pad(images, [(0, 0), (1, 1), (1, 1)])
     height, width = images.shape[-2:]
