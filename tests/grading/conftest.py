@@ -1,8 +1,8 @@
 """Fixtures for the grading tests: a temporary course, its submissions, graded once per assignment.
 
-Every assignment is graded in ONE nbgrader autograde call over all its submissions: the
-reference, the untouched student version, a tampered blank, the two hostile variants and every
-written wrong submission.
+Every assignment is graded in one `grade_assignment` call (nngrade's isolated grader, two at a
+time) over all its submissions: the reference, the untouched student version, a tampered blank,
+the two hostile variants and every written wrong submission.
 """
 
 from __future__ import annotations
@@ -13,13 +13,15 @@ from pathlib import Path
 import gradingkit as kit
 import pytest
 from nngrade import course as nncourse
+from nngrade.grades import Score, read_scores
+from nngrade.safe_autograde import grade_assignment
 
 
 @dataclass
 class GradedAssignment:
     course: Path
     name: str
-    scores: dict[str, nncourse.Score]
+    scores: dict[str, Score]
     submissions: dict[str, kit.Submission]
 
 
@@ -43,7 +45,8 @@ def graded(course, graded_cache):
     def grade(name: str) -> GradedAssignment:
         if name not in graded_cache:
             subs = kit.write_all_submissions(course, name)
-            scores = nncourse.autograde(course, name)
+            grade_assignment(course, name, workers=2)
+            scores = read_scores(nncourse.Course.open(course), name)
             graded_cache[name] = GradedAssignment(course, name, scores, subs)
         return graded_cache[name]
 
