@@ -26,7 +26,7 @@ COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
 	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)')
 
 .PHONY: help venv assets system-deps book test test-fast lint format release collect autograde \
-        feedback report export benchmark clean
+        feedback report export benchmark benchmark-site clean
 
 help:
 	@echo "make book        build the site into _build/html (sets everything up first)"
@@ -39,6 +39,7 @@ help:
 	@echo "make export      grades.csv (and grades-<lms>.csv for the LMS import)"
 	@echo "                 every step: ASSIGNMENT=name (default all), DB_URL=postgresql+psycopg2://..."
 	@echo "make benchmark   print the speed benchmarks"
+	@echo "make benchmark-site  Lighthouse on every page of the built site, mobile and desktop"
 
 $(STAMPS)/venv: requirements.lock pyproject.toml instructor/pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -102,6 +103,11 @@ benchmark: $(STAMPS)/venv
 	$(PY) benchmarks/autodiff_mlp.py
 	$(PY) benchmarks/grading.py
 	$(PY) tests/grading/benchmark_autograde.py
+
+# Lighthouse (pinned in benchmarks/lighthouse/) on Debian's chromium; `make book` first.
+benchmark-site: $(STAMPS)/venv
+	npm ci --prefix benchmarks/lighthouse --no-audit --no-fund --loglevel=error
+	$(PY) benchmarks/site.py
 
 clean:
 	rm -rf _build $(STAMPS) _vendor node_modules .jupyter_cache

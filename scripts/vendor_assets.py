@@ -12,9 +12,11 @@ Usage: python scripts/vendor_assets.py [--node-modules node_modules] [--dest _ve
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +62,52 @@ REQUIRE_CONFIG = """(function () {
 """
 
 
+# The theme's icons. pydata-sphinx-theme loads all of Font Awesome as a 1.5 MB script that swaps
+# every <i class="fa-..."> for an SVG; postbuild.py drops that script and links this stylesheet
+# instead: the same icons (Font Awesome Free 6.5.2, the theme's version), drawn by CSS masks, a few
+# kB. postbuild fails the build if a page uses an icon missing here: add its name (its file in
+# node_modules/@fortawesome/fontawesome-free/svgs/solid/).
+ICONS = (
+    "angle-left",
+    "angle-right",
+    "arrow-up",
+    "bars",
+    "chevron-down",
+    "circle-half-stroke",
+    "compress",
+    "download",
+    "expand",
+    "file",
+    "file-pdf",
+    "list",
+    "magnifying-glass",
+    "moon",
+    "outdent",
+    "sun",
+    "xmark",
+)
+ICON_STYLESHEET = "icons/icons.css"
+ICON_BASE_CSS = """/* Font Awesome Free 6.5.2 icons (CC BY 4.0) drawn as CSS masks */
+.fa-solid,.fas,.fa-regular,.far{display:inline-block;width:1em;height:1em;vertical-align:-0.125em;
+background-color:currentColor;-webkit-mask:var(--nn-icon) center/contain no-repeat;
+mask:var(--nn-icon) center/contain no-repeat}
+.fa-lg{font-size:1.25em;vertical-align:-0.2em}
+"""
+
+
+def icon_stylesheet(svg_dir: Path) -> tuple[str, list[str]]:
+    """The CSS drawing ICONS from Font Awesome's SVG files; and the icons not found."""
+    rules, missing = [ICON_BASE_CSS], []
+    for name in ICONS:
+        svg = svg_dir / f"{name}.svg"
+        if not svg.is_file():
+            missing.append(f"{svg} not found")
+            continue
+        text = re.sub(r"<!--.*?-->", "", svg.read_text(encoding="utf-8"), flags=re.DOTALL)
+        rules.append(f'.fa-{name}{{--nn-icon:url("data:image/svg+xml,{quote(text.strip())}")}}')
+    return "\n".join(rules) + "\n", missing
+
+
 def copy_entry(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if source.is_dir():
@@ -99,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     problems = vendor(args.node_modules, site_dir)
     if not problems:
         (site_dir / "html-manager" / "require-config.js").write_text(REQUIRE_CONFIG)
+        svg_dir = args.node_modules / "@fortawesome" / "fontawesome-free" / "svgs" / "solid"
+        css, missing = icon_stylesheet(svg_dir)
+        problems.extend(missing)
+        (site_dir / ICON_STYLESHEET).parent.mkdir(parents=True, exist_ok=True)
+        (site_dir / ICON_STYLESHEET).write_text(css)
     for problem in problems:
         print(f"vendor_assets: {problem}", file=sys.stderr)
     if problems:
