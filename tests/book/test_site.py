@@ -166,10 +166,12 @@ def check_widgets(page, report: PageReport) -> None:
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # axe-core's default rules (WCAG 2.x A and AA, best practices), plus this experimental one that
-# Lighthouse also runs: a control's accessible name must contain the text it shows.
+# Lighthouse also runs: a control's accessible name must contain the text it shows. No preload:
+# axe would fetch the style sheets again and resolve their @imports against the page (a 404).
 RUN_AXE = """async () => {
   const results = await axe.run(document, {
     resultTypes: ['violations'],
+    preload: false,
     rules: {'label-content-name-mismatch': {enabled: true}},
   });
   return results.violations
