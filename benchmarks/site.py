@@ -9,11 +9,13 @@ mobile and >= 95 on desktop, first contentful paint < 3 s on mobile, accessibili
 
 Usage:
     npm ci --prefix benchmarks/lighthouse        # once (or `make benchmark-site`)
-    .venv/bin/python benchmarks/site.py [--site _build/html] [--pages book/intro lectures/01_x]
-        [--form-factors mobile desktop]
+    .venv/bin/python benchmarks/site.py [--site _build/html [another/build ...]]
+        [--pages book/intro lectures/01_neurons] [--form-factors mobile desktop] [--runs 1]
 
-The scores move by a few points from run to run on a busy machine (Lighthouse simulates the
-network, but measures the CPU work on this machine).
+Lighthouse simulates the network, but measures the CPU work on this machine: on a busy machine the
+scores move by 10 points or more from run to run. To compare two builds (before and after a
+change), give both to --site: their runs are interleaved, page by page, so that both meet the same
+load; --runs N repeats each run and prints the median.
 """
 
 from __future__ import annotations
@@ -88,10 +90,10 @@ def site_pages(site: Path) -> list[str]:
     return pages
 
 
-def lighthouse(url: str, form_factor: str) -> dict:
-    """One Lighthouse run; the figures this benchmark prints."""
+def lighthouse(url: str, form_factor: str, keep: Path | None = None) -> dict:
+    """One Lighthouse run; the figures this benchmark prints (the whole report kept in `keep`)."""
     with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
+        report = keep or Path(tmp) / "report.json"
         command = [
             "node",
             str(LIGHTHOUSE),
@@ -125,6 +127,13 @@ def lighthouse(url: str, form_factor: str) -> dict:
     }
 
 
+def median_run(url: str, form_factor: str, runs: int) -> dict:
+    """The run with the median performance score of `runs` runs (errors only if all fail)."""
+    results = [lighthouse(url, form_factor) for _ in range(runs)]
+    good = sorted((r for r in results if "error" not in r), key=lambda r: r["performance"])
+    return good[len(good) // 2] if good else results[-1]
+
+
 def verdict(page: str, form_factor: str, result: dict) -> str:
     if "error" in result:
         return "ERROR"
@@ -143,42 +152,50 @@ def verdict(page: str, form_factor: str, result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--site", type=Path, default=REPO / "_build" / "html")
+    parser.add_argument("--site", type=Path, nargs="+", default=[REPO / "_build" / "html"])
     parser.add_argument("--pages", nargs="*", help="docnames, e.g. lectures/01_neurons")
     parser.add_argument(
         "--form-factors", nargs="*", default=["mobile", "desktop"], choices=["mobile", "desktop"]
     )
+    parser.add_argument("--runs", type=int, default=1, help="runs per page (median shown)")
     args = parser.parse_args(argv)
     if not LIGHTHOUSE.is_file():
         print("Lighthouse is missing: run `npm ci --prefix benchmarks/lighthouse`", file=sys.stderr)
         return 1
-    if not (args.site / "index.html").is_file():
-        print(f"{args.site} has no index.html: run `make book` first", file=sys.stderr)
-        return 1
-    pages = args.pages or site_pages(args.site)
-    server, base = serve(args.site)
-    print(f"Lighthouse 12 on {len(pages)} pages of {args.site}, served gzip-compressed\n")
-    print("| page | form | perf | a11y | FCP s | LCP s | transferred KB | goal |")
-    print("|---|---|---|---|---|---|---|---|")
+    for site in args.site:
+        if not (site / "index.html").is_file():
+            print(f"{site} has no index.html: run `make book` first", file=sys.stderr)
+            return 1
+    pages = args.pages or site_pages(args.site[0])
+    servers = [serve(site) for site in args.site]
+    names = [str(site) for site in args.site]
+    print(f"Lighthouse 12 on {len(pages)} pages, served gzip-compressed, median of {args.runs}\n")
+    print("| page | site | form | perf | a11y | FCP s | LCP s | transferred KB | goal |")
+    print("|---|---|---|---|---|---|---|---|---|")
     try:
         for page in pages:
             for form_factor in args.form_factors:
-                result = lighthouse(f"{base}/{page}.html", form_factor)
-                if "error" in result:
-                    print(f"| {page} | {form_factor} | error: {result['error']} |", flush=True)
-                    continue
-                print(
-                    f"| {page} | {form_factor} | {result['performance']} | "
-                    f"{result['accessibility']} | {result['fcp']:.1f} | {result['lcp']:.1f} | "
-                    f"{result['bytes'] / 1024:.0f} | {verdict(page, form_factor, result)} |",
-                    flush=True,
-                )
-                if result["failing_a11y"]:
-                    print(f"|   failing accessibility audits: {', '.join(result['failing_a11y'])}")
+                for name, (_server, base) in zip(names, servers, strict=True):
+                    result = median_run(f"{base}/{page}.html", form_factor, args.runs)
+                    print(row(page, name, form_factor, result), flush=True)
     finally:
-        server.shutdown()
-        server.server_close()
+        for server, _base in servers:
+            server.shutdown()
+            server.server_close()
     return 0
+
+
+def row(page: str, site: str, form_factor: str, result: dict) -> str:
+    if "error" in result:
+        return f"| {page} | {site} | {form_factor} | error: {result['error']} |"
+    text = (
+        f"| {page} | {site} | {form_factor} | {result['performance']} | "
+        f"{result['accessibility']} | {result['fcp']:.1f} | {result['lcp']:.1f} | "
+        f"{result['bytes'] / 1024:.0f} | {verdict(page, form_factor, result)} |"
+    )
+    if result["failing_a11y"]:
+        text += f"\n|   failing accessibility audits: {', '.join(result['failing_a11y'])} |"
+    return text
 
 
 if __name__ == "__main__":

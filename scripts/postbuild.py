@@ -32,7 +32,7 @@ REQUIRED_ASSETS = (
     "_vendor/requirejs/require.js",
     "_vendor/html-manager/embed-amd.js",
     "_vendor/html-manager/require-config.js",
-    site_pages.ICON_STYLESHEET,
+    site_pages.SITE_STYLESHEET,
 )
 # a demo built by an nnbook older than its frame files (its frames inlined in a script)
 INLINE_IMAGE = re.compile(r"data:image/(?:png|jpeg|webp);base64,")

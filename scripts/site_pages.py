@@ -10,9 +10,11 @@ again changes nothing):
   are deleted;
 - every figure gets a text alternative: matplotlib outputs carry a description of themselves in
   their PNG (``nnbook.base.describe_figure``), which becomes the ``alt`` of their ``<img>``;
-- the theme's 1.5 MB Font Awesome script gives way to a stylesheet of the few icons it uses
-  (``scripts/vendor_assets.py``), and the search scripts that only the search box needs are
-  deferred so that they no longer hold up the first paint;
+- nothing holds up the first paint that the reader does not need to start reading: the theme's
+  1.5 MB Font Awesome script gives way to a stylesheet of the few icons it uses
+  (``scripts/vendor_assets.py``); the theme's small scripts in <head> are deferred (Sphinx's
+  ``documentation_options.js``, which an inline script needs at once, is inlined instead); MathJax
+  is loaded once the page has loaded and painted, and typesets formulas as they come into view;
 - accessibility repairs of the theme's markup: a name for the table of contents' expand toggles
   (empty ``<summary>``), accessible names that contain the visible text, the sidebar inside a
   landmark, no empty table header cell, and bibliography entries that are list items.
@@ -31,9 +33,17 @@ from bs4 import BeautifulSoup
 
 FRAMES_DIR = "_demos"
 DATA_URL = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=]+)$")
-ICON_STYLESHEET = "_vendor/icons/icons.css"
+SITE_STYLESHEET = "_vendor/site/site.css"
 ICON_SCRIPT = re.compile(r"(^|/)fontawesome\.js(\?|$)")
-SEARCH_SCRIPTS = re.compile(r"(^|/)(searchtools\.js|language_data\.js|searchindex\.js)(\?|$)")
+OPTIONS_SCRIPT = re.compile(r"(^|/)documentation_options\.js(\?|$)")
+MATHJAX_SCRIPT = re.compile(r"(^|/)mathjax/tex-chtml\.js(\?|$)")
+# Starts MathJax after the load event and the next frame, so that its download, compilation and
+# first pass over the page never delay the first paint (maths shows as TeX for a moment instead).
+MATHJAX_LOADER = (
+    "window.addEventListener('load',function(){requestAnimationFrame(function(){"
+    "setTimeout(function(){var s=document.createElement('script');s.src=%s;s.async=true;"
+    "document.head.appendChild(s);},0);});});"
+)
 # classes that set an icon's style or size, not which icon it is
 ICON_MODIFIERS = {"fa-solid", "fa-regular", "fa-brands", "fa-lg", "fa-fw", "fa-xs", "fa-sm"}
 DESCRIPTION_KEY = "Description"  # nnbook.base.DESCRIPTION_KEY
@@ -127,6 +137,22 @@ def describe_images(soup: BeautifulSoup, page: Path) -> list[str]:
     return missing
 
 
+def lazy_images(soup: BeautifulSoup, page: Path) -> None:
+    """Figures load as they come near the screen, with their size known in advance (no shift)."""
+    from PIL import Image
+
+    for image in soup.find_all("img"):
+        src = image.get("src", "")
+        if src.startswith("data:") or image.has_attr("loading"):
+            continue
+        image["loading"] = "lazy"
+        image["decoding"] = "async"
+        path = page.parent / src
+        if path.suffix == ".png" and path.is_file() and not image.has_attr("width"):
+            with Image.open(path) as picture:
+                image["width"], image["height"] = (str(n) for n in picture.size)
+
+
 # ---- weight ------------------------------------------------------------------------------------
 
 
@@ -138,17 +164,36 @@ def replace_icon_script(soup: BeautifulSoup, site: Path, page: Path) -> None:
     for link in soup.find_all("link", href=True):
         if ICON_SCRIPT.search(link["href"]):
             link.decompose()
-    href = _url(site, page, ICON_STYLESHEET)
+    href = _url(site, page, SITE_STYLESHEET)
     if scripts and soup.head and not soup.head.find("link", href=href):
         soup.head.append(soup.new_tag("link", rel="stylesheet", href=href))
 
 
-def defer_search_scripts(soup: BeautifulSoup, page: Path) -> None:
-    """The search index only serves the search box: load it after the page has been read."""
-    if page.name == "search.html":
+def defer_head_scripts(soup: BeautifulSoup, page: Path) -> None:
+    """No script in <head> blocks the parser: each waits until the page has been read.
+
+    Sphinx's documentation_options.js defines the object that the next inline script fills in,
+    so it is inlined rather than deferred; MathJax is started only after the first paint.
+    """
+    if soup.head is None:
         return
-    for script in soup.find_all("script", src=True):
-        if SEARCH_SCRIPTS.search(script["src"]):
+    for script in soup.head.find_all("script", src=True):
+        if OPTIONS_SCRIPT.search(script["src"]):
+            source = page.parent / script["src"].split("?")[0]
+            if source.is_file():
+                del script["src"]
+                script.string = source.read_text(encoding="utf-8")
+                continue
+        if MATHJAX_SCRIPT.search(script["src"]):
+            script.string = MATHJAX_LOADER % json.dumps(script["src"])
+            for attribute in ("src", "defer", "async"):
+                if script.has_attr(attribute):
+                    del script[attribute]
+            continue
+        if not script.has_attr("async") and script.get("type", "text/javascript") in {
+            "text/javascript",
+            "application/javascript",
+        }:
             script["defer"] = ""
 
 
@@ -221,8 +266,9 @@ def rewrite_page(page: Path, site: Path, used_frames: set[str], icons: set[str])
     soup = BeautifulSoup(text, "html.parser")
     move_demo_frames(soup, site, page, used_frames)
     problems = [f"{src}: image without a text alternative" for src in describe_images(soup, page)]
+    lazy_images(soup, page)
     replace_icon_script(soup, site, page)
-    defer_search_scripts(soup, page)
+    defer_head_scripts(soup, page)
     problems.extend(
         f"icon fa-{n[3:]} is not in scripts/vendor_assets.py ICONS"
         for n in sorted(unknown_icons(soup, icons))

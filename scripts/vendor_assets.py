@@ -62,10 +62,11 @@ REQUIRE_CONFIG = """(function () {
 """
 
 
-# The theme's icons. pydata-sphinx-theme loads all of Font Awesome as a 1.5 MB script that swaps
-# every <i class="fa-..."> for an SVG; postbuild.py drops that script and links this stylesheet
-# instead: the same icons (Font Awesome Free 6.5.2, the theme's version), drawn by CSS masks, a few
-# kB. postbuild fails the build if a page uses an icon missing here: add its name (its file in
+# The site's own small stylesheet (postbuild.py links it from every page), made of two parts.
+# The theme's icons: pydata-sphinx-theme loads all of Font Awesome as a 1.5 MB script that swaps
+# every <i class="fa-..."> for an SVG; postbuild.py drops that script, and this stylesheet draws the
+# same icons (Font Awesome Free 6.5.2, the theme's version) as CSS masks, in a few kB. postbuild
+# fails the build if a page uses an icon missing here: add its name (its file in
 # node_modules/@fortawesome/fontawesome-free/svgs/solid/).
 ICONS = (
     "angle-left",
@@ -86,18 +87,27 @@ ICONS = (
     "sun",
     "xmark",
 )
-ICON_STYLESHEET = "icons/icons.css"
+SITE_STYLESHEET = "site/site.css"
 ICON_BASE_CSS = """/* Font Awesome Free 6.5.2 icons (CC BY 4.0) drawn as CSS masks */
 .fa-solid,.fas,.fa-regular,.far{display:inline-block;width:1em;height:1em;vertical-align:-0.125em;
 background-color:currentColor;-webkit-mask:var(--nn-icon) center/contain no-repeat;
 mask:var(--nn-icon) center/contain no-repeat}
-.fa-lg{font-size:1.25em;vertical-align:-0.2em}
+.fa-lg{vertical-align:-0.2em}
 """
 
 
-def icon_stylesheet(svg_dir: Path) -> tuple[str, list[str]]:
-    """The CSS drawing ICONS from Font Awesome's SVG files; and the icons not found."""
-    rules, missing = [ICON_BASE_CSS], []
+# Reading first: the browser lays out and paints a chapter's sections (thousands of elements: code
+# highlighting, typeset maths) only when they come near the screen; the placeholder height keeps
+# the scroll bar roughly right until then. Figures carry their size (postbuild), scaled to fit.
+READING_CSS = """.bd-article > section > section{content-visibility:auto;
+contain-intrinsic-size:auto 1500px}
+.bd-article img[width][height]{height:auto}
+"""
+
+
+def site_stylesheet(svg_dir: Path) -> tuple[str, list[str]]:
+    """The site's CSS (READING_CSS, ICONS drawn from Font Awesome's SVGs); the icons not found."""
+    rules, missing = [READING_CSS, ICON_BASE_CSS], []
     for name in ICONS:
         svg = svg_dir / f"{name}.svg"
         if not svg.is_file():
@@ -148,10 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     if not problems:
         (site_dir / "html-manager" / "require-config.js").write_text(REQUIRE_CONFIG)
         svg_dir = args.node_modules / "@fortawesome" / "fontawesome-free" / "svgs" / "solid"
-        css, missing = icon_stylesheet(svg_dir)
+        css, missing = site_stylesheet(svg_dir)
         problems.extend(missing)
-        (site_dir / ICON_STYLESHEET).parent.mkdir(parents=True, exist_ok=True)
-        (site_dir / ICON_STYLESHEET).write_text(css)
+        (site_dir / SITE_STYLESHEET).parent.mkdir(parents=True, exist_ok=True)
+        (site_dir / SITE_STYLESHEET).write_text(css)
     for problem in problems:
         print(f"vendor_assets: {problem}", file=sys.stderr)
     if problems:

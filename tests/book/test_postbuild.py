@@ -186,6 +186,9 @@ def test_figure_without_description_fails(site: Path, capsys):
 
 
 THEME_PAGE = """<html><head><script defer src="_static/scripts/fontawesome.js?digest=1"></script>
+<script src="_static/documentation_options.js?v=1"></script>
+<script>DOCUMENTATION_OPTIONS.pagename = 'page';</script>
+<script defer="defer" src="_static/../_vendor/mathjax/tex-chtml.js?v=2"></script>
 <script src="_static/searchtools.js"></script><script src="searchindex.js"></script></head><body>
 <div class="bd-sidebar-primary"><a href="intro.html">Title</a></div>
 <ul><li><a href="ex.html">Exercises</a><details><summary><span><i class="fa-solid fa-chevron-down">
@@ -200,11 +203,19 @@ THEME_PAGE = """<html><head><script defer src="_static/scripts/fontawesome.js?di
 def test_theme_markup_is_repaired(site: Path):
     page = site / "page.html"
     page.write_text(THEME_PAGE)
+    (site / "_static").mkdir()
+    (site / "_static" / "documentation_options.js").write_text("const DOCUMENTATION_OPTIONS = {};")
     assert postbuild.check_site(site) == 0
     soup = BeautifulSoup(page.read_text(), "html.parser")
-    assert not soup.find("script", src=lambda s: "fontawesome" in s)
-    assert soup.head.find("link", rel="stylesheet", href="_vendor/icons/icons.css")
-    assert all(s.has_attr("defer") for s in soup.find_all("script", src=True))
+    assert not soup.find("script", src=lambda s: s and "fontawesome" in s)
+    assert soup.head.find("link", rel="stylesheet", href="_vendor/site/site.css")
+    scripts = soup.head.find_all("script")
+    assert all(s.has_attr("defer") for s in soup.find_all("script", src=True)), "nothing blocks"
+    assert scripts[0].string == "const DOCUMENTATION_OPTIONS = {};", "inlined before its user"
+    assert "pagename" in scripts[1].string
+    assert not soup.find("script", src=lambda s: s and "mathjax" in s)
+    assert "addEventListener('load'" in scripts[2].string, "MathJax starts after the load event"
+    assert '"_static/../_vendor/mathjax/tex-chtml.js?v=2"' in scripts[2].string
     assert soup.select_one("div.bd-sidebar-primary")["role"] == "navigation"
     assert soup.summary["aria-label"] == "Pages of Exercises"
     assert not soup.button.has_attr("aria-label"), "its visible text names it"
