@@ -99,9 +99,12 @@ mask:var(--nn-icon) center/contain no-repeat}
 # Reading first: the browser lays out and paints a chapter's sections (thousands of elements: code
 # highlighting, typeset maths) only when they come near the screen; the placeholder height keeps
 # the scroll bar roughly right until then. Figures carry their size (postbuild), scaled to fit.
+# Links a shade darker than the theme's #176de8, which has too little contrast (4.3:1) on the light
+# grey of outputs and admonitions.
 READING_CSS = """.bd-article > section > section{content-visibility:auto;
 contain-intrinsic-size:auto 1500px}
 .bd-article img[width][height]{height:auto}
+html[data-theme=light]{--pst-color-link:#1a62c9}
 """
 
 
