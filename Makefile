@@ -60,7 +60,14 @@ assets: $(STAMPS)/assets
 system-deps:
 	@bash scripts/system-deps.sh
 
-book: $(STAMPS)/venv $(STAMPS)/assets
+# The execution cache keys on the chapters' code only: when the demos' renderer changes, the
+# cached outputs (static demos, figure PNGs) are stale, so the chapters are read and run again.
+$(STAMPS)/demo-renderer: nnbook/base.py
+	@mkdir -p $(STAMPS)
+	rm -rf _build/.jupyter_cache _build/.doctrees
+	@touch $@
+
+book: $(STAMPS)/venv $(STAMPS)/assets $(STAMPS)/demo-renderer
 	NNLIB_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going \
 		|| { $(PY) scripts/postbuild.py --explain-failure; exit 1; }
 	$(PY) scripts/postbuild.py _build/html

@@ -14,7 +14,8 @@ again changes nothing):
   1.5 MB Font Awesome script gives way to a stylesheet of the few icons it uses
   (``scripts/vendor_assets.py``); the theme's small scripts in <head> are deferred (Sphinx's
   ``documentation_options.js``, which an inline script needs at once, is inlined instead); MathJax
-  is loaded once the page has loaded and painted, and typesets formulas as they come into view;
+  is loaded once the page has loaded and painted, and typesets a few formulas at a time, those on
+  screen first;
 - accessibility repairs of the theme's markup: a name for the table of contents' expand toggles
   (empty ``<summary>``), accessible names that contain the visible text, the sidebar inside a
   landmark, no empty table header cell, and bibliography entries that are list items.
@@ -38,12 +39,24 @@ ICON_SCRIPT = re.compile(r"(^|/)fontawesome\.js(\?|$)")
 OPTIONS_SCRIPT = re.compile(r"(^|/)documentation_options\.js(\?|$)")
 MATHJAX_SCRIPT = re.compile(r"(^|/)mathjax/tex-chtml\.js(\?|$)")
 # Starts MathJax after the load event and the next frame, so that its download, compilation and
-# first pass over the page never delay the first paint (maths shows as TeX for a moment instead).
-MATHJAX_LOADER = (
-    "window.addEventListener('load',function(){requestAnimationFrame(function(){"
-    "setTimeout(function(){var s=document.createElement('script');s.src=%s;s.async=true;"
-    "document.head.appendChild(s);},0);});});"
-)
+# first pass never delay the first paint (maths shows as TeX for a moment instead); then typesets
+# the formulas a few at a time, those of the sections on screen first, each batch its own short
+# task, so that the page stays responsive (one pass over 200 formulas blocks a phone for seconds).
+MATHJAX_LOADER = """window.addEventListener('load',function(){requestAnimationFrame(function(){
+setTimeout(function(){var c=window.MathJax=window.MathJax||{};c.startup=c.startup||{};
+c.startup.typeset=false;c.startup.pageReady=function(){
+return MathJax.startup.defaultPageReady().then(function(){var h=innerHeight;
+var near=[].filter.call(document.querySelectorAll('.bd-article > section > section'),
+function(s){var r=s.getBoundingClientRect();return r.bottom>-h&&r.top<2*h;});
+var maths=[].slice.call(document.querySelectorAll('.math'));
+function shown(m){return near.some(function(s){return s.contains(m);});}
+maths=maths.filter(shown).concat(maths.filter(function(m){return !shown(m);}));
+return new Promise(function(done){(function next(){if(!maths.length)return done();
+MathJax.typesetPromise(maths.splice(0,%d)).then(function(){setTimeout(next,0);},
+function(){setTimeout(next,0);});})();});});};
+var s=document.createElement('script');s.src=%s;s.async=true;document.head.appendChild(s);
+},0);});});"""
+FORMULAS_PER_TASK = 8
 # classes that set an icon's style or size, not which icon it is
 ICON_MODIFIERS = {"fa-solid", "fa-regular", "fa-brands", "fa-lg", "fa-fw", "fa-xs", "fa-sm"}
 DESCRIPTION_KEY = "Description"  # nnbook.base.DESCRIPTION_KEY
@@ -185,7 +198,7 @@ def defer_head_scripts(soup: BeautifulSoup, page: Path) -> None:
                 script.string = source.read_text(encoding="utf-8")
                 continue
         if MATHJAX_SCRIPT.search(script["src"]):
-            script.string = MATHJAX_LOADER % json.dumps(script["src"])
+            script.string = MATHJAX_LOADER % (FORMULAS_PER_TASK, json.dumps(script["src"]))
             for attribute in ("src", "defer", "async"):
                 if script.has_attr(attribute):
                     del script[attribute]

@@ -73,18 +73,26 @@ ICONS = (
     "angle-right",
     "arrow-up",
     "bars",
+    "bell",
     "chevron-down",
+    "circle-exclamation",
+    "circle-info",
+    "circle-xmark",
     "circle-half-stroke",
     "compress",
     "download",
     "expand",
     "file",
     "file-pdf",
+    "lightbulb",
     "list",
     "magnifying-glass",
     "moon",
     "outdent",
+    "pencil",
+    "share",
     "sun",
+    "triangle-exclamation",
     "xmark",
 )
 SITE_STYLESHEET = "site/site.css"
@@ -93,9 +101,14 @@ ICON_BASE_CSS = """/* Font Awesome Free 6.5.2 icons (CC BY 4.0) drawn as CSS mas
 background-color:currentColor;-webkit-mask:var(--nn-icon) center/contain no-repeat;
 mask:var(--nn-icon) center/contain no-repeat}
 .fa-lg{vertical-align:-0.2em}
+.fa-solid::before,.fas::before,.fa-regular::before,.far::before{content:none!important}
+.admonition>.admonition-title::after,div.admonition>.admonition-title::after{content:""!important;
+font:inherit!important;width:1em;height:1em;top:50%;transform:translateY(-50%);
+background-color:currentColor;-webkit-mask:var(--nn-admonition-icon) center/contain no-repeat;
+mask:var(--nn-admonition-icon) center/contain no-repeat}
+.bd-sidebar-secondary.hide:not(:hover) .onthispage::after{content:"\\25BE"!important;
+font-family:inherit!important}
 """
-
-
 # Reading first: the browser lays out and paints a chapter's sections (thousands of elements: code
 # highlighting, typeset maths) only when they come near the screen; the placeholder height keeps
 # the scroll bar roughly right until then. Figures carry their size (postbuild), scaled to fit.
@@ -106,18 +119,39 @@ contain-intrinsic-size:auto 1500px}
 .bd-article img[width][height]{height:auto}
 html[data-theme=light]{--pst-color-link:#1a62c9}
 """
+# The theme draws each admonition's icon with the Font Awesome web font (156 kB); these masks draw
+# the same icons, so that no page needs the font. Classes as in pydata-sphinx-theme's CSS.
+ADMONITION_ICONS = {
+    "": "bell",
+    "note": "circle-info",
+    "seealso": "share",
+    "tip": "lightbulb",
+    "hint": "lightbulb",
+    "important": "circle-exclamation",
+    "attention": "circle-exclamation",
+    "caution": "triangle-exclamation",
+    "warning": "triangle-exclamation",
+    "danger": "triangle-exclamation",
+    "error": "circle-xmark",
+    "admonition-todo": "pencil",
+}
 
 
 def site_stylesheet(svg_dir: Path) -> tuple[str, list[str]]:
     """The site's CSS (READING_CSS, ICONS drawn from Font Awesome's SVGs); the icons not found."""
-    rules, missing = [READING_CSS, ICON_BASE_CSS], []
+    rules, missing, svgs = [READING_CSS, ICON_BASE_CSS], [], []
     for name in ICONS:
         svg = svg_dir / f"{name}.svg"
         if not svg.is_file():
             missing.append(f"{svg} not found")
             continue
         text = re.sub(r"<!--.*?-->", "", svg.read_text(encoding="utf-8"), flags=re.DOTALL)
-        rules.append(f'.fa-{name}{{--nn-icon:url("data:image/svg+xml,{quote(text.strip())}")}}')
+        svgs.append(f'--nn-svg-{name}:url("data:image/svg+xml,{quote(text.strip())}")')
+        rules.append(f".fa-{name}{{--nn-icon:var(--nn-svg-{name})}}")
+    rules.insert(0, ":root{" + ";\n".join(svgs) + "}")
+    for kind, name in ADMONITION_ICONS.items():
+        selector = f".admonition.{kind}" if kind else ".admonition"
+        rules.append(f"{selector}{{--nn-admonition-icon:var(--nn-svg-{name})}}")
     return "\n".join(rules) + "\n", missing
 
 

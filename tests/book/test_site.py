@@ -82,6 +82,7 @@ class PageReport:
     pending: list[str] = dataclasses.field(default_factory=list)
     # axe-core's critical and serious findings: "rule (impact): where"
     accessibility: list[str] = dataclasses.field(default_factory=list)
+    requested: list[str] = dataclasses.field(default_factory=list)
 
 
 def record_requests(context, page, report: PageReport) -> None:
@@ -102,6 +103,7 @@ def record_requests(context, page, report: PageReport) -> None:
         ),
     )
     page.on("response", lambda r: r.status >= 400 and report.failed.append(f"{r.url} ({r.status})"))
+    page.on("request", lambda r: report.requested.append(r.url))
     page.on("console", lambda m: m.type == "error" and report.console_errors.append(m.text))
     page.on("pageerror", lambda e: report.console_errors.append(f"uncaught: {e}"))
 
@@ -316,6 +318,13 @@ def test_every_demo_responds_to_every_control(report, docname):
         assert demo.unchanged == [], (
             f"{docname}: demo {demo.demo_id} did not respond to {demo.unchanged}"
         )
+
+
+@pages
+def test_no_page_loads_font_awesome(report, docname):
+    """The theme's 1.5 MB icon script and 156 kB icon font are replaced by _vendor/site/site.css."""
+    loaded = [url for url in report.requested if "fontawesome" in url or "fa-solid" in url]
+    assert loaded == [], f"{docname} loads Font Awesome: {loaded}"
 
 
 @pages
