@@ -184,6 +184,7 @@ def test_widget_has_one_control_per_parameter_and_redraws(demo):
     assert [c.description for c in controls] == ["frequency", "shape"]
     assert isinstance(controls[0], widgets.SelectionSlider)
     assert isinstance(controls[1], widgets.ToggleButtons | widgets.Dropdown)
+    assert all(c.style.description_width == "initial" for c in controls), "labels never cut"
 
     drawn = []
     demo.plot_fn = lambda **params: drawn.append(params) or sine_plot(**params)
