@@ -238,10 +238,14 @@ def name_toc_toggles(soup: BeautifulSoup) -> None:
 def names_contain_visible_text(soup: BeautifulSoup) -> None:
     """A control's accessible name contains the text it shows (speech input users say that)."""
     for element in soup.find_all(attrs={"aria-label": True}):
-        if element.name not in {"button", "a"}:
+        if element.name not in {"button", "a", "summary"}:
             continue
         label, visible = element["aria-label"].strip(), _visible_text(element)
         if not visible or visible.lower() in label.lower():
+            continue
+        if element.name == "summary":
+            # myst-nb's "Show/Hide code cell output": one of two texts shows, and names it
+            del element["aria-label"]
             continue
         if label.lower() in visible.lower():
             del element["aria-label"]  # the visible text alone names it, and says more

@@ -195,6 +195,9 @@ THEME_PAGE = """<html><head><script defer src="_static/scripts/fontawesome.js?di
 </i></span></summary></details></li></ul>
 <button aria-label="Search"><i class="fa-solid fa-magnifying-glass"></i> Search <kbd>Ctrl</kbd>
 </button><a aria-label="Download source file" href="x.ipynb">.ipynb</a>
+<details class="hide below-input"><summary aria-label="Toggle hidden content">
+<p class="collapsed">Show code cell output</p><p class="expanded">Hide code cell output</p>
+</summary></details>
 <table><thead><tr><th class="head"></th><th class="head">symbol</th></tr></thead></table>
 <div role="list" class="citation-list"><div class="citation" role="doc-biblioentry">[1] A.</div>
 </div></body></html>"""
@@ -218,6 +221,7 @@ def test_theme_markup_is_repaired(site: Path):
     assert '"_static/../_vendor/mathjax/tex-chtml.js?v=2"' in scripts[2].string
     assert soup.select_one("div.bd-sidebar-primary")["role"] == "navigation"
     assert soup.summary["aria-label"] == "Pages of Exercises"
+    assert not soup.select_one("details.hide summary").has_attr("aria-label"), "its text names it"
     assert not soup.button.has_attr("aria-label"), "its visible text names it"
     assert soup.find("a", href="x.ipynb")["aria-label"] == ".ipynb: Download source file"
     assert [c.name for c in soup.tr.find_all(["th", "td"])] == ["td", "th"]
