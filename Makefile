@@ -14,11 +14,12 @@ WORKERS ?= 2
 SUBMISSIONS ?= downloads
 
 .PHONY: help venv assets system-deps book test test-fast lint format release collect autograde \
-        feedback report export benchmark clean
+        feedback report export benchmark clean student-edition
 
 help:
 	@echo "make book        build the site into _build/html (sets everything up first)"
 	@echo "make test        lint, then every test: nnlib, notebooks, grading, browser"
+	@echo "make student-edition  dist/student/ and dist/nn-course-student.zip (no solutions)"
 	@echo "make release     regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make collect     SUBMISSIONS=dir-or-zip: gather submissions into submitted/"
 	@echo "make autograde   grade submitted/ safely (isolated, WORKERS=$(WORKERS))"
@@ -49,7 +50,12 @@ system-deps:
 book: $(STAMPS)/venv $(STAMPS)/assets
 	NNLIB_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going \
 		|| { $(PY) scripts/postbuild.py --explain-failure; exit 1; }
+	$(PY) scripts/student_edition.py --site _build/html
 	$(PY) scripts/postbuild.py _build/html
+
+# What students download (the site serves the zip too: `make book` builds it into _build/html).
+student-edition: $(STAMPS)/venv
+	$(PY) scripts/student_edition.py
 
 lint: $(STAMPS)/venv
 	$(VENV)/bin/ruff check .
@@ -90,4 +96,4 @@ benchmark: $(STAMPS)/venv
 	$(PY) tests/grading/benchmark_autograde.py
 
 clean:
-	rm -rf _build $(STAMPS) _vendor node_modules .jupyter_cache
+	rm -rf _build dist $(STAMPS) _vendor node_modules .jupyter_cache

@@ -191,6 +191,34 @@ def release(course: Path, assignment: str = "all") -> list[Path]:
     return released
 
 
+def release_differences(course: Path, fresh: Path, assignment: str) -> list[str]:
+    """How `course`'s `exercises/<assignment>/` differs from the release made in `fresh`."""
+    release_dir = load_config(course).CourseDirectory.release_directory
+    ours, theirs = Path(course) / release_dir / assignment, Path(fresh) / release_dir / assignment
+
+    def files(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+    mine, made = files(ours) if ours.is_dir() else set(), files(theirs)
+    problems = [f"{name} is missing" for name in sorted(made - mine)]
+    problems += [f"{name} is not made from solutions/" for name in sorted(mine - made)]
+    problems += [
+        f"{name} is stale"
+        for name in sorted(mine & made)
+        if (ours / name).read_bytes() != (theirs / name).read_bytes()
+    ]
+    return problems
+
+
+def stale_releases(course: Path, workdir: Path) -> dict[str, list[str]]:
+    """Per assignment whose `exercises/` is not what `make release` would make from `solutions/`
+    now, what differs. The release is made in a copy of the course under `workdir`."""
+    fresh = copy_course(course, Path(workdir) / "fresh-release")
+    release(fresh, "all")
+    found = {name: release_differences(course, fresh, name) for name in assignments(course)}
+    return {name: problems for name, problems in found.items() if problems}
+
+
 def is_released(course: Path, assignment: str) -> bool:
     """Whether the gradebook knows `assignment` (so autograde can restore its tests)."""
     api = open_api(course)
@@ -646,5 +674,7 @@ __all__ = [
     "open_api",
     "read_scores",
     "release",
+    "release_differences",
+    "stale_releases",
     "total_points",
 ]
