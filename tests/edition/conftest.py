@@ -1,0 +1,23 @@
+"""Fixtures for the student edition's tests: the edition built once from the working tree."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "tests" / "grading"))
+
+import student_edition  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def built_edition(tmp_path_factory) -> tuple[Path, Path]:
+    """(the edition folder, its zip), built by the generator from the working tree."""
+    out = tmp_path_factory.mktemp("dist")
+    edition = student_edition.build(REPO, out)
+    archive = student_edition.write_zip(edition, out / f"{student_edition.NAME}.zip")
+    return edition, archive
