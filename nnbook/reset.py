@@ -73,10 +73,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("assignment", help="for example 04_optimizers")
     args = parser.parse_args(argv)
-    try:
+
+    def lines():
         root = edition_root()
-        for path in reset(root, args.assignment):
-            print(f"reset {path.relative_to(root)}")
+        return [f"reset {path.relative_to(root)}" for path in reset(root, args.assignment)]
+
+    return print_or_explain(lines)
+
+
+def print_or_explain(lines) -> int:
+    """Print what `lines()` returns (exit 0), or the EditionError's message alone (exit 2)."""
+    try:
+        print("\n".join(lines()))
     except EditionError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

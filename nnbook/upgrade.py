@@ -19,7 +19,14 @@ from pathlib import Path
 
 import nbformat
 
-from nnbook.reset import EXERCISES, RELEASED, EditionError, assignments, edition_root
+from nnbook.reset import (
+    EXERCISES,
+    RELEASED,
+    EditionError,
+    assignments,
+    edition_root,
+    print_or_explain,
+)
 
 
 def _answers(notebook: nbformat.NotebookNode) -> dict[str, str]:
@@ -96,13 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("old", type=Path, help="the older edition's folder")
     parser.add_argument("--overwrite", action="store_true", help="also replace started exercises")
     args = parser.parse_args(argv)
-    try:
-        for line in upgrade(args.old, edition_root(), args.overwrite):
-            print(line)
-    except EditionError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return print_or_explain(lambda: upgrade(args.old, edition_root(), args.overwrite))
 
 
 if __name__ == "__main__":
