@@ -173,22 +173,29 @@ def test_chapter_reads_as_on_the_site(lab, page, student_folder, chapter):
         assert page.locator(".jp-Notebook details[open]").count() == 1
 
 
-def _run_all_cells(page) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+def _run_all_cells(page, code_cells: int) -> None:
+    """Kernel ▸ Restart Kernel and Run All Cells, then wait for the last cell's prompt [N]."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Restart Kernel and Run All")).click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
     page.wait_for_function(
-        """() => {
+        """(n) => {
+            const w = document.querySelector('.jp-WindowedPanel-outer');
+            w.scrollTop = w.scrollHeight;  // the last cell attached
             const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-            return p.length && p.every(e => /\\[\\d+\\]/.test(e.textContent));
+            return p.length && p[p.length - 1].textContent.trim() === `[${n}]:`;
         }""",
+        arg=code_cells,
         timeout=300_000,
+        polling=500,
     )
 
 
 def test_a_chapter_runs_every_cell_and_its_demo_redraws(lab, page, student_folder):
     chapter = "lectures/02_backprop.ipynb"
     open_notebook(page, lab, student_folder, chapter)
-    _run_all_cells(page)
+    source = nbformat.read(student_folder / chapter, as_version=4)
+    _run_all_cells(page, sum(c.cell_type == "code" for c in source.cells))
     page.keyboard.press("Control+s")
     page.wait_for_timeout(2000)
     nb = nbformat.read(student_folder / chapter, as_version=4)
@@ -199,6 +206,14 @@ def test_a_chapter_runs_every_cell_and_its_demo_redraws(lab, page, student_folde
     assert all(c.execution_count for c in nb.cells if c.cell_type == "code")
 
     demo = page.locator(".widget-vbox", has=page.locator(".widget-hslider")).first
+    page.evaluate("() => { document.querySelector('.jp-WindowedPanel-outer').scrollTop = 0; }")
+    for _ in range(200):  # scroll down to the first demo (cells attach as they come into view)
+        if demo.count():
+            break
+        page.evaluate(
+            "() => { document.querySelector('.jp-WindowedPanel-outer').scrollTop += 500; }"
+        )
+        page.wait_for_timeout(100)
     demo.scroll_into_view_if_needed()
     picture = demo.locator(".widget-output img").first
     before = picture.evaluate("img => img.src")
