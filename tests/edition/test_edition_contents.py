@@ -90,6 +90,16 @@ def test_edition_has_every_chapter_and_released_exercise(built_edition):
             assert (edition / module.relative_to(REPO)).exists(), module
 
 
+def test_readme_says_what_the_setup_page_says(built_edition):
+    edition, _ = built_edition
+    setup = (REPO / "book" / "setup.md").read_text()
+    start = setup.index(student_edition.README_START) + len(student_edition.README_START)
+    shared = setup[start : setup.index(student_edition.README_END)].strip()
+    assert "## 2. Install" in shared and "nnbook.reset" in shared and "nnbook.upgrade" in shared
+    assert shared in (edition / "README.md").read_text()
+    assert "<this repository>" not in setup + (REPO / "README.md").read_text()
+
+
 def test_no_solution_hidden_test_or_instructor_code_anywhere(built_edition):
     edition, archive = built_edition
     secrets = _secrets()
