@@ -26,11 +26,12 @@ COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
 	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)')
 
 .PHONY: help venv assets system-deps book test test-fast lint format release collect autograde \
-        feedback report export benchmark benchmark-site clean
+        feedback report export benchmark benchmark-site clean student-edition
 
 help:
 	@echo "make book        build the site into _build/html (sets everything up first)"
 	@echo "make test        lint, then every test: nnlib, notebooks, grading, browser"
+	@echo "make student-edition  dist/student/ and dist/nn-course-student.zip (no solutions)"
 	@echo "make release     regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make collect     SUBMISSIONS=zip-or-dir [ROSTER=roster.csv LMS=canvas]: into submitted/"
 	@echo "make autograde   grade submitted/ safely (isolated, WORKERS=$(WORKERS))"
@@ -70,7 +71,12 @@ $(STAMPS)/demo-renderer: nnbook/base.py
 book: $(STAMPS)/venv $(STAMPS)/assets $(STAMPS)/demo-renderer
 	NNLIB_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going \
 		|| { $(PY) scripts/postbuild.py --explain-failure; exit 1; }
+	$(PY) scripts/student_edition.py --site _build/html
 	$(PY) scripts/postbuild.py _build/html
+
+# What students download (the site serves the zip too: `make book` builds it into _build/html).
+student-edition: $(STAMPS)/venv
+	$(PY) scripts/student_edition.py
 
 lint: $(STAMPS)/venv
 	$(VENV)/bin/ruff check .
@@ -117,4 +123,4 @@ benchmark-site: $(STAMPS)/venv
 	$(PY) benchmarks/site.py
 
 clean:
-	rm -rf _build $(STAMPS) _vendor node_modules .jupyter_cache
+	rm -rf _build dist $(STAMPS) _vendor node_modules .jupyter_cache

@@ -351,6 +351,28 @@ def test_search_works_offline(browser, site_url):
         context.close()
 
 
+def test_setup_page_downloads_the_student_edition_from_this_site(browser, site_url):
+    """The Setup page links the zip relatively, and the site itself serves it."""
+    import io
+    import zipfile
+
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}/book/setup.html", wait_until="load")
+        link = page.locator("a[href$='nn-course-student.zip']").first
+        assert not urlparse(link.get_attribute("href")).netloc, "the link must be relative"
+        with page.expect_download(timeout=PAGE_TIMEOUT_MS) as download:
+            link.click()
+        assert download.value.url.startswith(site_url)
+        data = Path(download.value.path()).read_bytes()
+    finally:
+        context.close()
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "nn-course-student/README.md" in names
+    assert not any("solutions/" in name or "instructor/" in name for name in names)
+
+
 def test_solutions_are_not_published(site_dir):
     assert not (site_dir / "solutions").exists()
     assert not (site_dir / "_sources" / "solutions").exists()
