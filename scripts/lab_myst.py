@@ -113,6 +113,18 @@ def _section_titles(cells: list[str]) -> dict[str, str]:
     return titles
 
 
+def _sections_of_other_chapters(chapter: Path) -> dict[str, tuple[Path, str]]:
+    """Per ``(label)=`` target of the chapter's sibling notebooks: that notebook and the heading."""
+    found: dict[str, tuple[Path, str]] = {}
+    for other in sorted(chapter.parent.glob("*.ipynb")):
+        if other.resolve() != chapter.resolve():
+            cells = nbformat.read(other, as_version=4).cells
+            texts = [c.source for c in cells if c.cell_type == "markdown"]
+            for label, title in _section_titles(texts).items():
+                found.setdefault(label, (other, title))
+    return found
+
+
 def notebook_title(path: Path) -> str:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -168,9 +180,14 @@ class ChapterRewriter:
 
     def _ref(self, match: re.Match) -> str:
         text, label = (match.group(1), match.group(2)) if match.group(2) else (None, match[3])
-        if label not in self.sections:
+        if label in self.sections:
+            return text or f"“{self.sections[label]}”"
+        found = _sections_of_other_chapters(self.chapter).get(label)
+        if found is None:
             raise UnresolvedReference(f"{self.chapter.name}: no section labelled {label!r}")
-        return text or f"“{self.sections[label]}”"
+        other, title = found
+        relative = Path(os.path.relpath(other, self.chapter.parent)).as_posix()
+        return f"[{text or f'“{title}”'}]({relative})"
 
     def rewrite(self, nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         nb = copy.deepcopy(nb)
