@@ -113,11 +113,12 @@ font-family:inherit!important}
 # highlighting, typeset maths) only when they come near the screen; the placeholder height keeps
 # the scroll bar roughly right until then. Figures carry their size (postbuild), scaled to fit.
 # Links a shade darker than the theme's #176de8, which has too little contrast (4.3:1) on the light
-# grey of outputs and admonitions.
+# grey of outputs and admonitions. Demo controls at least 24 px high: a finger can hit each one.
 READING_CSS = """.bd-article > section > section{content-visibility:auto;
 contain-intrinsic-size:auto 1500px}
 .bd-article img[width][height]{height:auto}
 html[data-theme=light]{--pst-color-link:#1a62c9}
+.nnlib-demo input[type=range],.nnlib-demo select{min-height:24px}
 """
 # The theme draws each admonition's icon with the Font Awesome web font (156 kB); these masks draw
 # the same icons, so that no page needs the font. Classes as in pydata-sphinx-theme's CSS.
