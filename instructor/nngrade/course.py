@@ -319,6 +319,34 @@ def release(course: Course | Path, assignment: str = ALL) -> list[Path]:
     return released_files
 
 
+def release_differences(course: Course | Path, fresh: Course | Path, assignment: str) -> list[str]:
+    """How `course`'s `exercises/<assignment>/` differs from the release made in `fresh`."""
+    ours = as_course(course).directory("release") / assignment
+    theirs = as_course(fresh).directory("release") / assignment
+
+    def files(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+    mine, made = files(ours) if ours.is_dir() else set(), files(theirs)
+    problems = [f"{name} is missing" for name in sorted(made - mine)]
+    problems += [f"{name} is not made from solutions/" for name in sorted(mine - made)]
+    problems += [
+        f"{name} is stale"
+        for name in sorted(mine & made)
+        if (ours / name).read_bytes() != (theirs / name).read_bytes()
+    ]
+    return problems
+
+
+def stale_releases(course: Course | Path, workdir: Path) -> dict[str, list[str]]:
+    """Per assignment whose `exercises/` is not what `make release` would make from `solutions/`
+    now, what differs. The release is made in a copy of the course under `workdir`."""
+    fresh = copy_course(course, Path(workdir) / "fresh-release")
+    release(fresh, ALL)
+    found = {name: release_differences(course, fresh, name) for name in assignments(course)}
+    return {name: problems for name, problems in found.items() if problems}
+
+
 def is_released(course: Course | Path, assignment: str) -> bool:
     """Whether the gradebook holds `assignment`'s notebooks (so autograde can restore its tests;
     `nbgrader db assignment add`, which sets a due date, records the assignment without them)."""
@@ -349,9 +377,11 @@ __all__ = [
     "is_released",
     "master_notebooks",
     "release",
+    "release_differences",
     "released",
     "select",
     "source_dir",
+    "stale_releases",
     "test_cell_ids",
     "total_points",
 ]

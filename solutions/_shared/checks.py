@@ -36,8 +36,9 @@ answer cell, and lives in a closure, so an answer that replaces `np.allclose`, `
 again to the functions made here, so an answer that rebinds `check_array` changes nothing either.
 
 The grader also uses `_own(*functions)` (each was written in this notebook, not imported from or
-built on nnlib) and `with _without_nnlib():` (every nnlib function raises while the block runs):
-a part answered with nnlib's own code earns nothing.
+built on nnlib) and `with _without_nnlib():` (every nnlib function raises while the block runs;
+`_without_nnlib("nnlib.conv")` blocks that module only, where a part may use nnlib's layers): a part
+answered with nnlib's own code earns nothing.
 """
 
 
@@ -253,9 +254,9 @@ def _make_checks():
         if not float_(received) <= maximum_:
             fail(name, f"expected at most {maximum_!r}, received {show(received)}", o["inputs"])
 
-    def from_nnlib(obj):
+    def from_nnlib(obj, packages=("nnlib",)):
         names = (getattr_(obj, "__module__", None), type_(obj).__module__)
-        return any_(type_(n) is str_ and n.startswith("nnlib") for n in names)
+        return any_(type_(n) is str_ and n.startswith(packages) for n in names)
 
     def nnlib_inside(f):
         """An nnlib callable that `f` keeps in its defaults or closure (a hidden wrapper)."""
@@ -285,8 +286,10 @@ def _make_checks():
                 raise error_(f"{label} must not call nnlib's implementation")
 
     @contextlib.contextmanager
-    def without_nnlib():
-        """Every nnlib callable (in nnlib and in this notebook) raises while the block runs."""
+    def without_nnlib(*only):
+        """Every nnlib callable (in nnlib and in this notebook) raises while the block runs, or,
+        given module names ("nnlib.conv", ...), those modules' callables only."""
+        packages = tuple_(only) if only else ("nnlib",)
 
         def blocked(*args, **kwargs):
             raise error_("this part must not call nnlib's implementation")
@@ -296,7 +299,7 @@ def _make_checks():
         saved = []
         for space in spaces:
             for name, value in list_(space.items()):
-                if not name.startswith("__") and callable_(value) and from_nnlib(value):
+                if not name.startswith("__") and callable_(value) and from_nnlib(value, packages):
                     saved.append((space, name, value))
                     space[name] = blocked
         try:

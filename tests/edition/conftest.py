@@ -1,0 +1,44 @@
+"""Fixtures for the student edition's tests: the edition built once from the working tree."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "tests" / "grading"))
+
+import student_edition  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def built_edition(tmp_path_factory) -> tuple[Path, Path]:
+    """(the edition folder, its zip), built by the generator from the working tree."""
+    out = tmp_path_factory.mktemp("dist")
+    edition = student_edition.build(REPO, out)
+    archive = student_edition.write_zip(edition, out / f"{student_edition.NAME}.zip")
+    return edition, archive
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium, headless, driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail("Debian's chromium is not installed: run `make system-deps`", pytrace=False)
+    args = ["--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=args)
+        try:
+            yield browser
+        finally:
+            browser.close()

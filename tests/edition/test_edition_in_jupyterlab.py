@@ -1,0 +1,292 @@
+"""The student edition as a student gets it: unzipped, installed with the two commands its README
+prints, opened in JupyterLab, and driven in Debian's chromium.
+
+One install and one JupyterLab server serve every test of this module (about two minutes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import socket
+import subprocess
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import gradingkit as kit
+import nbformat
+import pytest
+import student_edition
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+TOKEN = "student-edition-test"
+#: MyST that jupyterlab-myst did not render shows up as its source text.
+RAW_MYST = re.compile(
+    r"\{[a-z:-]+\}`|```|:::|^:[a-z-]+:|\(\w[\w-]*\)=|unknown (directive|role)", re.M | re.I
+)
+INSTRUCTOR_ONLY = (
+    "Formgrader",
+    "Manage Assignments",
+    "Create Assignment",
+    "Assignment List",
+    "Course List",
+)
+
+
+def readme_commands(readme: str, heading: str) -> list[str]:
+    """The lines of the first ```bash block after `heading` in the README."""
+    section = readme[readme.index(heading) :]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def student_folder(built_edition, tmp_path_factory) -> Path:
+    """The zip unpacked and installed with exactly the README's install commands."""
+    _, archive = built_edition
+    home = tmp_path_factory.mktemp("student")
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(home)
+    folder = home / student_edition.NAME
+    for path in folder.rglob("*"):  # zipfile drops the permissions that unzip would keep
+        if ".released" in path.parts and path.is_file():
+            path.chmod(0o444)
+    readme = (folder / "README.md").read_text()
+    for command in readme_commands(readme, "## 2. Install"):
+        subprocess.run(command, shell=True, cwd=folder, check=True, timeout=900)
+    return folder
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(student_folder):
+    """JupyterLab started as the README says, from the edition's folder; yields its URL."""
+    readme = (student_folder / "README.md").read_text()
+    (command,) = readme_commands(readme, "## 3. Open JupyterLab")
+    port = _free_port()
+    flags = [
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={TOKEN}",
+    ]
+    if os.geteuid() == 0:
+        flags.append("--allow-root")  # the tests run as root; students do not
+    server = subprocess.Popen(
+        shlex.split(command) + flags,
+        cwd=student_folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
+def open_notebook(page, lab: str, folder: Path, path: str) -> None:
+    """Open `path` in a fresh workspace and scroll through it until every cell is rendered
+    (JupyterLab attaches the cells of a long notebook as they come into view)."""
+    cells = len(nbformat.read(folder / path, as_version=4).cells)
+    page.goto(f"{lab}/lab/tree/{path}?reset&token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    page.wait_for_selector(".jp-Notebook .jp-MarkdownCell .myst")
+    for _ in range(400):
+        attached = page.evaluate(
+            """() => {
+                const w = document.querySelector('.jp-WindowedPanel-outer');
+                w.scrollTop += 600;
+                return document.querySelectorAll('.jp-Notebook .jp-Cell').length;
+            }"""
+        )
+        if attached >= cells:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.jp-MarkdownCell')].every(
+            cell => cell.querySelector('.jp-MarkdownOutput, .lm-Widget.myst'))""",
+        timeout=30_000,
+    )
+
+
+RENDERED_MARKDOWN = """() => [...document.querySelectorAll('.jp-MarkdownCell')].map(cell => {
+    const out = cell.querySelector('.jp-MarkdownOutput, .lm-Widget.myst');
+    if (!out) return null;
+    const copy = out.cloneNode(true);
+    copy.querySelectorAll('.katex, mjx-container, script, style').forEach(e => e.remove());
+    return copy.textContent;
+})"""
+
+
+@pytest.mark.parametrize(
+    "chapter", sorted(p.name for p in (student_edition.REPO / "lectures").glob("*.ipynb"))
+)
+def test_chapter_reads_as_on_the_site(lab, page, student_folder, chapter):
+    """No directive or role shown as text, maths typeset, every answer folded until clicked."""
+    open_notebook(page, lab, student_folder, f"lectures/{chapter}")
+    source = nbformat.read(student_folder / "lectures" / chapter, as_version=4)
+    markdown = [c.source for c in source.cells if c.cell_type == "markdown"]
+    rendered = page.evaluate(RENDERED_MARKDOWN)
+    assert len(rendered) == len(markdown) and None not in rendered, (
+        "a markdown cell is not rendered"
+    )
+    for text in rendered:
+        assert not RAW_MYST.search(text), (
+            f"raw MyST in {chapter}: {RAW_MYST.search(text).group(0)!r}"
+        )
+    dropdowns = sum(m.count("{dropdown}") for m in markdown)
+    folded = page.locator(".jp-Notebook details:not([open])")
+    assert folded.count() == dropdowns and page.locator(".jp-Notebook details[open]").count() == 0
+    if any("$" in m or "{math}" in m for m in markdown):
+        assert page.locator(".jp-Notebook .katex, .jp-Notebook mjx-container").count() > 0
+    if dropdowns:  # and an answer unfolds when clicked
+        folded.first.locator("summary").click()
+        assert page.locator(".jp-Notebook details[open]").count() == 1
+
+
+def _run_all_cells(page, code_cells: int) -> None:
+    """Kernel ▸ Restart Kernel and Run All Cells, then wait for the last cell's prompt [N]."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Restart Kernel and Run All")).click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    page.wait_for_function(
+        """(n) => {
+            const w = document.querySelector('.jp-WindowedPanel-outer');
+            w.scrollTop = w.scrollHeight;  // the last cell attached
+            const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+            return p.length && p[p.length - 1].textContent.trim() === `[${n}]:`;
+        }""",
+        arg=code_cells,
+        timeout=300_000,
+        polling=500,
+    )
+
+
+def test_a_chapter_runs_every_cell_and_its_demo_redraws(lab, page, student_folder):
+    chapter = "lectures/02_backprop.ipynb"
+    open_notebook(page, lab, student_folder, chapter)
+    source = nbformat.read(student_folder / chapter, as_version=4)
+    _run_all_cells(page, sum(c.cell_type == "code" for c in source.cells))
+    page.keyboard.press("Control+s")
+    page.wait_for_timeout(2000)
+    nb = nbformat.read(student_folder / chapter, as_version=4)
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
+    assert not errors, errors[0]["ename"] + ": " + errors[0]["evalue"]
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code")
+
+    demo = page.locator(".widget-vbox", has=page.locator(".widget-hslider")).first
+    page.evaluate("() => { document.querySelector('.jp-WindowedPanel-outer').scrollTop = 0; }")
+    for _ in range(200):  # scroll down to the first demo (cells attach as they come into view)
+        if demo.count():
+            break
+        page.evaluate(
+            "() => { document.querySelector('.jp-WindowedPanel-outer').scrollTop += 500; }"
+        )
+        page.wait_for_timeout(100)
+    demo.scroll_into_view_if_needed()
+    picture = demo.locator(".widget-output img").first
+    before = picture.evaluate("img => img.src")
+    demo.locator(".noUi-handle").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([box, old]) => (box.querySelector('.widget-output img') || {}).src !== old",
+        arg=[demo.element_handle(), before],
+        timeout=60_000,
+    )
+
+
+def test_validate_button_checks_an_exercise(lab, page, student_folder):
+    assignment = kit.assignment_names()[0]
+    path = f"exercises/{assignment}/{assignment}.ipynb"
+    nbformat.write(kit.solved_notebook(assignment), student_folder / path)  # answers written
+    open_notebook(page, lab, student_folder, path)
+    page.locator(
+        ".jp-Toolbar button, .jp-Toolbar .jp-ToolbarButtonComponent", has_text="Validate"
+    ).first.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=120_000)
+    page.wait_for_function(
+        """() => /passes all the tests|FAILED|error/i.test(
+            document.querySelector('.jp-Dialog').innerText)""",
+        timeout=120_000,
+    )
+    text = dialog.inner_text()
+    assert "Success! Your notebook passes all the tests." in text, text[:2000]
+    assert "without encryption" not in text
+
+
+def test_only_student_features_are_shown(lab, page):
+    page.goto(f"{lab}/lab?reset&token={TOKEN}")
+    page.wait_for_selector(".lm-MenuBar-itemLabel")
+    page.wait_for_timeout(5000)  # the news question would have popped up by now
+    menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+    assert "Nbgrader" not in menus and "File" in menus
+    page.keyboard.press("Control+Shift+c")  # the command palette lists every command
+    page.wait_for_selector(".lm-CommandPalette-item", state="attached")
+    commands = " ".join(page.locator(".lm-CommandPalette-itemLabel").all_text_contents())
+    assert "Run All Cells" in commands
+    body = page.locator("body").inner_text()
+    for feature in INSTRUCTOR_ONLY:
+        assert feature.lower() not in (commands + body).lower(), feature
+    assert page.locator(".jp-toast-message, .Toastify__toast").count() == 0, (
+        "a notification popped up"
+    )
+    for handler in ("formgrader", "assignments", "courses"):
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{lab}/{handler}?token={TOKEN}", timeout=10)
+        assert missing.value.code == 404, handler
+
+
+def test_readme_check_and_reset_commands(student_folder):
+    """`nbgrader validate` as printed reports the tests without a warning; reset as printed."""
+    readme = (student_folder / "README.md").read_text()
+    (validate,) = readme_commands(readme, "## 4. Do an exercise")
+    run = subprocess.run(
+        validate, shell=True, cwd=student_folder, capture_output=True, text=True, timeout=300
+    )
+    output = run.stdout + run.stderr
+    assert "VALIDATION FAILED" in output or "Success!" in output, output[-2000:]
+    assert "WARNING" not in output and "without encryption" not in output, output[:2000]
+
+    (reset,) = readme_commands(readme, "## 5. Start an exercise again")
+    name = shlex.split(reset)[-1]
+    notebook = student_folder / "exercises" / name / f"{name}.ipynb"
+    notebook.write_text(json.dumps({"changed": True}))
+    run = subprocess.run(
+        reset, shell=True, cwd=student_folder, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert (
+        notebook.read_bytes() == (student_folder / ".released" / name / notebook.name).read_bytes()
+    )
