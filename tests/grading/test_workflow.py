@@ -36,9 +36,11 @@ LMS = [pytest.param(lms, marks=pytest.mark.xdist_group(f"workflow-{lms}")) for l
 ON_POSTGRESQL = pytest.mark.xdist_group("workflow-postgresql")
 
 UNREADABLE = f"{NOTEBOOK} is not a readable notebook (NotJSONError): scored 0"
-LATE = "submitted 9 h 16 min late: penalty 10"  # cam: 2026-10-02 09:15 UTC, due 10-01 23:59
+#: the assignment's autograded points: cam's full score
+TOP = sum(nncourse.test_cell_ids(kit.REPO, ASSIGNMENT)[dl.NOTEBOOK].values())
+LATE = f"submitted 9 h 16 min late: penalty {TOP:g}"  # cam: 2026-10-02 09:15, due 10-01 23:59
 #: nbgrader's late penalty setting per flow: all of the score (nbgrader's "zero"), or on Moodle
-#: a tenth per started day (nngrade.late), so cam loses 1 of 10
+#: a tenth per started day (nngrade.late), so cam loses a tenth of TOP
 PENALTY = {"zero": 'c.LateSubmissionPlugin.penalty_method = "zero"\n'}
 PENALTY["moodle"] = (
     'c.AssignLatePenalties.plugin_class = "nngrade.late.PenaltyPerDay"\n'
@@ -57,7 +59,7 @@ NOTES = {
         "ben": "not graded: Ben Babbage_4702_assignsubmission_file_/01_neurons.ipynb (superseded: "
         "the later Ben Babbage_4702_assignsubmission_file_/v2/01_neurons.ipynb of 2026-09-30 "
         "18:30:00 UTC counts)",
-        "cam": "submitted 9 h 16 min late: penalty 1",
+        "cam": f"submitted 9 h 16 min late: penalty {0.1 * TOP:g}",
         "dee": "renamed: '01_neurons(2).ipynb' collected as 01_neurons.ipynb",
     },
     "blackboard": {
@@ -142,7 +144,7 @@ def term(request, released, tmp_path_factory) -> dict:
 
 def expected_rows(term: dict, lms: str) -> dict[str, dict]:
     download = term["download"]
-    top = sum(nncourse.test_cell_ids(kit.REPO, ASSIGNMENT)[dl.NOTEBOOK].values())
+    top = TOP
     total = nncourse.total_points(kit.REPO, ASSIGNMENT)
     partial = next(s for s in kit.load_submissions(ASSIGNMENT) if s.name == PARTIAL).score
     with download.roster_csv.open() as handle:
