@@ -12,6 +12,18 @@ ASSIGNMENT ?= all
 WORKERS ?= 2
 # Where `make collect` reads an LMS zip or a folder of submissions from.
 SUBMISSIONS ?= downloads
+# Course settings, each optional and remembered once given (nngrade.json): the gradebook URL
+# (default: sqlite gradebook.db), the roster CSV, the LMS (default: detected per download).
+DB_URL ?=
+ROSTER ?=
+LMS ?=
+# REGRADE=1: autograde again what was already graded (hand-entered scores are kept)
+REGRADE ?=
+# more options of `nngrade autograde`, e.g. AUTOGRADE_FLAGS="--tamper zero"
+AUTOGRADE_FLAGS ?=
+NNGRADE = $(VENV)/bin/nngrade
+COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
+	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)')
 
 .PHONY: help venv assets system-deps book test test-fast lint format release collect autograde \
         feedback report export benchmark clean student-edition
@@ -21,11 +33,12 @@ help:
 	@echo "make test        lint, then every test: nnlib, notebooks, grading, browser"
 	@echo "make student-edition  dist/student/ and dist/nn-course-student.zip (no solutions)"
 	@echo "make release     regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
-	@echo "make collect     SUBMISSIONS=dir-or-zip: gather submissions into submitted/"
+	@echo "make collect     SUBMISSIONS=zip-or-dir [ROSTER=roster.csv LMS=canvas]: into submitted/"
 	@echo "make autograde   grade submitted/ safely (isolated, WORKERS=$(WORKERS))"
-	@echo "make feedback    feedback HTML without hidden tests, into feedback/"
+	@echo "make feedback    feedback pages without hidden tests, and feedback-upload/<a>.zip"
 	@echo "make report      what collect/autograde said about each submission"
-	@echo "make export      grades.csv from the gradebook"
+	@echo "make export      grades.csv (and grades-<lms>.csv for the LMS import)"
+	@echo "                 every step: ASSIGNMENT=name (default all), DB_URL=postgresql+psycopg2://..."
 	@echo "make benchmark   print the speed benchmarks"
 
 $(STAMPS)/venv: requirements.lock pyproject.toml instructor/pyproject.toml
@@ -72,22 +85,23 @@ test-fast: $(STAMPS)/venv
 	$(VENV)/bin/python -m pytest -m "not slow and not browser"
 
 release: $(STAMPS)/venv
-	$(PY) -m nngrade.course release --course $(COURSE) --assignment $(ASSIGNMENT)
+	$(NNGRADE) release $(ASSIGNMENT) $(COURSE_FLAGS)
 
 collect: $(STAMPS)/venv
-	$(PY) -m nngrade.course collect --course $(COURSE) --assignment $(ASSIGNMENT) --from $(SUBMISSIONS)
+	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)'
 
 autograde: system-deps $(STAMPS)/venv
-	$(VENV)/bin/nngrade autograde --course $(COURSE) --assignment $(ASSIGNMENT) --workers $(WORKERS)
+	$(NNGRADE) autograde $(ASSIGNMENT) $(COURSE_FLAGS) --workers $(WORKERS) \
+		$(if $(REGRADE),--regrade) $(AUTOGRADE_FLAGS)
 
-feedback: $(STAMPS)/venv
-	$(PY) -m nngrade.course feedback --course $(COURSE) --assignment $(ASSIGNMENT)
+feedback: $(STAMPS)/venv $(STAMPS)/assets
+	$(NNGRADE) feedback $(ASSIGNMENT) $(COURSE_FLAGS)
 
 report: $(STAMPS)/venv
-	$(PY) -m nngrade.course report --course $(COURSE) --assignment $(ASSIGNMENT)
+	$(NNGRADE) report $(ASSIGNMENT) $(COURSE_FLAGS)
 
 export: $(STAMPS)/venv
-	$(PY) -m nngrade.course export --course $(COURSE) --to grades.csv
+	$(NNGRADE) export $(ASSIGNMENT) $(COURSE_FLAGS)
 
 benchmark: $(STAMPS)/venv
 	$(PY) benchmarks/train_mlp.py

@@ -1,7 +1,10 @@
 """nbgrader settings for the course: `solutions/` is the source, `exercises/` the release.
 
-Every nngrade command (`python -m nngrade.course ...`, `make release`, ...) loads this file from
-the course directory, so a temporary copy of the course behaves exactly like the real one.
+Every nngrade command (`nngrade release`, `make release`, ...) loads this file from the course
+directory, so a temporary copy of the course behaves exactly like the real one. The gradebook URL
+that nngrade was given (`--db-url`, `DB_URL=` in make, or NNGRADE_DB_URL) is saved in
+`nngrade.json` beside this file and read back here, so that `nbgrader` itself and JupyterLab's
+formgrader open the same gradebook as every nngrade step.
 """
 
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
@@ -23,10 +26,10 @@ c.Execute.interrupt_on_timeout = True
 # Students who run `nbgrader validate` here may not have the instructor package: they need no
 # feedback settings.
 try:
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import GetGrades
-    from nngrade.feedback import StripHiddenTests
+    from nngrade.course import apply_settings
+    from nngrade.feedback import FEEDBACK_PREPROCESSORS
 except ImportError:
     pass
 else:
-    c.GenerateFeedback.preprocessors = [GetGrades, StripHiddenTests, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
+    apply_settings(c, __file__.rpartition("/")[0] or ".")  # noqa: F821 (set by traitlets)

@@ -70,8 +70,9 @@ def layers_epoch(weights: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> Epo
         total = 0.0
         for idx in _batches(rng, len(X)):
             opt.zero_grad()
-            total += loss_fn(model(X[idx]), y[idx]) * len(idx)
-            model.backward(loss_fn.backward())
+            loss = loss_fn(model(X[idx]), y[idx])
+            total += loss * len(idx)
+            model.backward(loss.backward())
             opt.step()
         return total / len(X)
 

@@ -24,7 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "safegrade"))
 
-from course import (  # noqa: E402
+from nngrade.safe_autograde import grade_assignment  # noqa: E402
+from tiny_course import (  # noqa: E402
     ASSIGNMENT,
     CORRECT_ADD,
     CORRECT_MUL,
@@ -32,7 +33,6 @@ from course import (  # noqa: E402
     student_notebook,
     submit,
 )
-from nngrade.safe_autograde import grade_assignment  # noqa: E402
 
 
 def build(root: Path, submissions: int) -> Path:

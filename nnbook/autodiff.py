@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -21,7 +20,8 @@ from matplotlib.ticker import LogLocator, NullLocator
 from nnbook.base import Demo
 from nnbook.examples import baydin
 from nnbook.graph import draw_graph
-from nnbook.trace import _BAR, _DOT, capture, decorate, fmt
+from nnbook.timing import best_time
+from nnbook.trace import BAR, DOT, capture, decorate, fmt
 from nnlib import viz
 from nnlib.autodiff import jacobian, tanh
 from nnlib.autodiff.numerical import difference_errors, error_model, optimal_step
@@ -42,7 +42,7 @@ def _forward_frame(graph, step: int, ax) -> str:
     nodes = graph.nodes
     step = min(step, len(nodes) - 1)
     text = {
-        id(n): f"{fmt(n.value)}\n{decorate(n.label, _DOT)}={fmt(dots[id(n)])}"
+        id(n): f"{fmt(n.value)}\n{decorate(n.label, DOT)}={fmt(dots[id(n)])}"
         for n in nodes[: step + 1]
     }
     current = nodes[step]
@@ -62,7 +62,7 @@ def _reverse_frame(graph, step: int, ax) -> str:
     for _result, operand, _, value, _ in updates[:step]:
         bars[id(operand)] = value
     text = {
-        id(n): f"{fmt(n.value)}\n{decorate(n.label, _BAR)}={fmt(bars[id(n)])}"
+        id(n): f"{fmt(n.value)}\n{decorate(n.label, BAR)}={fmt(bars[id(n)])}"
         for n in graph.nodes if id(n) in bars
     }  # fmt: skip
     if step == 0:
@@ -217,15 +217,6 @@ def _layer(n: int, m: int, rng: np.random.Generator) -> Callable:
     return f
 
 
-def _best_time(fn: Callable[[], object], repeats: int = 3) -> float:
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def time_modes(sizes: Sequence[int] = (1, 4, 16, 64), other: int = 1, vary: str = "inputs",
                seed: int = 0) -> dict[str, np.ndarray]:  # fmt: skip
     """Seconds for the full Jacobian of x -> tanh(A tanh(x)) by each mode.
@@ -238,7 +229,7 @@ def time_modes(sizes: Sequence[int] = (1, 4, 16, 64), other: int = 1, vary: str 
         n, m = (size, other) if vary == "inputs" else (other, size)
         f, x = _layer(n, m, rng), rng.normal(size=n)
         for mode in ("forward", "reverse"):
-            out[mode].append(_best_time(lambda f=f, x=x, mode=mode: jacobian(f, x, mode)))
+            out[mode].append(best_time(lambda f=f, x=x, mode=mode: jacobian(f, x, mode)))
     return {k: np.asarray(v) for k, v in out.items()}
 
 

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnbook.base import Demo
-from nnbook.neurons import frame_figure, mlp
+from nnbook.timing import best_times, one_blas_thread
 from nnlib import activations, layers, losses, optim, viz
 
 # ---------------------------------------------------------------------------------------------
@@ -210,7 +208,7 @@ def plot_stepper_frame(step: int) -> Figure:
     graph = regularized_logistic_graph()
     frames = stepper_frames(graph)
     frame = frames[step]
-    fig, ax = frame_figure(
+    fig, ax = viz.new_figure(
         figsize=(8, 4.6), margins={"left": 0.01, "right": 0.99, "bottom": 0.01, "top": 0.82}
     )
     for node in graph.nodes:
@@ -342,7 +340,7 @@ def error_signal_norms(
     output and the squared error against random targets.
     """
     rng = np.random.default_rng(seed)
-    model = mlp([8, *([width] * depth), 1], activation, rng=rng)
+    model = layers.mlp([8, *([width] * depth), 1], activation, rng=rng)
     x = rng.standard_normal((n, 8))
     y = rng.standard_normal((n, 1))
     deltas, grads_w, _ = deltas_by_recursion(*dense_and_activations(model), x, y)
@@ -356,7 +354,7 @@ def plot_error_signals(activation: str, depth: int) -> Figure:
     """Bar chart (log scale) of mean |δ^[k]| and mean |dJ/dW^[k]| per layer k."""
     deltas, grads = error_signal_norms(activation, depth)
     k = np.arange(1, len(deltas) + 1)
-    fig, ax = frame_figure(figsize=(6.4, 3.8), margins={"left": 0.13, "bottom": 0.14})
+    fig, ax = viz.new_figure(figsize=(6.4, 3.8), margins={"left": 0.13, "bottom": 0.14})
     ax.bar(k - 0.2, deltas, width=0.4, label="mean |δ^[k]|", color=viz.COLORS[0])
     ax.bar(k + 0.2, grads, width=0.4, label="mean |∂J/∂W^[k]|", color=viz.COLORS[1])
     ax.set_yscale("log")
@@ -387,27 +385,6 @@ def error_signal_explorer() -> Demo:
 # ---------------------------------------------------------------------------------------------
 
 
-def _best_times(fns: Sequence[Callable[[], object]], repeats: int) -> list[float]:
-    """Best wall time of each function over ``repeats`` rounds, the functions interleaved so
-    that a busy spell of the machine slows all of them rather than one."""
-    best = [np.inf] * len(fns)
-    for _ in range(repeats):
-        for i, fn in enumerate(fns):
-            start = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
-
-
-def _single_thread():
-    """BLAS limited to one thread: timings count operations, not how busy the other cores are."""
-    try:
-        from threadpoolctl import threadpool_limits  # installed with scikit-learn
-    except ImportError:  # pragma: no cover - timing still works, only noisier
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
-
-
 def time_forward_backward(
     widths: Sequence[int] = (256, 512, 1024), batch: int = 256, repeats: int = 11, seed: int = 0
 ) -> list[dict[str, float]]:
@@ -419,13 +396,13 @@ def time_forward_backward(
     """
     rng = np.random.default_rng(seed)
     rows = []
-    with _single_thread():
+    with one_blas_thread():
         for width in widths:
             layer = layers.Dense(width, width, rng=rng)
             x = rng.standard_normal((batch, width))
             grad_out = rng.standard_normal((batch, width))
             layer(x)  # backward needs a forward first
-            forward, backward = _best_times(
+            forward, backward = best_times(
                 [lambda d=layer, x=x: d(x), lambda d=layer, g=grad_out: d.backward(g)], repeats
             )
             rows.append(
@@ -472,7 +449,7 @@ def count_backward_passes(
         nonlocal passes
         opt.zero_grad()
         value = loss(model(x), y)
-        model.backward(loss.backward())
+        model.backward(value.backward())
         passes += 1
         return value
 

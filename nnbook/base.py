@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 BOOK_BUILD_ENV = "NNLIB_BOOK_BUILD"
-MAX_FRAMES = 60
+MAX_FRAMES = 30  # every frame is rendered at build time: keep a grid small
 DEFAULT_DPI = 80
 _demo_counter = itertools.count(1)
 

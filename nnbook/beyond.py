@@ -71,14 +71,6 @@ def digit_cnn(channels: int = 8, seed: int = 0) -> layers.Sequential:
     )
 
 
-def digit_mlp(hidden: int = 32, seed: int = 0) -> layers.Sequential:
-    """The MLP to compare with: Dense(64, hidden) -> ReLU -> Dense(hidden, 10)."""
-    gen = data.rng(seed)
-    return layers.Sequential(
-        layers.Dense(64, hidden, rng=gen), layers.ReLU(), layers.Dense(hidden, 10, rng=gen)
-    )
-
-
 def train_digit_classifier(
     model: layers.Module, epochs: int = 10, lr: float = 0.01, seed: int = 0
 ) -> float:

@@ -14,13 +14,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from nnbook.trace import RULES, ComputationGraph, Node, capture
+from nnbook.trace import ComputationGraph, Node, capture
+from nnlib.autodiff.ops import ARITHMETIC, ELEMENTARY
 from nnlib.viz import OKABE_ITO
 
 # the house palette (Okabe-Ito, colour-blind safe)
 INPUT_COLOR, OP_COLOR = OKABE_ITO["sky"], "#F0F0F0"
 HIGHLIGHT_COLOR, DONE_COLOR = OKABE_ITO["orange"], OKABE_ITO["green"]
-_OP_SYMBOL = {"add": "+", "sub": "−", "mul": "×", "div": "/", "neg": "−", "pow": "^", "log": "ln"}
+_OP_SYMBOL = {name: op.symbol for name, op in (ARITHMETIC | ELEMENTARY).items()}
 
 
 def layout(graph: ComputationGraph) -> dict[int, tuple[float, float]]:
@@ -43,7 +44,7 @@ def _op_text(node: Node) -> str:
     if not node.op:
         return node.alias
     constants = [o for o in node.operands if not isinstance(o, Node)]
-    symbol = _OP_SYMBOL.get(node.op, RULES[node.op][0].split(" ")[0].replace("({a})", ""))
+    symbol = _OP_SYMBOL[node.op]
     if constants:
         return f"{symbol} {constants[0]:.3g}"
     return symbol

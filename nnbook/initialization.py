@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -26,6 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnbook.base import Demo
+from nnbook.timing import one_blas_thread
 from nnlib import data, init, layers, losses, optim, train, viz
 
 SLIDES_WIDTH = 4096  # units per layer in deck 002's experiment
@@ -33,19 +33,6 @@ WIDTH = 256  # what the book uses (16x narrower: fast), with the deck's scales c
 DEPTH = 6
 BATCH = 200
 CLASSES = 10
-
-
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run BLAS on one thread: these matrices are too small to gain from more, and on a loaded
-    machine spinning BLAS threads make them up to ten times slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        yield
-        return
-    with threadpool_limits(1, user_api="blas"):
-        yield
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,8 +121,9 @@ def symmetry_experiment(
     history, losses_seen = [model[0].weight.data.copy()], []
     for _ in range(steps):
         model.zero_grad()
-        losses_seen.append(loss_fn(model(x), y))
-        model.backward(loss_fn.backward())
+        loss = loss_fn(model(x), y)
+        losses_seen.append(float(loss))
+        model.backward(loss.backward())
         for p in model.parameters():
             p.data -= lr * p.grad
         history.append(model[0].weight.data.copy())
@@ -211,10 +199,8 @@ def propagate(model: layers.Sequential, x: np.ndarray, labels: np.ndarray) -> La
     grads, dense = [], [m for m in model if isinstance(m, layers.Dense)]
     acts = hidden_outputs(model, x)
     h = model[-1](acts[-1])  # deep_mlp ends with the output layer
-    loss = losses.CrossEntropyLoss()
-    loss(h, labels)
     model.zero_grad()
-    g = loss.backward()
+    g = losses.CrossEntropyLoss()(h, labels).backward()
     for module in reversed(model.layers):
         if isinstance(module, layers.Activation):
             grads.append(g)
@@ -545,13 +531,12 @@ def saturation_training(
         for step in range(steps + 1):
             if step % record_every == 0:
                 outputs = hidden_outputs(model, X_probe)
-                records.append((step, outputs, loss_fn(model[-1](outputs[-1]), y_probe)))
+                records.append((step, outputs, float(loss_fn(model[-1](outputs[-1]), y_probe))))
             if step == steps:
                 break
             xb, yb = next(batches)
             opt.zero_grad()
-            loss_fn(model(xb), yb)
-            model.backward(loss_fn.backward())
+            model.backward(loss_fn(model(xb), yb).backward())
             opt.step()
     return _saturation_run(records, activation)
 
@@ -713,8 +698,9 @@ def exploding_training(
                 break
             run.largest_weight.append(max(float(np.abs(p.data).max()) for p in params))
             opt.zero_grad()
-            run.loss.append(loss_fn(out, y[idx]))
-            model.backward(loss_fn.backward())
+            loss = loss_fn(out, y[idx])
+            run.loss.append(float(loss))
+            model.backward(loss.backward())
             run.grad_norm.append(optim.clip_grad_norm_(params, clip_norm or math.inf))
             opt.step()
     return run

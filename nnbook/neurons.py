@@ -8,7 +8,6 @@ frame and a chapter cell need the same trained model, so each model is trained o
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,83 +16,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnbook.base import Demo
+from nnbook.timing import best_time
 from nnlib import activations, data, layers, losses, optim, train, viz
 
-# ---------------------------------------------------------------------------------------------
-# Figures for demo frames
-# ---------------------------------------------------------------------------------------------
 
-FRAME_MARGINS = {"left": 0.09, "right": 0.97, "bottom": 0.16, "top": 0.86, "wspace": 0.3}
-
-
-def frame_figure(nrows: int = 1, ncols: int = 1, figsize=(6.0, 4.0), margins=None, **kw):
-    """A house-style figure with fixed margins for demo frames.
-
-    Constrained layout measures every text before drawing; with fixed margins a frame renders
-    about a third faster, which adds up over the dozens of frames a chapter renders at build time.
-    """
-    fig = Figure(figsize=figsize)  # like viz.new_figure, not registered with pyplot
-    axes = fig.subplots(nrows, ncols, **kw)
-    fig.subplots_adjust(**{**FRAME_MARGINS, **(margins or {})})
-    return fig, axes
-
-
-# ---------------------------------------------------------------------------------------------
-# Building and training small MLPs
-# ---------------------------------------------------------------------------------------------
-
-
-def mlp(
-    sizes: Sequence[int], activation: str = "tanh", rng: np.random.Generator | None = None
-) -> layers.Sequential:
-    """Dense layers of widths ``sizes`` (input first) with ``activation`` between them.
-
-    The last layer is linear (no activation): its output is the score z^[r] that the loss
-    turns into a prediction (identity for regression, sigmoid or softmax inside the loss).
-    """
-    if len(sizes) < 2:
-        raise ValueError(f"mlp needs at least an input and an output size, got {list(sizes)}")
-    rng = rng if rng is not None else np.random.default_rng(0)
-    modules: list[layers.Module] = []
-    for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        modules.append(layers.Dense(d_in, d_out, rng=rng))
-        if i < len(sizes) - 2:
-            modules.append(layers.Activation(activation))
-    return layers.Sequential(modules)
-
-
-def fit_full_batch(
-    model: layers.Module,
-    loss: losses.Loss,
-    x: np.ndarray,
-    y: np.ndarray,
-    steps: int = 50,
-    max_iter: int = 20,
-) -> list[float]:
-    """Minimise ``loss(model(x), y)`` over the whole data set with L-BFGS; return the losses.
-
-    Full-batch L-BFGS suits these tiny problems (tens to hundreds of points, few weights): it
-    reaches a minimum in a few hundred iterations without a learning rate to tune.
-    """
-    opt = optim.LBFGS(model.parameters(), max_iter=max_iter)
-
-    def closure() -> float:
-        opt.zero_grad()
-        value = loss(model(x), y)
-        model.backward(loss.backward())
-        return value
-
-    return [float(opt.step(closure)) for _ in range(steps)]
-
-
-def accuracy(model: layers.Module, x: np.ndarray, y: np.ndarray) -> float:
-    """Fraction of points whose predicted class (score > 0, or argmax) equals the label."""
-    scores = model(x)
-    if scores.shape[1] == 1:
-        predicted = (scores[:, 0] > 0).astype(int)
-    else:
-        predicted = scores.argmax(axis=1)
-    return float(np.mean(predicted == np.asarray(y).reshape(-1)))
+def _lbfgs(model: layers.Module) -> optim.LBFGS:
+    """Full-batch L-BFGS suits these tiny problems (tens to hundreds of points, few weights): it
+    reaches a minimum in a few hundred iterations without a learning rate to tune."""
+    return optim.LBFGS(model.parameters(), max_iter=20)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,7 +44,7 @@ def activation_rows() -> list[dict[str, str]]:
         p = f.properties
         rows.append(
             {
-                "name": name,
+                "name": _name_with_params(name, f.params),
                 "f(x)": f.equation,
                 "f'(x)": f.derivative_equation,
                 "range": str(p.range),
@@ -125,6 +55,19 @@ def activation_rows() -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def _name_with_params(name: str, params: dict[str, float]) -> str:
+    """The row's name and the hyper-parameter its properties were computed at."""
+    if not params:
+        return name
+    if name == "prelu":  # PReLU learns its slope; the table shows PyTorch's starting value
+        return f"{name} (α learned, {params['alpha']:g} at the start)"
+    return (
+        f"{name} ("
+        + ", ".join(f"{'α' if k == 'alpha' else k} = {v:g}" for k, v in params.items())
+        + ")"
+    )
 
 
 FORMULA_COLUMNS = ("name", "f(x)", "f'(x)")
@@ -140,6 +83,7 @@ def activation_table_markdown(columns: Sequence[str] | None = None) -> str:
         text = text.replace("|", r"\vert ")  # a bare | would end the table cell
         if column == "range":
             text = text.replace("{", r"\{").replace("}", r"\}").replace("∞", r"\infty")
+            text = text.replace("π", r"\pi")
         elif column == "continuity":
             text = "C^{" + text.removeprefix("C^").replace("∞", r"\infty") + "}"
         return f"${text}$" if column in ("f(x)", "f'(x)", "range", "continuity") else text
@@ -153,7 +97,7 @@ def plot_activation(activation: str) -> Figure:
     """f and f' of one activation on [-4, 4], with its table properties beside them."""
     f = activations.get(activation)
     x = np.linspace(-4, 4, 801)
-    fig, (ax, ax_text) = frame_figure(
+    fig, (ax, ax_text) = viz.new_figure(
         1, 2, figsize=(8, 3.2), gridspec_kw={"width_ratios": [2.2, 1]}, margins={"wspace": 0.1}
     )
     ax.plot(x, f(x), label="f(x)", color=viz.COLORS[0])
@@ -281,9 +225,8 @@ def fit_target(target: str, hidden_units: int, activation: str = "tanh", seed: i
     x, y = data.target_1d(target, n=50)
     best = None
     for start in range(3):
-        rng = np.random.default_rng(seed * 100 + start)
-        model = mlp([1, hidden_units, 1], activation, rng=rng)
-        final = fit_full_batch(model, losses.MSELoss(), x, y, steps=15)[-1]
+        model = layers.mlp([1, hidden_units, 1], activation, rng=seed * 100 + start)
+        final = train.fit_full_batch(model, losses.MSELoss(), x, y, _lbfgs(model), steps=15)[-1]
         if best is None or final < best[0]:
             best = (final, model)
     model = best[1]
@@ -299,7 +242,7 @@ def plot_approximation(target: str, hidden_units: int) -> Figure:
     grid = np.linspace(-1, 1, 401)[:, None]
     dense_in, act, dense_out = fit.model
     contributions = act(dense_in(grid)) * dense_out.weight.data[:, 0]
-    fig, (ax, ax_units) = frame_figure(1, 2, figsize=(9, 3.4), margins={"wspace": 0.35})
+    fig, (ax, ax_units) = viz.new_figure(1, 2, figsize=(9, 3.4), margins={"wspace": 0.35})
     ax.plot(
         grid,
         TARGETS[target](grid),
@@ -384,11 +327,12 @@ class Classifier:
 
 
 def _train_once(x: np.ndarray, y: np.ndarray, sizes: list[int], seed: int, steps: int):
-    model = mlp(sizes, "tanh", rng=np.random.default_rng(seed))
+    model = layers.mlp(sizes, "tanh", rng=seed)
     if sizes[-1] == 1:  # two classes: one logit, sigmoid inside the loss
-        history = fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y[:, None] * 1.0, steps)
+        loss, target = losses.BCEWithLogitsLoss(), y[:, None] * 1.0
     else:  # K classes: K logits, softmax inside the loss
-        history = fit_full_batch(model, losses.CrossEntropyLoss(), x, y, steps)
+        loss, target = losses.CrossEntropyLoss(), y
+    history = train.fit_full_batch(model, loss, x, target, _lbfgs(model), steps)
     return model, history[-1]
 
 
@@ -406,7 +350,8 @@ def train_classifier(
     sizes = [2, *([width] * depth), 1 if classes == 2 else classes]
     runs = [_train_once(x, y, sizes, seed + 1000 * r, steps) for r in range(restarts)]
     model, loss = min(runs, key=lambda run: run[1])
-    return Classifier(name, width, depth, model, accuracy(model, x, y), float(loss))
+    accuracy = train.accuracy(model(x), y, threshold=0)  # logits: class 1 where z > 0
+    return Classifier(name, width, depth, model, accuracy, float(loss))
 
 
 def plot_boundaries(
@@ -414,7 +359,7 @@ def plot_boundaries(
 ) -> Figure:
     """Decision regions of trained classifiers, one panel per (width, depth), side by side."""
     x, y = load_dataset(dataset)
-    fig, axes = frame_figure(
+    fig, axes = viz.new_figure(
         1,
         len(architectures),
         figsize=(3.6 * len(architectures), 3.9),
@@ -442,7 +387,7 @@ def plot_linear_models(datasets: Sequence[str] = ("xor", "rings")) -> Figure:
         x, y = load_dataset(name)
         model, _ = _train_once(x, y, [2, 1], seed=0, steps=10)
         viz.plot_decision_boundary(model, x, y, ax=ax, resolution=120)
-        ax.set_title(f"{name}: one neuron, accuracy {accuracy(model, x, y):.0%}")
+        ax.set_title(f"{name}: one neuron, accuracy {train.accuracy(model(x), y, threshold=0):.0%}")
     fig.suptitle("A linear model draws one straight line: not enough for these data")
     return fig
 
@@ -483,11 +428,11 @@ def train_digits(
     the first-layer weights, which the chapter shows as images, from fitting pixel noise).
     """
     x_train, x_test, y_train, y_test = _digits_split(seed)
-    model = mlp([64, hidden, 10], "tanh", rng=np.random.default_rng(seed))
+    model = layers.mlp([64, hidden, 10], "tanh", rng=seed)
     opt = optim.Adam(model.parameters(), lr=0.01, weight_decay=1e-3)
     train.fit(model, losses.CrossEntropyLoss(), opt, x_train, y_train, epochs=epochs,
               batch_size=64, progress=False, rng=data.rng(seed))  # fmt: skip
-    return model, accuracy(model, x_test, y_test)
+    return model, train.accuracy(model(x_test), y_test, threshold=0)
 
 
 def _digits_split(seed: int):
@@ -520,23 +465,15 @@ def time_activations(
     x = np.random.default_rng(seed).standard_normal(size)
     rows = []
     for name, formula in ACTIVATION_FORMULAS.items():
+        nnlib_function = activations.get(name)
         rows.append(
             {
                 "name": name,
-                "numpy_ms": _best_ms(formula, x, repeats),
-                "nnlib_ms": _best_ms(activations.get(name), x, repeats),
+                "numpy_ms": 1e3 * best_time(lambda f=formula: f(x), repeats),
+                "nnlib_ms": 1e3 * best_time(lambda f=nnlib_function: f(x), repeats),
             }
         )
     return rows
-
-
-def _best_ms(fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, repeats: int) -> float:
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(x)
-        best = min(best, time.perf_counter() - start)
-    return 1e3 * best
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,7 +492,7 @@ def linear_accuracy(features: np.ndarray, y: np.ndarray, steps: int = 20) -> flo
     Accuracy 1 means a hyperplane separates the two classes in that representation.
     """
     model, _ = _train_once(features, np.asarray(y).reshape(-1), [features.shape[1], 1], 0, steps)
-    return accuracy(model, features, y)
+    return train.accuracy(model(features), y, threshold=0)
 
 
 def _hidden_view(dataset: str, width: int) -> tuple[Classifier, np.ndarray, np.ndarray]:
@@ -688,7 +625,7 @@ def plot_gate_errors(scales: Sequence[float] = GATE_SCALES) -> Figure:
     """Largest error of the gate against lambda, log-log, with a slope-2 guide."""
     errors = np.array([gate_error(s) for s in scales])
     scales = np.asarray(scales)
-    fig, ax = frame_figure(figsize=(6, 3.8), margins={"left": 0.13, "bottom": 0.14, "top": 0.9})
+    fig, ax = viz.new_figure(figsize=(6, 3.8), margins={"left": 0.13, "bottom": 0.14, "top": 0.9})
     ax.loglog(scales, errors, "o-", color=viz.COLORS[0], label="max |gate - x1 x2| on [-1, 1]²")
     ax.loglog(scales, errors[0] * (scales / scales[0]) ** 2, "--", color="0.5", label="∝ λ²")
     ax.set(xlabel="scale λ", ylabel="largest error", ylim=(errors.min() / 10, errors.max() * 10))

@@ -17,16 +17,7 @@ from nnbook.base import Demo
 from nnlib import data, layers, losses, optim, search, train, viz
 from nnlib.module import Parameter
 
-FRAME_DPI = 80
-
-
-def frame_figure(figsize: tuple[float, float]):
-    """Two panels with fixed margins: every frame is rendered at build time, and constrained
-    layout (which measures every label first) would double the cost of a frame."""
-    fig = Figure(figsize=figsize)
-    axes = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
-    return fig, axes
+TWO_PANEL_MARGINS = {"left": 0.07, "right": 0.98, "bottom": 0.14, "top": 0.9, "wspace": 0.25}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,7 +72,7 @@ def plot_race(surface: str, lr_scale: float, momentum: float) -> Figure:
     """Left: the paths on the contours. Right: f(theta_k) - f* per step (log scale)."""
     s = SURFACES[surface]()
     paths = race_paths(surface, lr_scale, momentum)
-    fig, (ax_paths, ax_loss) = frame_figure((9.5, 3.8))
+    fig, (ax_paths, ax_loss) = viz.new_figure(1, 2, figsize=(9.5, 3.8), margins=TWO_PANEL_MARGINS)
     title = f"{s.name}: lr x{lr_scale:g}, momentum/beta1 {momentum:g}"
     viz.plot_optimizer_paths(s, paths, ax=ax_paths, resolution=100, levels=15, title=title,
                              legend=False)  # fmt: skip
@@ -103,7 +94,6 @@ def optimizer_race() -> Demo:
         grid={"surface": list(SURFACES), "lr_scale": LR_SCALES, "momentum": MOMENTA},
         title="Optimizer race: who crosses the valley, follows the banana, leaves the saddle?",
         defaults={"surface": "ill-conditioned quadratic", "lr_scale": 1.0, "momentum": 0.9},
-        dpi=FRAME_DPI,
     )
 
 
@@ -164,7 +154,7 @@ def noisy_sgd_losses(
 
 def plot_schedule(schedule: str, base_lr: float) -> Figure:
     """Left: the schedule. Right: the loss it gives on the noisy quadratic, against constant lr."""
-    fig, (ax_lr, ax_loss) = frame_figure((9.5, 3.5))
+    fig, (ax_lr, ax_loss) = viz.new_figure(1, 2, figsize=(9.5, 3.5), margins=TWO_PANEL_MARGINS)
     epochs = np.arange(EPOCHS)
     ax_lr.plot(epochs, lr_curve("constant", base_lr), color=viz.COLORS[7], linestyle=":",
                label="constant")  # fmt: skip
@@ -189,7 +179,6 @@ def schedule_explorer() -> Demo:
         grid={"schedule": SCHEDULES, "base_lr": BASE_LRS},
         title="Learning-rate schedules: decay the rate and the noise floor drops",
         defaults={"schedule": "cosine", "base_lr": 0.05},
-        dpi=FRAME_DPI,
     )
 
 
@@ -244,7 +233,7 @@ def excess_loss(
         def closure(idx: np.ndarray = idx) -> float:
             model.zero_grad()
             value = mse(model(X[idx]), y[idx])
-            model.backward(mse.backward())
+            model.backward(value.backward())
             return value
 
         if isinstance(opt, optim.LBFGS):
@@ -299,8 +288,9 @@ def full_batch_descent(
     mse, opt, out = losses.MSELoss(), optim.SGD(model.parameters(), lr=lr), []
     for _ in range(steps):
         opt.zero_grad()
-        out.append(mse(model(X), t))
-        model.backward(mse.backward())
+        loss = mse(model(X), t)
+        out.append(float(loss))
+        model.backward(loss.backward())
         opt.step()
     grad_norm = np.sqrt(sum(float((p.grad**2).sum()) for p in model.parameters()))
     return np.array(out), grad_norm
@@ -349,7 +339,7 @@ def plateau_run(scale: float, steps: int = 1000, lr: float = 0.1, seed: int = 0)
 # ---------------------------------------------------------------------------------------------
 
 
-def train_digits(
+def train_relu_net(
     train_set: tuple[np.ndarray, np.ndarray],
     val_set: tuple[np.ndarray, np.ndarray],
     lr: float,

@@ -95,72 +95,6 @@ def bias_variance(
 # ---------------------------------------------------------------------------------------------
 
 
-def mlp(
-    sizes: list[int],
-    activation: str = "tanh",
-    dropout: float = 0.0,
-    batch_norm: bool = False,
-    drop_connect: float = 0.0,
-    seed: int = 0,
-) -> layers.Sequential:
-    """Dense layers of the given `sizes` with an activation (and optional BatchNorm1d before it,
-    and Dropout after it) between them; the last layer is linear. With `drop_connect` > 0, the
-    hidden-to-hidden layers (neither the first nor the last) are DropConnect layers."""
-    act = {"tanh": layers.Tanh, "relu": layers.ReLU, "sigmoid": layers.Sigmoid}[activation]
-    gen = data.rng(seed)
-    modules: list[layers.Module] = []
-    last = len(sizes) - 2
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        if drop_connect > 0 and 0 < i < last:
-            modules.append(layers.DropConnect(fan_in, fan_out, p=drop_connect, rng=gen))
-        else:
-            modules.append(layers.Dense(fan_in, fan_out, rng=gen))
-        if i == last:
-            break
-        if batch_norm:
-            modules.append(layers.BatchNorm1d(fan_out))
-        modules.append(act())
-        if dropout > 0:
-            modules.append(layers.Dropout(dropout, rng=gen))
-    return layers.Sequential(modules)
-
-
-def fit_lbfgs(model: layers.Module, x: np.ndarray, t: np.ndarray, max_iter: int = 1000) -> float:
-    """Minimise the mean squared error (MSELoss, with its 1/2) in full batch with L-BFGS."""
-    loss = losses.MSELoss()
-    optimizer = optim.LBFGS(model.parameters(), max_iter=max_iter, history_size=20)
-
-    def closure() -> float:
-        model.zero_grad()
-        value = loss(model(x), t)
-        model.backward(loss.backward())
-        return value
-
-    return optimizer.step(closure)
-
-
-def fit_full_batch(
-    model: layers.Module,
-    loss: losses.Loss,
-    x: np.ndarray,
-    y: np.ndarray,
-    steps: int,
-    lr: float = 0.01,
-    weight_decay: float = 0.0,
-) -> list[float]:
-    """`steps` full-batch Adam steps (weight_decay adds lam * w to each gradient: L2, (5.6))."""
-    optimizer = optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    model.train()
-    values = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        values.append(loss(model(x), y))
-        model.backward(loss.backward())
-        optimizer.step()
-    model.eval()
-    return values
-
-
 PENALTY_GRADIENTS = {
     "none": lambda w, lam: np.zeros_like(w),
     "L2": losses.l2_penalty_grad,
@@ -192,8 +126,7 @@ def fit_with_penalty(
     for _ in range(epochs):
         for xb, yb in data.batches(x, y, batch_size=32, rng=gen):
             optimizer.zero_grad()
-            loss(model(xb), yb)
-            model.backward(loss.backward())
+            model.backward(loss(model(xb), yb).backward())
             for w in weights:
                 w.grad += PENALTY_GRADIENTS[penalty](w.data, lam)
             optimizer.step()
@@ -287,20 +220,17 @@ def train_moons_classifier(
     """A 2-64-64-1 ReLU net trained (400 full-batch Adam steps, learning rate 0.02) on the 40
     points of `moons_problem`; cached, so the chapter and its demo share the trained nets."""
     x, y = moons_problem()[:2]
-    model = mlp([2, 64, 64, 1], "relu", dropout=dropout, drop_connect=drop_connect, seed=0)
-    fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y, 400, 0.02, weight_decay)
-    return model
-
-
-def accuracy_on(model: layers.Module, x: np.ndarray, y: np.ndarray) -> float:
-    """Fraction of points on the right side of the logit 0 (binary labels 0/1)."""
-    return float(np.mean((model(x) > 0) == (y > 0.5)))
+    model = layers.mlp([2, 64, 64, 1], "relu", dropout=dropout, drop_connect=drop_connect, rng=0)
+    adam = optim.Adam(model.parameters(), lr=0.02, weight_decay=weight_decay)
+    train.fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y, adam, steps=400)
+    return model.eval()
 
 
 def _regularized_boundary_figure(dropout: float = 0.0, weight_decay: float = 0.0) -> Figure:
     x, y, x_test, y_test = moons_problem()
     model = train_moons_classifier(dropout, weight_decay)
-    train_acc, test_acc = accuracy_on(model, x, y), accuracy_on(model, x_test, y_test)
+    train_acc = train.accuracy(model(x), y, threshold=0)  # logits: class 1 where z > 0
+    test_acc = train.accuracy(model(x_test), y_test, threshold=0)
     fig = Figure(figsize=(5, 3.6))
     fig.subplots_adjust(left=0.13, right=0.97, bottom=0.14, top=0.92)
     ax = fig.subplots()
@@ -322,14 +252,6 @@ def dropout_weight_decay_demo() -> Demo:
 # ---------------------------------------------------------------------------------------------
 # Digits: augmentation, ensembles of classifiers, snapshot ensembles, whitening
 # ---------------------------------------------------------------------------------------------
-
-
-def digit_classifier(hidden: int = 64, seed: int = 0) -> layers.Sequential:
-    """A 64-hidden-10 ReLU classifier of the 8x8 digits (logits out)."""
-    gen = data.rng(seed)
-    return layers.Sequential(
-        layers.Dense(64, hidden, rng=gen), layers.ReLU(), layers.Dense(hidden, 10, rng=gen)
-    )
 
 
 def fit_classifier(
@@ -465,9 +387,10 @@ def train_mc_dropout_net(p: float = 0.1, steps: int = 1500) -> layers.Sequential
     """A 1-50-50-1 ReLU net with Dropout(p) after each hidden layer, trained on
     `gap_regression_data` with full-batch Adam (1500 steps, learning rate 0.005); cached."""
     x, t = gap_regression_data()
-    model = mlp([1, 50, 50, 1], "relu", dropout=p, seed=0)
-    fit_full_batch(model, losses.MSELoss(), x, t, steps, lr=0.005)
-    return model
+    model = layers.mlp([1, 50, 50, 1], "relu", dropout=p, rng=0)
+    adam = optim.Adam(model.parameters(), lr=0.005)
+    train.fit_full_batch(model, losses.MSELoss(), x, t, adam, steps)
+    return model.eval()
 
 
 def least_squares_gd(x: np.ndarray, targets: np.ndarray, steps: int = 100) -> np.ndarray:
@@ -497,7 +420,7 @@ def batch_norm_trial(
     """Train a 64-64-64-64-10 ReLU net (with or without BatchNorm1d) by plain SGD at `lr`.
     Returns train and validation accuracy, or {"diverged": True} once the loss is not finite
     (overflow is then expected, so its warnings are silenced here)."""
-    model = mlp([64, 64, 64, 64, 10], "relu", batch_norm=batch_norm, seed=seed)
+    model = layers.mlp([64, 64, 64, 64, 10], "relu", batch_norm=batch_norm, rng=seed)
     with np.errstate(over="ignore", invalid="ignore"):
         try:
             history = fit_classifier(

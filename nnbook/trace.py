@@ -25,40 +25,19 @@ from typing import Any
 
 import numpy as np
 
+from nnlib.autodiff import ops
 from nnlib.autodiff.dual import Dual
+from nnlib.autodiff.ops import ARITHMETIC, ELEMENTARY
 from nnlib.autodiff.tensor import Tensor
 
 _SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
-_DOT, _BAR = "\u0307", "\u0304"  # combining dot above, combining macron
+DOT, BAR = "\u0307", "\u0304"  # combining dot above, combining macron
 
-# op -> (primal template, partial-derivative template per operand); {a}, {b} are the operands.
+# op -> (primal template, partial-derivative template per operand); {a}, {b} are the operands;
+# read from nnlib's one table of elementary operations
 RULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "add": ("{a} + {b}", ("1", "1")),
-    "sub": ("{a} - {b}", ("1", "-1")),
-    "mul": ("{a} × {b}", ("{b}", "{a}")),
-    "div": ("{a} / {b}", ("1/{b}", "-{a}/{b}²")),
-    "neg": ("-{a}", ("-1",)),
-    "pow": ("{a}^{b}", ("{b} {a}^({b} - 1)", "{a}^{b} ln {a}")),
-    "exp": ("exp {a}", ("exp {a}",)),
-    "log": ("ln {a}", ("1/{a}",)),
-    "sin": ("sin {a}", ("cos {a}",)),
-    "cos": ("cos {a}", ("-sin {a}",)),
-    "tanh": ("tanh {a}", ("1 - tanh² {a}",)),
-    "sigmoid": ("σ({a})", ("σ({a})(1 - σ({a}))",)),
-    "relu": ("ReLU({a})", ("1[{a} > 0]",)),
-    "sqrt": ("√{a}", ("1/(2√{a})",)),
-    "abs": ("|{a}|", ("sign {a}",)),
-    "arctan": ("arctan {a}", ("1/(1 + {a}²)",)),
-}
-
-_DUAL_OPS: dict[str, Callable[..., Any]] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "neg": lambda a: -a,
-    "pow": lambda a, b: a**b,
-}
+    name: (op.formula, op.partials) for name, op in ARITHMETIC.items()
+} | {name: (op.formula, (op.partial,)) for name, op in ELEMENTARY.items()}
 
 
 def subscript(i: int) -> str:
@@ -146,7 +125,7 @@ class ComputationGraph:
             Dual(o.value if isinstance(o, Node) else o, 1.0 if j == k else 0.0)
             for j, o in enumerate(node.operands)
         ]
-        return float(_run_op(node.op, args).tangent)
+        return float(ops.apply(node.op, *args).tangent)
 
     # ---- the three traces -------------------------------------------------------------------
     def primal_rows(self, decimals: int = 3) -> list[tuple[str, str, str]]:
@@ -172,7 +151,7 @@ class ComputationGraph:
         }
         for n in self.operations:
             args = [duals[id(o)] if isinstance(o, Node) else o for o in n.operands]
-            duals[id(n)] = _run_op(n.op, args)
+            duals[id(n)] = ops.apply(n.op, *args)
         return {key: float(d.tangent) for key, d in duals.items()}
 
     def _tangent_expression(self, node: Node, dots: dict[int, float] | None, decimals: int) -> str:
@@ -181,7 +160,7 @@ class ComputationGraph:
             if not isinstance(operand, Node):
                 continue
             if dots is None:
-                dot, partial = decorate(operand.label, _DOT), self.partial_text(node, k)
+                dot, partial = decorate(operand.label, DOT), self.partial_text(node, k)
             else:
                 dot = fmt(dots[id(operand)], decimals)
                 partial = self.partial_text(node, k, as_value=True, decimals=decimals)
@@ -195,7 +174,7 @@ class ComputationGraph:
         dots = self.tangents(seed)
         rows = [
             (
-                _alias_step(decorate(n.label, _DOT), decorate(n.alias, _DOT) if n.alias else ""),
+                _alias_step(decorate(n.label, DOT), decorate(n.alias, DOT) if n.alias else ""),
                 "",
                 fmt(dots[id(n)], decimals),
             )
@@ -204,7 +183,7 @@ class ComputationGraph:
         for n in self.operations:
             rows.append(
                 (
-                    f"{decorate(n.label, _DOT)} = {self._tangent_expression(n, None, decimals)}",
+                    f"{decorate(n.label, DOT)} = {self._tangent_expression(n, None, decimals)}",
                     self._tangent_expression(n, dots, decimals),
                     fmt(dots[id(n)], decimals),
                 )
@@ -213,7 +192,7 @@ class ComputationGraph:
             out = self.output
             rows.append(
                 (
-                    f"{decorate(out.alias, _DOT)} = {decorate(out.label, _DOT)}",
+                    f"{decorate(out.alias, DOT)} = {decorate(out.label, DOT)}",
                     "",
                     fmt(dots[id(out)], decimals),
                 )
@@ -243,10 +222,10 @@ class ComputationGraph:
     def adjoint_rows(self, decimals: int = 3) -> list[tuple[str, str, str]]:
         bars, updates = self.adjoints()
         out = self.output
-        seed = decorate(out.alias, _BAR) if out.alias else "1"
-        rows = [(f"{decorate(out.label, _BAR)} = {seed}", "", "1")]
+        seed = decorate(out.alias, BAR) if out.alias else "1"
+        rows = [(f"{decorate(out.label, BAR)} = {seed}", "", "1")]
         for n, operand, k, value, accumulated in updates:
-            bar_i, bar_j = decorate(operand.label, _BAR), decorate(n.label, _BAR)
+            bar_i, bar_j = decorate(operand.label, BAR), decorate(n.label, BAR)
             step = f"{bar_j} ∂{n.label}/∂{operand.label}"
             formula = _product(bar_j, self.partial_text(n, k), tangent=False)
             if accumulated:
@@ -255,7 +234,7 @@ class ComputationGraph:
         for n in (n for n in self.inputs if n.alias):
             rows.append(
                 (
-                    f"{decorate(n.alias, _BAR)} = {decorate(n.label, _BAR)}",
+                    f"{decorate(n.alias, BAR)} = {decorate(n.label, BAR)}",
                     "",
                     fmt(bars.get(id(n), 0.0), decimals),
                 )
@@ -265,12 +244,6 @@ class ComputationGraph:
 
 def _alias_step(label: str, alias: str) -> str:
     return f"{label} = {alias}" if alias else label
-
-
-def _run_op(op: str, args: list[Any]) -> Dual:
-    if op in _DUAL_OPS:
-        return _DUAL_OPS[op](*args)
-    return getattr(args[0], op)()
 
 
 def _product(factor: str, partial: str, tangent: bool) -> str:
@@ -317,15 +290,15 @@ def capture(
 
     counter = max(1, first + n)  # intermediates follow the inputs, from v_1 at the earliest
     operations = []
-    for t in sorted(_ancestors(out), key=lambda t: t._id):
+    for t in sorted(_ancestors(out), key=lambda t: t.serial):
         if id(t) in nodes:
             continue
-        if t._op not in RULES:
-            raise ValueError(f"trace tables cover scalar elementary operations; got {t._op!r}")
-        operands = tuple(nodes.get(id(a), None) or a.item() for a in t._args)
+        if t.op not in RULES:
+            raise ValueError(f"trace tables cover scalar elementary operations; got {t.op!r}")
+        operands = tuple(nodes.get(id(a), None) or a.item() for a in t.operands)
         label = t.name or f"v{subscript(counter)}"
         counter += 0 if t.name else 1
-        node = Node(label, t.item(), t._op, operands, tensor=t)
+        node = Node(label, t.item(), t.op, operands, tensor=t)
         nodes[id(t)] = node
         operations.append(node)
     output = nodes[id(out)]
@@ -339,7 +312,7 @@ def _ancestors(root: Tensor) -> list[Tensor]:
     while stack:
         t = stack.pop()
         found.append(t)
-        for a in t._args:
+        for a in t.operands:
             if isinstance(a, Tensor) and a.requires_grad and id(a) not in seen:
                 seen.add(id(a))
                 stack.append(a)

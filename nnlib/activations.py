@@ -52,6 +52,7 @@ __all__ = [
     "softmax_jvp",
     "softplus",
     "softsign",
+    "stable_sigmoid",
     "tanh",
 ]
 
@@ -94,7 +95,11 @@ class Range:
             return "{" + ", ".join(f"{v:g}" for v in self.values) + "}"
 
         def end(v: float) -> str:
-            return "∞" if v == math.inf else "-∞" if v == -math.inf else f"{v:.4g}"
+            if abs(v) == math.inf:
+                return "∞" if v > 0 else "-∞"
+            if abs(v) == math.pi / 2:  # arctan's bounds, exactly
+                return "π/2" if v > 0 else "-π/2"
+            return f"{v:.4g}"
 
         left = "[" if self.closed_low else "("
         right = "]" if self.closed_high else ")"
@@ -188,14 +193,19 @@ def _binary_step_derivative(x: Array) -> Array:
     return np.zeros_like(x)
 
 
-def _logistic(x: Array) -> Array:
-    """sigma(x) = 1 / (1 + e^{-x}), computed from e^{-|x|} so that exp never overflows."""
+def stable_sigmoid(x: Array) -> Array:
+    """sigma(x) = 1 / (1 + e^{-x}), computed from e^{-|x|} so that exp never overflows.
+
+    The one stable sigmoid of nnlib: `logistic`, `layers.Sigmoid` and autodiff's `sigmoid` use
+    it. Like a NumPy ufunc, it returns a scalar for a scalar input.
+    """
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return out if out.ndim else out[()]
 
 
 def _logistic_derivative(x: Array) -> Array:
-    s = _logistic(x)
+    s = stable_sigmoid(x)
     return s * (1.0 - s)
 
 
@@ -309,7 +319,7 @@ binary_step = ActivationFunction(
 )
 logistic = ActivationFunction(
     "logistic",
-    _logistic,
+    stable_sigmoid,
     _logistic_derivative,
     _props(Range(0, 1), SMOOTH, True, False, False),
     r"f(x) = \frac{1}{1 + e^{-x}}",
@@ -387,7 +397,7 @@ elu = ActivationFunction(
 softplus = ActivationFunction(
     "softplus",
     _softplus,
-    _logistic,
+    stable_sigmoid,
     _props(Range(0, math.inf), SMOOTH, True, True, False),
     r"f(x) = \ln(1 + e^x)",
     r"f'(x) = \frac{1}{1 + e^{-x}}",

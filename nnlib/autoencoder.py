@@ -21,6 +21,7 @@ import numpy as np
 from nnlib import losses, optim
 from nnlib.layers import Dense, Sequential, Sigmoid
 from nnlib.module import Module
+from nnlib.random import RNGLike, as_rng
 
 _CLIP = 1e-7  # keeps the logarithms of (7.5) finite when a unit saturates
 
@@ -84,9 +85,10 @@ class Autoencoder(Module):
         code_size: int,
         sparsity_target: float = 0.05,
         sparsity_weight: float = 0.0,
-        rng: np.random.Generator | None = None,
+        rng: RNGLike = None,
         dtype: type = np.float64,
     ) -> None:
+        rng = as_rng(rng)  # one generator for both layers: a seed must not give them equal weights
         self.encoder = Sequential(Dense(in_features, code_size, rng=rng, dtype=dtype), Sigmoid())
         self.decoder = Sequential(Dense(code_size, in_features, rng=rng, dtype=dtype), Sigmoid())
         self.sparsity_target = float(sparsity_target)
@@ -116,8 +118,8 @@ class Autoencoder(Module):
             grad_code = grad_code + grad_penalty
         return self.encoder.backward(grad_code)
 
-    def __repr__(self) -> str:
-        return f"Autoencoder(encoder={self.encoder!r}, decoder={self.decoder!r})"
+    def extra_repr(self) -> str:
+        return f"sparsity_target={self.sparsity_target}, sparsity_weight={self.sparsity_weight}"
 
 
 def total_objective(model: Autoencoder, x: np.ndarray, weight_decay: float = 1e-4) -> float:
@@ -129,16 +131,15 @@ def total_objective(model: Autoencoder, x: np.ndarray, weight_decay: float = 1e-
     lambda = `weight_decay` on both weight matrices (not the biases), as in Ng's exercise.
     Returns J_total and leaves its gradient in every parameter's `.grad` (zeroed first).
     """
-    mse = losses.MSELoss()
     weights = [model.encoder[0].weight, model.decoder[0].weight]
     model.zero_grad()
-    reconstruction = mse(model(x), x)
-    model.backward(mse.backward())  # adds the sparsity gradient at the code
+    reconstruction = losses.MSELoss()(model(x), x)
+    model.backward(reconstruction.backward())  # adds the sparsity gradient at the code
     values = [w.data for w in weights]
     for weight, grad in zip(weights, losses.l2_penalty_grad(values, weight_decay), strict=True):
         weight.grad += grad
     penalty = model.last_penalty if model.sparsity_weight > 0 and model.training else 0.0
-    return reconstruction + penalty + losses.l2_penalty(values, weight_decay)
+    return float(reconstruction) + penalty + losses.l2_penalty(values, weight_decay)
 
 
 def fit_lbfgs(

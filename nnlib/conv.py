@@ -23,6 +23,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from nnlib import init as init_module
 from nnlib.module import Module, Parameter
+from nnlib.random import RNGLike, as_rng
 
 EDGE_DETECTION = np.array([[-1.0, -1.0, -1.0], [-1.0, 8.0, -1.0], [-1.0, -1.0, -1.0]])
 """Deck 003's edge-detection (discrete Laplacian) kernel: zero response on flat regions."""
@@ -211,7 +212,7 @@ class Conv2d(Module):
         stride: int = 1,
         padding: int = 0,
         init: str | Callable = "he_uniform",
-        rng: np.random.Generator | None = None,
+        rng: RNGLike = None,
         dtype: type = np.float64,
     ) -> None:
         for name, value in [
@@ -223,16 +224,14 @@ class Conv2d(Module):
             _check_positive(name, value)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size, self.stride, self.padding = int(kernel_size), int(stride), int(padding)
-        rng = np.random.default_rng() if rng is None else rng
         k = self.kernel_size
         # nnlib.init reads (in, out, *receptive field): fans (in k^2, out k^2)
-        drawn = init_module.get(init)((self.in_channels, self.out_channels, k, k), rng=rng)
+        drawn = init_module.get(init)((self.in_channels, self.out_channels, k, k), rng=as_rng(rng))
         self.weight = Parameter(np.asarray(drawn, dtype=dtype).transpose(1, 0, 2, 3), name="weight")
         self.bias = Parameter(np.zeros(self.out_channels, dtype=dtype), name="bias")
         self._cache: tuple[np.ndarray, tuple[int, ...]] | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f"Conv2d expected input of shape (N, {self.in_channels}, H, W), got {x.shape}"
@@ -242,8 +241,8 @@ class Conv2d(Module):
         n = x.shape[0]
         out_h = output_size(x.shape[2], self.kernel_size, self.stride, self.padding)
         out_w = output_size(x.shape[3], self.kernel_size, self.stride, self.padding)
-        weight = self.weight.data.astype(x.dtype, copy=False).reshape(self.out_channels, -1)
-        out = cols @ weight.T + self.bias.data.astype(x.dtype, copy=False)
+        weight = self.weight.data.reshape(self.out_channels, -1)
+        out = cols @ weight.T + self.bias.data
         self._cache = (cols, padded.shape)
         return out.reshape(n, out_h, out_w, self.out_channels).transpose(0, 3, 1, 2)
 
@@ -274,10 +273,10 @@ class Conv2d(Module):
         p = self.padding
         return grad[:, :, p : padded_shape[2] - p, p : padded_shape[3] - p]
 
-    def __repr__(self) -> str:
+    def extra_repr(self) -> str:
         return (
-            f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding})"
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}"
         )
 
 
@@ -289,7 +288,7 @@ class MaxPool2d(Module):
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._x = np.asarray(x)
+        self._x = x
         return max_pool2d(self._x, self.kernel_size, self.stride)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
@@ -297,8 +296,8 @@ class MaxPool2d(Module):
             raise RuntimeError("MaxPool2d.backward() called before forward()")
         return max_pool2d_backward(grad_out, self._x, self.kernel_size, self.stride)
 
-    def __repr__(self) -> str:
-        return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
 
 
 class Unflatten(Module):
@@ -309,7 +308,6 @@ class Unflatten(Module):
         self._in_shape: tuple[int, ...] | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
         if int(np.prod(x.shape[1:])) != int(np.prod(self.shape)):
             raise ValueError(f"cannot unflatten input of shape {x.shape} to (N, *{self.shape})")
         self._in_shape = x.shape
@@ -320,5 +318,5 @@ class Unflatten(Module):
             raise RuntimeError("Unflatten.backward() called before forward()")
         return grad_out.reshape(self._in_shape)
 
-    def __repr__(self) -> str:
-        return f"Unflatten({self.shape})"
+    def extra_repr(self) -> str:
+        return f"{self.shape}"

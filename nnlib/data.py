@@ -12,23 +12,12 @@ from functools import lru_cache
 
 import numpy as np
 
-RNGLike = np.random.Generator | int | None
+from nnlib.random import RNGLike, as_rng
 
 
 def rng(seed: int | None = None) -> np.random.Generator:
     """Shorthand for ``np.random.default_rng(seed)``."""
     return np.random.default_rng(seed)
-
-
-def as_rng(value: RNGLike) -> np.random.Generator:
-    """A Generator from a Generator (returned as is), a seed, or None."""
-    if isinstance(value, np.random.Generator):
-        return value
-    if value is None or isinstance(value, int | np.integer):
-        return np.random.default_rng(value)
-    raise TypeError(
-        f"rng must be a numpy Generator, an int seed or None, got {type(value).__name__}"
-    )
 
 
 def _check_positive(name: str, value: int) -> int:
@@ -160,13 +149,27 @@ def target_1d(
 def digits(dtype: type = np.float64, images: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8x8 digits (1797 images, no download), pixels scaled to [0, 1].
 
-    Returns X of shape (1797, 64), or (1797, 8, 8) with ``images=True``, and labels 0..9.
+    Returns X of shape (1797, 64), or (1797, 8, 8) with ``images=True``, and labels 0..9. The
+    file is read where scikit-learn keeps it, without importing scikit-learn (0.6 s of CPU).
     """
-    from sklearn.datasets import load_digits
+    table = _digits_table()
+    X = table[:, :-1].astype(dtype) / 16.0
+    return (X.reshape(-1, 8, 8) if images else X), table[:, -1].astype(np.int64)
 
-    bunch = load_digits()
-    X = (bunch.images if images else bunch.data).astype(dtype) / 16.0
-    return X, bunch.target.astype(np.int64)
+
+@lru_cache(maxsize=1)
+def _digits_table() -> np.ndarray:
+    import gzip
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")  # finds the package without importing it
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("the digits come with scikit-learn: pip install scikit-learn")
+    with gzip.open(Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz", "rt") as f:
+        table = np.loadtxt(f, delimiter=",")
+    table.flags.writeable = False  # cached: callers get copies
+    return table
 
 
 def one_hot(y: np.ndarray, num_classes: int | None = None, dtype: type = np.float64) -> np.ndarray:

@@ -29,6 +29,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nnlib.random import RNGLike, as_rng
+
 __all__ = [
     "INITIALIZERS",
     "Initializer",
@@ -57,10 +59,6 @@ def _shape(shape: Shape) -> tuple[int, ...]:
     return shape
 
 
-def _rng(rng: np.random.Generator | None) -> np.random.Generator:
-    return np.random.default_rng() if rng is None else rng
-
-
 def fans(shape: Shape) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of `shape` = (in, out, *receptive_field).
 
@@ -75,24 +73,28 @@ def fans(shape: Shape) -> tuple[int, int]:
     return shape[0] * receptive, shape[1] * receptive
 
 
-def constant(shape: Shape, rng=None, dtype=np.float64, value: float = 0.0) -> np.ndarray:
+def constant(shape: Shape, rng: RNGLike = None, dtype=np.float64, value: float = 0.0) -> np.ndarray:
     """Every entry equal to `value` (rng is ignored). Constant weights are symmetric: see ch. 6."""
     return np.full(_shape(shape), value, dtype=dtype)
 
 
-def zeros(shape: Shape, rng=None, dtype=np.float64) -> np.ndarray:
+def zeros(shape: Shape, rng: RNGLike = None, dtype=np.float64) -> np.ndarray:
     """All zeros: the usual bias initialization."""
     return constant(shape, rng, dtype, 0.0)
 
 
-def normal(shape: Shape, rng=None, dtype=np.float64, mean: float = 0.0, std: float = 1.0):
+def normal(
+    shape: Shape, rng: RNGLike = None, dtype=np.float64, mean: float = 0.0, std: float = 1.0
+):
     """W_ij ~ N(mean, std^2)."""
-    return _rng(rng).normal(mean, std, _shape(shape)).astype(dtype, copy=False)
+    return as_rng(rng).normal(mean, std, _shape(shape)).astype(dtype, copy=False)
 
 
-def uniform(shape: Shape, rng=None, dtype=np.float64, low: float = 0.0, high: float = 1.0):
+def uniform(
+    shape: Shape, rng: RNGLike = None, dtype=np.float64, low: float = 0.0, high: float = 1.0
+):
     """W_ij ~ U(low, high), whose variance is (high - low)^2 / 12."""
-    return _rng(rng).uniform(low, high, _shape(shape)).astype(dtype, copy=False)
+    return as_rng(rng).uniform(low, high, _shape(shape)).astype(dtype, copy=False)
 
 
 def _normal_with_variance(shape, rng, dtype, variance: float, gain: float) -> np.ndarray:
@@ -104,7 +106,9 @@ def _uniform_with_variance(shape, rng, dtype, variance: float, gain: float) -> n
     return uniform(shape, rng, dtype, -bound, bound)
 
 
-def lecun_normal(shape: Shape, rng=None, dtype=np.float64, gain: float = 1.0) -> np.ndarray:
+def lecun_normal(
+    shape: Shape, rng: RNGLike = None, dtype=np.float64, gain: float = 1.0
+) -> np.ndarray:
     """N(0, 1/fan_in): LeCun et al. (1998); the "Xavier" of deck 002 (std = 1/sqrt(D_in)).
 
     Keeps Var(z) = Var(x) through a linear layer: Var(z_j) = fan_in Var(W) Var(x).
@@ -113,27 +117,33 @@ def lecun_normal(shape: Shape, rng=None, dtype=np.float64, gain: float = 1.0) ->
     return _normal_with_variance(shape, rng, dtype, 1.0 / fan_in, gain)
 
 
-def lecun_uniform(shape: Shape, rng=None, dtype=np.float64, gain: float = 1.0) -> np.ndarray:
+def lecun_uniform(
+    shape: Shape, rng: RNGLike = None, dtype=np.float64, gain: float = 1.0
+) -> np.ndarray:
     """U(-a, a) with a = sqrt(3/fan_in): variance 1/fan_in, as lecun_normal."""
     fan_in, _ = fans(shape)
     return _uniform_with_variance(shape, rng, dtype, 1.0 / fan_in, gain)
 
 
-def xavier_normal(shape: Shape, rng=None, dtype=np.float64, gain: float = 1.0) -> np.ndarray:
+def xavier_normal(
+    shape: Shape, rng: RNGLike = None, dtype=np.float64, gain: float = 1.0
+) -> np.ndarray:
     """N(0, 2/(fan_in + fan_out)): Glorot & Bengio (2010), the compromise between keeping the
     forward variance (1/fan_in) and the backward variance (1/fan_out) constant."""
     fan_in, fan_out = fans(shape)
     return _normal_with_variance(shape, rng, dtype, 2.0 / (fan_in + fan_out), gain)
 
 
-def xavier_uniform(shape: Shape, rng=None, dtype=np.float64, gain: float = 1.0) -> np.ndarray:
+def xavier_uniform(
+    shape: Shape, rng: RNGLike = None, dtype=np.float64, gain: float = 1.0
+) -> np.ndarray:
     """U(-a, a), a = sqrt(6/(fan_in + fan_out)): Glorot & Bengio (2010), eq. 16, the
     "normalized initialization"; variance 2/(fan_in + fan_out)."""
     fan_in, fan_out = fans(shape)
     return _uniform_with_variance(shape, rng, dtype, 2.0 / (fan_in + fan_out), gain)
 
 
-def he_normal(shape: Shape, rng=None, dtype=np.float64, gain: float = 1.0) -> np.ndarray:
+def he_normal(shape: Shape, rng: RNGLike = None, dtype=np.float64, gain: float = 1.0) -> np.ndarray:
     """N(0, 2/fan_in): He et al. (2015) for ReLU, which zeroes half its inputs on average.
 
     Deck 002's ReLU correction prints std = 2/sqrt(D_in); the right form is sqrt(2/D_in).
@@ -142,7 +152,9 @@ def he_normal(shape: Shape, rng=None, dtype=np.float64, gain: float = 1.0) -> np
     return _normal_with_variance(shape, rng, dtype, 2.0 / fan_in, gain)
 
 
-def he_uniform(shape: Shape, rng=None, dtype=np.float64, gain: float = 1.0) -> np.ndarray:
+def he_uniform(
+    shape: Shape, rng: RNGLike = None, dtype=np.float64, gain: float = 1.0
+) -> np.ndarray:
     """U(-a, a), a = sqrt(6/fan_in): He et al. (2015); variance 2/fan_in."""
     fan_in, _ = fans(shape)
     return _uniform_with_variance(shape, rng, dtype, 2.0 / fan_in, gain)

@@ -5,7 +5,10 @@ Every layer follows the `Module` contract of `nnlib.module`: `forward(x)` caches
 `Parameter.grad`. Call `forward` before `backward` (backward uses the last forward's cache).
 
 Notation: a batch x has shape (N, D_in); a Dense layer computes y = x W + b with W of shape
-(D_in, D_out) (the row-vector convention; deck 004 writes z = W^T x for one column example).
+(D_in, D_out) (the row-vector convention of the slides; deck 004 writes z = W^T x for one column
+example). `Linear` is PyTorch's layout of the same layer: weight (D_out, D_in), y = x W^T + b.
+
+Input conversion, the dtype rule, integer seeds and `repr` are `Module`'s (see `nnlib.module`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy as np
 from nnlib import activations as act
 from nnlib import init as initializers
 from nnlib.module import Module, Parameter
+from nnlib.random import RNGLike, as_rng
 
 __all__ = [
     "ELU",
@@ -42,6 +46,7 @@ __all__ = [
     "Softplus",
     "Softsign",
     "Tanh",
+    "mlp",
 ]
 
 
@@ -84,7 +89,7 @@ class Dense(Module):
         out_features: int,
         init: str | Callable[..., np.ndarray] = "xavier_uniform",
         bias: bool = True,
-        rng: np.random.Generator | None = None,
+        rng: RNGLike = None,
         dtype: type = np.float64,
     ) -> None:
         self.in_features = int(in_features)
@@ -93,7 +98,7 @@ class Dense(Module):
         weight = np.asarray(initializers.get(init)(shape, rng), dtype=dtype)
         if weight.shape != shape:
             raise ValueError(f"init returned shape {weight.shape}, expected {shape}")
-        self.weight = Parameter(weight, name="weight")
+        self.weight = Parameter(self._stored(weight), name="weight")
         self.bias = Parameter(np.zeros(self.out_features, dtype=dtype), "bias") if bias else None
         self._x: np.ndarray | None = None
 
@@ -113,11 +118,45 @@ class Dense(Module):
             self.bias.grad += grad_out.sum(axis=0)
         return grad_out @ self.weight.data.T
 
-    def __repr__(self) -> str:
-        return f"Dense({self.in_features}, {self.out_features}, bias={self.bias is not None})"
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+    @staticmethod
+    def _stored(weight: np.ndarray) -> np.ndarray:
+        """The weight as this layer keeps it, from the (in, out) array init draws."""
+        return weight
 
 
-Linear = Dense  # PyTorch's name
+class Linear(Dense):
+    """PyTorch's `nn.Linear`: the Dense layer with the weight stored (out_features, in_features).
+
+    y = x W^T + b; backward dL/dW = g^T x, dL/db = sum_n g_n, dL/dx = g W. Same initialisation
+    as `Dense` (the same fans), so `Linear(...).weight.data.T` is what `Dense(...)` would hold
+    with the same rng. Use it to copy weights from or to PyTorch; the chapters use `Dense`.
+    """
+
+    @staticmethod
+    def _stored(weight: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(weight.T)  # PyTorch's (out, in)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        _check_batch(self, x, self.in_features)
+        self._x = x
+        y = x @ self.weight.data.T
+        if self.bias is not None:
+            y += self.bias.data
+        return y
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        _require_forward(self, self._x)
+        _check_same_shape(self, grad_out, (self._x.shape[0], self.out_features))
+        self.weight.grad += grad_out.T @ self._x
+        if self.bias is not None:
+            self.bias.grad += grad_out.sum(axis=0)
+        return grad_out @ self.weight.data
 
 
 class DropConnect(Dense):
@@ -136,10 +175,10 @@ class DropConnect(Dense):
         p: float = 0.5,
         init: str | Callable[..., np.ndarray] = "xavier_uniform",
         bias: bool = True,
-        rng: np.random.Generator | None = None,
+        rng: RNGLike = None,
         dtype: type = np.float64,
     ) -> None:
-        self.rng = np.random.default_rng() if rng is None else rng
+        self.rng = as_rng(rng)
         super().__init__(in_features, out_features, init, bias, self.rng, dtype)
         self.p = _check_probability(p)
         self._mask: np.ndarray | None = None
@@ -168,8 +207,8 @@ class DropConnect(Dense):
             self.bias.grad += grad_out.sum(axis=0)
         return grad_out @ (self.weight.data * self._mask).T
 
-    def __repr__(self) -> str:
-        return f"DropConnect({self.in_features}, {self.out_features}, p={self.p})"
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, p={self.p}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,8 +232,11 @@ class Activation(Module):
         _check_same_shape(self, grad_out, self._x.shape)
         return grad_out * self.fn.derivative(self._x)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.fn!r})"
+    def extra_repr(self) -> str:
+        params = ", ".join(f"{name}={value}" for name, value in self.fn.params.items())
+        if type(self) is Activation:
+            return f"{self.fn.name}, {params}" if params else self.fn.name
+        return params
 
 
 class ReLU(Module):
@@ -261,6 +303,9 @@ class LeakyReLU(Activation):
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__(act.leaky_relu.with_params(alpha=negative_slope))
 
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.fn.params['alpha']}"
+
 
 class ELU(Activation):
     """x for x > 0, alpha (e^x - 1) otherwise (Clevert et al., 2016)."""
@@ -306,12 +351,13 @@ class PReLU(Module):
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: type = np.float64):
+        self.init = float(init)
         self.alpha = Parameter(np.full(num_parameters, init, dtype=dtype), name="alpha")
         self._x: np.ndarray | None = None
 
     def _alpha(self, x: np.ndarray) -> np.ndarray:
-        """alpha in x's dtype, shaped to broadcast over x's feature axis (axis 1)."""
-        alpha = self.alpha.data.astype(x.dtype, copy=False)
+        """alpha shaped to broadcast over x's feature axis (axis 1)."""
+        alpha = self.alpha.data
         n = alpha.shape[0]
         if n == 1:
             return alpha[0]
@@ -334,6 +380,9 @@ class PReLU(Module):
         else:
             self.alpha.grad += g_alpha.sum(axis=tuple(i for i in range(x.ndim) if i != 1))
         return np.where(negative, self._alpha(x) * grad_out, grad_out)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.alpha.data.shape[0]}, init={self.init}"
 
 
 class Softmax(Module):
@@ -374,18 +423,17 @@ class Dropout(Module):
     p is the DROP probability (PyTorch's convention; deck 000's code uses keep_prob = 1 - p).
     """
 
-    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
+    def __init__(self, p: float = 0.5, rng: RNGLike = None) -> None:
         self.p = _check_probability(p)
-        self.rng = np.random.default_rng() if rng is None else rng
+        self.rng = as_rng(rng)
         self._mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if not self.training or self.p == 0:
             self._mask = None
             return x
-        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
         keep = self.rng.random(x.shape) >= self.p
-        self._mask = keep.astype(dtype) / dtype.type(1.0 - self.p)
+        self._mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
         return x * self._mask
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
@@ -394,8 +442,8 @@ class Dropout(Module):
         _check_same_shape(self, grad_out, self._mask.shape)
         return grad_out * self._mask
 
-    def __repr__(self) -> str:
-        return f"Dropout(p={self.p})"
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
 
 
 class BatchNorm1d(Module):
@@ -406,7 +454,6 @@ class BatchNorm1d(Module):
     running = (1 - momentum) running + momentum * batch (unbiased variance, as PyTorch).
     Eval: the running statistics replace the batch ones.
 
-    The output has the input's dtype (the parameters keep theirs).
     Backward through the batch statistics (the paper's eq. in compact form):
     dL/dx = (gamma / sqrt(var_B + eps)) (g - mean(g) - x_hat mean(g x_hat)).
     """
@@ -443,12 +490,11 @@ class BatchNorm1d(Module):
             self.running_var *= 1 - m
             self.running_var += m * var * (n / (n - 1))
         else:
-            mean, var = self.running_mean.astype(x.dtype), self.running_var.astype(x.dtype)
+            mean, var = self.running_mean, self.running_var
         self._batch_stats = self.training
-        self._inv_std = 1.0 / np.sqrt(var + x.dtype.type(self.eps))
+        self._inv_std = 1.0 / np.sqrt(var + self.eps)  # a Python float keeps var's dtype
         self._x_hat = (x - mean) * self._inv_std
-        gamma, beta = self.gamma.data.astype(x.dtype), self.beta.data.astype(x.dtype)
-        return gamma * self._x_hat + beta  # in x's dtype, whatever the parameters' dtype
+        return self.gamma.data * self._x_hat + self.beta.data
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         _require_forward(self, self._x_hat)
@@ -456,13 +502,13 @@ class BatchNorm1d(Module):
         _check_same_shape(self, grad_out, x_hat.shape)
         self.gamma.grad += (grad_out * x_hat).sum(axis=0)
         self.beta.grad += grad_out.sum(axis=0)
-        scale = self.gamma.data.astype(x_hat.dtype) * self._inv_std
+        scale = self.gamma.data * self._inv_std
         if not self._batch_stats:  # running statistics are constants
             return grad_out * scale
         return scale * (grad_out - grad_out.mean(axis=0) - x_hat * (grad_out * x_hat).mean(axis=0))
 
-    def __repr__(self) -> str:
-        return f"BatchNorm1d({self.num_features}, momentum={self.momentum}, eps={self.eps})"
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,6 +568,47 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
 
-    def __repr__(self) -> str:
-        inner = "".join(f"\n  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
-        return f"Sequential({inner}\n)"
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        return ((str(i), layer) for i, layer in enumerate(self.layers))
+
+
+def mlp(
+    sizes: Iterable[int],
+    activation: str = "tanh",
+    *,
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    drop_connect: float = 0.0,
+    init: str | Callable[..., np.ndarray] = "xavier_uniform",
+    rng: RNGLike = None,
+    dtype: type = np.float64,
+) -> Sequential:
+    """A multilayer perceptron: Dense layers of widths `sizes` (input first) with an
+    `Activation(activation)` layer (a name of `nnlib.activations`) between them, and a linear
+    last layer (its output is the score the loss turns into a prediction: identity, sigmoid or
+    softmax inside the loss).
+
+    Options, per hidden layer: `batch_norm` puts BatchNorm1d before the activation, `dropout`
+    > 0 puts Dropout(dropout) after it, `drop_connect` > 0 makes the hidden-to-hidden layers
+    (neither the first nor the last) DropConnect layers.
+    """
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"mlp needs at least an input and an output size, got {sizes}")
+    act.get(activation)  # an unknown name fails here, before any layer is built
+    rng = as_rng(rng)  # one generator for every layer: a seed must not repeat their weights
+    last = len(sizes) - 2
+    modules: list[Module] = []
+    for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
+        if drop_connect > 0 and 0 < i < last:
+            modules.append(DropConnect(d_in, d_out, drop_connect, init, rng=rng, dtype=dtype))
+        else:
+            modules.append(Dense(d_in, d_out, init, rng=rng, dtype=dtype))
+        if i == last:
+            break
+        if batch_norm:
+            modules.append(BatchNorm1d(d_out, dtype=dtype))
+        modules.append(Activation(activation))  # keeps its function as .fn
+        if dropout > 0:
+            modules.append(Dropout(dropout, rng=rng))
+    return Sequential(modules)

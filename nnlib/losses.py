@@ -1,7 +1,16 @@
 """Loss functions and weight penalties.
 
-A loss is an object: `value = loss(pred, target)` returns the mean loss as a Python float and
-caches what `loss.backward()` needs to return d value / d pred (same shape as pred).
+A loss is an object called on a batch: `value = loss(pred, target)` returns a `LossValue`, a
+Python float (the mean loss) that carries its own gradient: `value.backward()` returns
+d value / d pred (same shape and dtype as pred). The loss object keeps no per-call state, so a
+validation call between the training call and the backward pass changes nothing:
+
+    value = loss(model(x), y)
+    loss(model(x_val), y_val)        # another value, another gradient
+    model.backward(value.backward())  # the training batch's gradient
+
+Every loss is called as `loss(pred, target)` with one prediction array, so `train.fit` takes any
+of them (`GaussianNLLLoss` reads its prediction as the mean and variance side by side).
 
 Reductions: `MSELoss` sums over the output dimensions and averages over the N examples (the
 slides' convention, with the 1/2); the other losses average over every element (N for a
@@ -28,6 +37,7 @@ __all__ = [
     "GaussianNLLLoss",
     "HingeLoss",
     "Loss",
+    "LossValue",
     "MSELoss",
     "elastic_net_penalty",
     "elastic_net_penalty_grad",
@@ -77,20 +87,38 @@ def _same_shape_target(
 # ---------------------------------------------------------------------------------------------
 
 
-class Loss:
-    """Base class: `__call__(pred, target) -> float` and `backward() -> dL/dpred`."""
+class LossValue(float):
+    """A loss value: a Python float (print it, add it, compare it) that carries the gradient of
+    the loss with respect to the prediction it was computed from, returned by `backward()`.
 
-    _grad: np.ndarray | None = None
+    Arithmetic on it gives plain floats: only the value the loss returned knows its gradient.
+    """
 
-    def __call__(self, pred: object, target: object) -> float:
-        value, self._grad = self._value_and_grad(_prediction(pred, self._name()), target)
-        return float(value)
+    def __new__(cls, value: float, grad: np.ndarray) -> LossValue:
+        self = super().__new__(cls, value)
+        self._grad = grad
+        return self
 
     def backward(self) -> np.ndarray:
-        """d loss / d pred for the last call (same shape and dtype as pred)."""
-        if self._grad is None:
-            raise RuntimeError(f"{self._name()}.backward called before the loss was computed")
+        """d loss / d pred (same shape and dtype as pred): the error signal to feed to
+        `model.backward`."""
         return self._grad
+
+
+class Loss:
+    """Base class: `__call__(pred, target) -> LossValue`; subclasses implement
+    `_value_and_grad(pred, target) -> (mean loss, d loss / d pred)`."""
+
+    def __call__(self, pred: object, target: object) -> LossValue:
+        value, grad = self._value_and_grad(_prediction(pred, self._name()), target)
+        return LossValue(float(value), grad)
+
+    def backward(self) -> np.ndarray:
+        """Not here: the gradient belongs to the value a call returned."""
+        raise RuntimeError(
+            f"{self._name()} keeps no gradient: call backward() on the value it returned, "
+            "value = loss(pred, target); model.backward(value.backward())"
+        )
 
     def _value_and_grad(self, pred: np.ndarray, target: object):
         raise NotImplementedError
@@ -249,25 +277,25 @@ class HingeLoss(Loss):
 
 
 class GaussianNLLLoss(Loss):
-    """Negative log-likelihood of y under N(mean, var), averaged over the elements:
+    """Negative log-likelihood of y under N(mean, var), averaged over the elements of y:
     L = mean(1/2 (log var + (y - mean)^2 / var)) [+ 1/2 log(2 pi) if full=True].
 
-    Call it as `loss(mean, target, var)` (var of the same shape as mean); `backward()` returns
-    the pair (dL/dmean, dL/dvar).
-    Variances below `eps` are clamped to eps (as PyTorch), and their gradient is then 0.
+    The prediction holds the mean and the variance side by side: `pred` of shape (N, 2D) is
+    `[mean | var]` (D columns each) for a target of shape (N, D), e.g. the output of a
+    `Dense(h, 2)` followed by a positive activation for one regression output;
+    `np.hstack([mean, var])` builds it from separate arrays (PyTorch passes them as
+    `loss(mean, target, var)`). `value.backward()` is then `[dL/dmean | dL/dvar]` of pred's
+    shape. Variances below `eps` are clamped to eps (as PyTorch), and their gradient is then 0.
     """
 
     def __init__(self, full: bool = False, eps: float = 1e-6) -> None:
         self.full = full
         self.eps = eps
 
-    def __call__(self, pred: object, target: object, var: object = None) -> float:
+    def _value_and_grad(self, pred, target):
         who = self._name()
-        mean = _prediction(pred, who)
+        mean, var = self._split(pred, who)
         target = _same_shape_target(mean, target, who)
-        if var is None:
-            raise ValueError(f"{who} expected a variance argument: loss(mean, target, var)")
-        var = _same_shape_target(mean, var, who, name="var")
         if np.any(var < 0):
             raise ValueError(f"{who} expected non-negative variances, got min {var.min():g}")
         clamped = np.maximum(var, self.eps)
@@ -278,12 +306,16 @@ class GaussianNLLLoss(Loss):
             value += 0.5 * np.log(2 * np.pi)
         grad_mean = diff / clamped / m
         grad_var = np.where(var >= self.eps, 0.5 * (1 / clamped - diff * diff / clamped**2), 0)
-        self._grad = (grad_mean, (grad_var / m).astype(mean.dtype))
-        return float(value)
+        return value, np.concatenate([grad_mean, (grad_var / m).astype(mean.dtype)], axis=1)
 
-    def backward(self) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[override]
-        """(d loss / d mean, d loss / d var) for the last call."""
-        return super().backward()  # type: ignore[return-value]
+    @staticmethod
+    def _split(pred: np.ndarray, who: str) -> tuple[np.ndarray, np.ndarray]:
+        if pred.ndim != 2 or pred.shape[1] % 2:
+            raise ValueError(
+                f"{who} expected a prediction [mean | var] of shape (N, 2D), got {pred.shape}; "
+                "build it with np.hstack([mean, var])"
+            )
+        return np.split(pred, 2, axis=1)
 
     def __repr__(self) -> str:
         return f"GaussianNLLLoss(full={self.full}, eps={self.eps})"

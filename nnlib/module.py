@@ -5,6 +5,20 @@ output, returns the gradient with respect to its input (the error signal of the 
 lecture) while *adding* the gradient of each of its parameters into `Parameter.grad`.
 Gradients accumulate (`+=`) so that a parameter used twice receives both contributions; call
 `zero_grad()` (or the optimizer's) before each backward pass.
+
+The conventions every layer shares live here, not in the layers:
+
+- Input (`Module.__call__`, as in PyTorch: call the module, not `forward`): anything NumPy can
+  read as a numeric array (a list, a tuple, an array) is converted; anything else raises a
+  TypeError naming what came.
+- The dtype rule (PyTorch's): a module computes in its parameters' dtype. A floating input of
+  another dtype raises a TypeError naming both dtypes (convert the input with `x.astype(...)`,
+  or build the layer with `dtype=`); nothing is cast silently, so float32 stays float32 end to
+  end, at float32's speed. An integer or boolean input is exact data, not a precision choice:
+  it is converted to the parameters' dtype (float64 for a module without parameters).
+- Randomness: `rng=` is a Generator, an integer seed or None (`nnlib.random.as_rng`).
+- `repr` is PyTorch's: the class name, the layer's own settings (`extra_repr()`), then one line
+  per sub-module, indented.
 """
 
 from __future__ import annotations
@@ -29,6 +43,10 @@ class Parameter:
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
 
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
     def zero_grad(self) -> None:
         self.grad[...] = 0.0
 
@@ -36,8 +54,24 @@ class Parameter:
         return f"Parameter(name={self.name!r}, shape={self.data.shape}, dtype={self.data.dtype})"
 
 
+def as_numeric_array(x: object, who: str) -> np.ndarray:
+    """`x` as a NumPy array of floats, integers or booleans, or a TypeError naming what came."""
+    given = type(x).__name__
+    if not isinstance(x, np.ndarray):
+        try:
+            x = np.asarray(x)
+        except (TypeError, ValueError) as error:  # ragged lists, ...
+            raise TypeError(f"{who} expected a numeric array, got {given} ({error})") from None
+    if x.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{who} expected a numeric array (float, int or bool), got {given} of dtype {x.dtype}"
+        )
+    return x
+
+
 class Module:
-    """Base class: subclasses implement `forward` and `backward`.
+    """Base class: subclasses implement `forward` and `backward` (and `extra_repr` if they have
+    settings worth printing).
 
     Parameters and sub-modules stored as attributes (or in lists of them) are found
     automatically by `parameters()` and `modules()`, in attribute order.
@@ -51,8 +85,27 @@ class Module:
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} does not implement backward()")
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def __call__(self, x: object) -> np.ndarray:
+        """forward(x), `x` converted or refused by the dtype rule of this module's docstring."""
+        if type(x) is not np.ndarray or x.dtype.kind != "f":
+            x = as_numeric_array(x, type(self).__name__)
+            if x.dtype.kind != "f":  # integers and booleans: exact, so converted
+                first = next(iter(self.parameters()), None)
+                x = x.astype(np.float64 if first is None else first.data.dtype)
+        own = self._own_dtype()
+        if own is not None and x.dtype != own:
+            raise TypeError(
+                f"{type(self).__name__} has {own} parameters but got a {x.dtype} input; convert "
+                f"the input (x.astype(np.{own})) or build the layer with dtype=np.{x.dtype}"
+            )
         return self.forward(x)
+
+    def _own_dtype(self) -> np.dtype | None:
+        """The dtype of this module's own parameters (a container has none: its layers check)."""
+        for value in vars(self).values():
+            if isinstance(value, Parameter):
+                return value.data.dtype
+        return None
 
     def _children(self) -> Iterator[Module | Parameter]:
         for value in vars(self).values():
@@ -60,6 +113,16 @@ class Module:
             for item in items:
                 if isinstance(item, Module | Parameter):
                     yield item
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(attribute name, sub-module) pairs; a list attribute gives `name.0`, `name.1`, ..."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+            elif isinstance(value, list | tuple):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield f"{name}.{i}", item
 
     def modules(self) -> Iterator[Module]:
         """This module and every module below it, depth first."""
@@ -90,3 +153,17 @@ class Module:
 
     def eval(self) -> Module:
         return self.train(False)
+
+    def extra_repr(self) -> str:
+        """The settings shown between the parentheses of `repr` (PyTorch's hook); none here."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = [
+            f"  ({name}): " + repr(module).replace("\n", "\n  ")
+            for name, module in self.named_children()
+        ]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        settings = f"\n  {self.extra_repr()}" if self.extra_repr() else ""
+        return f"{type(self).__name__}({settings}\n" + "\n".join(children) + "\n)"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnlib.data import RNGLike, as_rng
+from nnlib.random import RNGLike, as_rng
 
 Space = Mapping[str, tuple[float, float]]
 

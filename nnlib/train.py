@@ -2,7 +2,8 @@
 
 Model contract: ``model(x)`` runs forward, ``model.backward(grad)`` back-propagates and adds into
 the parameters' ``.grad``, ``model.parameters()``, ``model.train()`` / ``model.eval()``.
-Loss contract: ``loss_fn(pred, y)`` returns a float, ``loss_fn.backward()`` returns d loss / d pred.
+Loss contract: ``value = loss_fn(pred, y)`` is a float whose ``value.backward()`` returns
+d loss / d pred (every ``nnlib.losses`` loss).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from nnlib.data import RNGLike, as_rng, batches
+from nnlib.data import batches
+from nnlib.optim import LBFGS
 from nnlib.optim.base import Optimizer
+from nnlib.random import RNGLike, as_rng
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
@@ -215,7 +218,7 @@ def train_epoch(
     X: np.ndarray,
     y: np.ndarray,
     batch_size: int,
-    rng: np.random.Generator,
+    rng: RNGLike,
     metrics: Mapping[str, Metric] | None = None,
     shuffle: bool = True,
 ) -> dict[str, float]:
@@ -226,10 +229,11 @@ def train_epoch(
     for xb, yb in batches(X, y, batch_size, shuffle=shuffle, rng=rng):
         optimizer.zero_grad()
         pred = model(xb)
-        totals["loss"] += loss_fn(pred, yb) * len(xb)
+        loss = loss_fn(pred, yb)
+        totals["loss"] += loss * len(xb)
         for name, metric in (metrics or {}).items():
             totals[name] += metric(pred, yb) * len(xb)
-        model.backward(loss_fn.backward())
+        model.backward(loss.backward())
         optimizer.step()
     return {key: value / len(X) for key, value in totals.items()}
 
@@ -293,3 +297,37 @@ def fit(
         for hook in hooks:
             hook.on_train_end(model)
     return history
+
+
+def fit_full_batch(
+    model: Model,
+    loss_fn: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    optimizer: Optimizer,
+    steps: int,
+) -> list[float]:
+    """Train on the whole data set at once, `steps` optimizer steps; return the loss at each.
+
+    One step is: zero the gradients, the loss on all of (X, y), backward, `optimizer.step()`;
+    an optimizer whose step re-evaluates the loss itself (`optim.LBFGS`, whose line search
+    does) gets that evaluation as a closure, `optimizer.step(closure)`, and may take several
+    iterations per step. The model is left in training mode, as `fit` leaves it.
+    """
+    if int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    model.train()
+
+    def closure() -> float:
+        optimizer.zero_grad()
+        loss = loss_fn(model(X), y)
+        model.backward(loss.backward())
+        return float(loss)
+
+    if isinstance(optimizer, LBFGS):
+        return [float(optimizer.step(closure)) for _ in range(int(steps))]
+    values = []
+    for _ in range(int(steps)):
+        values.append(closure())
+        optimizer.step()
+    return values

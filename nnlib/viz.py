@@ -71,11 +71,30 @@ def _load_backend() -> None:
         _backend_loaded = True
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] | None = None, **kw):
-    """A Figure (not registered with pyplot) and its axes, laid out with constrained layout."""
+FIXED_MARGINS = {"left": 0.09, "right": 0.97, "bottom": 0.16, "top": 0.86, "wspace": 0.3}
+
+
+def new_figure(
+    nrows: int = 1,
+    ncols: int = 1,
+    figsize: tuple[float, float] | None = None,
+    margins: dict[str, float] | None = None,
+    **kw,
+):
+    """A Figure (not registered with pyplot) and its axes, laid out with constrained layout.
+
+    With `margins` (a dict of `subplots_adjust` keywords, merged over `FIXED_MARGINS`; `{}` for
+    those alone) the margins are fixed instead: constrained layout measures every text before
+    drawing, and a fixed layout renders about a third faster, which adds up over the dozens of
+    demo frames a chapter renders at build time.
+    """
     _load_backend()
-    fig = Figure(figsize=figsize or mpl.rcParams["figure.figsize"], layout="constrained")
-    return fig, fig.subplots(nrows, ncols, **kw)
+    size = figsize or mpl.rcParams["figure.figsize"]
+    fig = Figure(figsize=size, layout=None if margins is not None else "constrained")
+    axes = fig.subplots(nrows, ncols, **kw)
+    if margins is not None:
+        fig.subplots_adjust(**{**FIXED_MARGINS, **margins})
+    return fig, axes
 
 
 def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float] | None = None):

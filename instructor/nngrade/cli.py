@@ -1,9 +1,18 @@
-"""``nngrade``: the instructor's command line.
+"""``nngrade``: the instructor's command line, one subcommand per step of the term.
 
-``nngrade autograde ASSIGNMENT --workers N`` grades every submission in ``submitted/`` into
-nbgrader's gradebook, each notebook executed in the sandbox (see :mod:`nngrade.sandbox`), so that
-``nbgrader export``, ``generate_feedback`` and formgrader see the results.
-``--scheduler tcp://HOST:8786`` runs the executions on a Dask distributed cluster instead.
+    nngrade release  [ASSIGNMENT]                 exercises/ from solutions/, into the gradebook
+    nngrade collect  [ASSIGNMENT] --from DOWNLOAD an LMS download (zip or folder) into submitted/
+    nngrade autograde [ASSIGNMENT] --workers N    isolated, parallel grading into the gradebook
+    nngrade feedback [ASSIGNMENT]                 feedback pages, and a zip of them for the LMS
+    nngrade export   [ASSIGNMENT] [--to FILE]     grades.csv (and grades-<lms>.csv for the import)
+    nngrade report   [ASSIGNMENT]                 what collect and autograde said per student
+    nngrade check-isolation                       whether isolated grading works on this machine
+
+ASSIGNMENT defaults to ``all``: every released assignment; a step skips, saying so, an assignment
+it has nothing to do for. Every step takes ``--course DIR``, ``--db-url URL`` (or the environment
+variable NNGRADE_DB_URL), ``--roster CSV`` and ``--lms NAME``; a setting given once is kept in the
+course's ``nngrade.json``, which ``nbgrader_config.py`` reads too, so every step, nbgrader and
+JupyterLab's formgrader use the same gradebook.
 """
 
 from __future__ import annotations
@@ -16,22 +25,64 @@ import warnings
 from dataclasses import asdict
 from pathlib import Path
 
+from .course import ALL, Course, CourseError
+from .lms import DownloadError
+from .roster import RosterError
 from .sandbox import Limits, isolation_problem
 
 MIB = 1 << 20
+STEPS = {
+    "release": "exercises/ from solutions/, and the masters into the gradebook",
+    "collect": "an LMS download (zip or folder) into submitted/, checked",
+    "autograde": "grade what was collected, isolated and in parallel",
+    "feedback": "feedback pages without hidden tests, and a zip of them for the LMS",
+    "export": "grades.csv, and grades-<lms>.csv for the LMS's gradebook import",
+    "report": "what collect and autograde said about each student",
+}
+
+
+def _course_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--course", default=".", help="the course directory (default: .)")
+    common.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db")
+    common.add_argument("--roster", help="roster CSV: student_id,name,email,lms_id")
+    common.add_argument("--lms", help="canvas, moodle, blackboard or folders (default: detect)")
+    return common
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nngrade", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="nngrade",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    grade = commands.add_parser("autograde", help="grade all submissions, safely and in parallel")
-    grade.add_argument("assignment", nargs="?", help="assignment name (or --assignment)")
-    grade.add_argument("--assignment", dest="assignment_option", metavar="ASSIGNMENT")
-    grade.add_argument("--course", default=".", help="nbgrader course directory (default: .)")
+    common = _course_options()
+    steps = {}
+    for name, summary in STEPS.items():
+        step = commands.add_parser(name, parents=[common], help=summary)
+        step.add_argument("assignment", nargs="?", help=f"an assignment, or {ALL} (default)")
+        step.add_argument("--assignment", dest="assignment_option", metavar="ASSIGNMENT")
+        steps[name] = step
+    steps["collect"].add_argument("--from", dest="source", type=Path, required=True)
+    steps["export"].add_argument("--to", type=Path, help="default: grades.csv in the course")
+    _autograde_options(steps["autograde"])
+    commands.add_parser("check-isolation", help="say whether isolated grading works here")
+    return parser
+
+
+def _autograde_options(grade: argparse.ArgumentParser) -> None:
     grade.add_argument("--workers", type=int, default=None, help="submissions graded at once")
-    grade.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db")
     grade.add_argument("--scheduler", help="Dask scheduler address: grade on that cluster")
     grade.add_argument("--unsafe", action="store_true", help="grade without isolation")
+    grade.add_argument("--regrade", action="store_true", help="grade again what was graded")
+    grade.add_argument(
+        "--tamper",
+        choices=("report", "zero"),
+        default="report",
+        help="flagged code: report it (default), or zero the tests that run after it",
+    )
     grade.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout, metavar="S")
     grade.add_argument("--notebook-timeout", type=int, default=Limits.notebook_timeout)
     grade.add_argument("--cpu-seconds", type=int, default=Limits.cpu_seconds)
@@ -40,8 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--max-output-kb", type=int, default=Limits.max_output_bytes // 1024)
     grade.add_argument("--report", type=Path, help="write every submission's outcome as JSON")
     grade.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    commands.add_parser("check-isolation", help="say whether isolated grading works here")
-    return parser
 
 
 def limits_from(args: argparse.Namespace) -> Limits:
@@ -55,101 +104,174 @@ def limits_from(args: argparse.Namespace) -> Limits:
     )
 
 
-def _has_report(args: argparse.Namespace) -> bool:
-    """Whether `collect` keeps an instructor's report here (a course run with the make targets).
+def open_course(args: argparse.Namespace) -> Course:
+    if args.lms:
+        from .lms import LMS_NAMES
 
-    `nngrade autograde` also grades a plain nbgrader course, or a gradebook named by `--db-url`;
-    there it leaves the release and the report to the instructor.
-    """
-    return not args.db_url and (Path(args.course) / "reports").is_dir()
+        if args.lms not in LMS_NAMES:
+            raise CourseError(f"unknown LMS {args.lms!r}: use one of {', '.join(LMS_NAMES)}")
+    if args.roster:  # checked before it is saved as the course's roster
+        from .roster import load_roster
 
-
-def prepare_course(args: argparse.Namespace) -> None:
-    """Release first if the gradebook does not know the assignment yet, as `collect` does."""
-    if not args.db_url and (Path(args.course) / "nbgrader_config.py").is_file():
-        from . import course
-
-        if not course.is_released(Path(args.course), args.assignment):
-            course.release(Path(args.course), args.assignment)
+        load_roster(Path(args.roster))
+    return Course.open(args.course, db_url=args.db_url, roster=args.roster, lms=args.lms)
 
 
-def record_in_report(args: argparse.Namespace, outcomes: list) -> None:
-    """Who was graded, who scored 0 and why, into `reports/<assignment>.json`, then print it."""
-    if not _has_report(args):
-        return
-    from . import course
-
-    graded = {o.student for o in outcomes if o.score is not None and not o.error}
-    reasons = {o.student: o.reasons + o.review for o in outcomes if o.reasons or o.review}
-    course.note_grading(Path(args.course), args.assignment, graded, reasons)
-    print(course.format_report(Path(args.course), args.assignment))
+# ---------------------------------------------------------------------------------------------
+# The steps
+# ---------------------------------------------------------------------------------------------
 
 
-def autograde(args: argparse.Namespace) -> int:
+def release(course: Course, args) -> int:
+    from .course import release as release_assignments
+
+    for path in release_assignments(course, args.assignment):
+        print(f"released {path.relative_to(course.root)}")
+    return 0
+
+
+def collect(course: Course, args) -> int:
+    from .intake import assignments_in, format_report
+    from .intake import collect as collect_assignment
+
+    course.roster()  # a broken roster stops here, before anything is written
+    for name in assignments_in(course, args.source, args.assignment):
+        collect_assignment(course, name, args.source)
+        print(format_report(course, name))
+    return 0
+
+
+def autograde(course: Course, args) -> int:
+    from .course import ensure_in_gradebook, select
+    from .safe_autograde import students_to_grade
+
+    executor, client = _cluster(args)
+    failed = False
+    try:
+        for name in select(course, args.assignment):
+            pending = students_to_grade(course.config(), name, args.regrade)
+            if not pending:
+                print(f"{name}: nothing to grade (no submission collected since the last grading)")
+                continue
+            ensure_in_gradebook(course, name)
+            failed |= _grade_one(course, name, args, executor, client, len(pending))
+    finally:
+        if client is not None:
+            client.close()
+    return 1 if failed else 0
+
+
+def _cluster(args):
+    if not args.scheduler:
+        return None, None
+    from distributed import Client
+
+    client = Client(args.scheduler)
+    if not args.unsafe:
+        problems = {w: p for w, p in client.run(isolation_problem).items() if p}
+        if problems:
+            client.close()
+            raise CourseError(f"no isolation on workers {problems}; refusing to grade")
+    return client.get_executor(), client
+
+
+def _grade_one(course: Course, name: str, args, executor, client, total: int) -> bool:
     from tqdm import tqdm
 
-    from .safe_autograde import GradingRefused, grade_assignment, load_config, submitted_students
+    from .intake import format_report, note_grading
+    from .safe_autograde import grade_assignment
 
-    executor, client = None, None
-    if args.scheduler:
-        from distributed import Client
-
-        client = Client(args.scheduler)
-        executor = client.get_executor()
-        if not args.unsafe:
-            problems = {w: p for w, p in client.run(isolation_problem).items() if p}
-            if problems:
-                client.close()
-                print(f"nngrade: no isolation on workers {problems}; refusing", file=sys.stderr)
-                return 2
     workers = args.workers or (sum(client.nthreads().values()) if client else 1)
-    prepare_course(args)
-    total = len(submitted_students(load_config(args.course, args.db_url), args.assignment))
-    bar = tqdm(total=total, unit="submission", disable=args.no_progress)
-    try:
+    with tqdm(total=total, unit="submission", desc=name, disable=args.no_progress) as bar:
         outcomes = grade_assignment(
-            args.course,
-            args.assignment,
+            course,
+            name,
             workers,
             limits=limits_from(args),
             unsafe=args.unsafe,
-            db_url=args.db_url,
             executor=executor,
             progress=lambda outcome: bar.update(),
+            regrade=args.regrade,
+            tamper=args.tamper,
         )
-    except GradingRefused as refusal:
-        bar.close()
-        print(f"nngrade: {refusal}", file=sys.stderr)
-        return 2
-    finally:
-        bar.close()
-        if client is not None:
-            client.close()
     for outcome in outcomes:
         note = "; ".join(outcome.reasons + outcome.review) or ("FAILED" if outcome.error else "")
         print(f"{outcome.student}\t{outcome.score}/{outcome.max_score}\t{note}")
-    record_in_report(args, outcomes)
+    graded = {o.student for o in outcomes if o.score is not None and not o.error}
+    reasons = {o.student: o.reasons + o.review for o in outcomes if o.reasons or o.review}
+    note_grading(course, name, graded, reasons)
+    print(format_report(course, name))
     if args.report:
-        args.report.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
-    return 1 if any(o.error for o in outcomes) else 0
+        report = args.report if args.assignment != ALL else args.report.with_suffix(f".{name}.json")
+        report.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
+    return any(o.error for o in outcomes)
+
+
+def feedback(course: Course, args) -> int:
+    from .course import select
+    from .feedback_pages import generate
+
+    for name in select(course, args.assignment):
+        pages = generate(course, name)
+        if pages is None:
+            print(f"{name}: no feedback to write (nothing collected or graded)")
+            continue
+        for page in pages:
+            print(f"feedback {page.relative_to(course.root)}")
+        print(f"for the LMS: feedback-upload/{name}.zip ({len(pages)} pages)")
+    return 0
+
+
+def export(course: Course, args) -> int:
+    from .course import select
+    from .grades import export as export_grades
+    from .grades import exported_assignments
+
+    names = select(course, args.assignment)
+    collected = exported_assignments(course, names)
+    for name in names:
+        if name not in collected:
+            print(f"{name}: nothing collected yet, not exported")
+    for path in export_grades(course, collected, args.to or course.root / "grades.csv"):
+        print(f"wrote {path}")
+    return 0
+
+
+def report(course: Course, args) -> int:
+    from .course import select
+    from .intake import format_report, report_path
+
+    for name in select(course, args.assignment):
+        if report_path(course, name).exists():
+            print(format_report(course, name))
+        else:
+            print(f"{name}: nothing collected yet")
+    return 0
+
+
+def check_isolation() -> int:
+    problem = isolation_problem()
+    print(problem or "isolation works: bwrap, prlimit and setpriv are usable")
+    return 1 if problem else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "autograde":
-        args.assignment = args.assignment or args.assignment_option
-        if not args.assignment:
-            parser.error("autograde needs an assignment")
+    args = build_parser().parse_args(argv)
     # nbgrader runs `alembic` from PATH when it creates a gradebook
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     warnings.filterwarnings("ignore", module="nbgrader")
     warnings.filterwarnings("ignore", module="sqlalchemy")
     if args.command == "check-isolation":
-        problem = isolation_problem()
-        print(problem or "isolation works: bwrap, prlimit and setpriv are usable")
-        return 1 if problem else 0
-    return autograde(args)
+        return check_isolation()
+    args.assignment = args.assignment or args.assignment_option or ALL
+    step = {"release": release, "collect": collect, "autograde": autograde}
+    step |= {"feedback": feedback, "export": export, "report": report}
+    try:
+        course = open_course(args)
+        return step[args.command](course, args)
+    except (CourseError, RosterError, DownloadError) as error:
+        print(f"nngrade {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

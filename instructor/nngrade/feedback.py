@@ -1,4 +1,4 @@
-"""Feedback that students may see: no hidden test, and no traceback that quotes one.
+"""Feedback that students may see: no hidden test, no traceback that quotes one, no other host.
 
 nbgrader's own feedback renders the autograded notebook, in which autograde has restored the
 full test cells, hidden tests included (nbgrader issues 917 and 1363). `StripHiddenTests` runs
@@ -6,6 +6,10 @@ inside `generate_feedback` (see `nbgrader_config.py`) and, in every cell that ha
 region, removes the region from the source and replaces the outputs by one line saying whether
 the cell passed, with the error's type and message only (a traceback would print the hidden
 line that failed).
+
+:func:`generate` then makes every page self-contained (MathJax inlined, nothing loaded from any
+other host), writes a page for every submission that could not be graded, saying why, and lays
+the pages out for upload back to the LMS (see :mod:`nngrade.feedback_pages`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from __future__ import annotations
 import copy
 
 import nbformat
-from nbconvert.preprocessors import Preprocessor
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
+from nbgrader.preprocessors import GetGrades
 from traitlets import Bool
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -66,3 +71,7 @@ def strip_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for index, cell in enumerate(nb.cells):
         StripHiddenTests().preprocess_cell(cell, {}, index)
     return nb
+
+
+#: What `generate_feedback` runs, whatever a course's nbgrader_config.py says.
+FEEDBACK_PREPROCESSORS = [GetGrades, StripHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -11,10 +11,16 @@ execution itself is a call to :func:`nngrade.sandbox.execute_job` through any
 Every graded test cell that did not run gets an error output carrying the reason, so nbgrader
 scores it zero (``nbgrader.utils.determine_grade``: a code grade cell with an error output earns
 0), and the reason also heads the autograded notebook, hence the feedback.
+
+Files the notebook wrote beside itself come back from the sandbox (size-capped, see
+:func:`nngrade.sandbox.written_files`) and are kept in ``autograded/``, as nbgrader keeps them.
+With ``tamper="zero"``, every test cell that runs after a cell flagged by :mod:`nngrade.tamper`
+scores zero, with the flag as the reason; by default the flags are only reported.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import os
@@ -38,16 +44,16 @@ from nbgrader.preprocessors import (
 )
 from nbgrader.utils import capture_log, is_grade, is_solution
 from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
 
+from .course import Course, CourseError, as_course
 from .sandbox import Limits, execute_job
-from .tamper import review
+from .tamper import TAMPER_ACTIONS, flagged_cells
 
 NOTE_TAG = "nngrade-grading-note"
 Dispatch = Callable[[dict], dict]
 
 
-class GradingRefused(RuntimeError):
+class GradingRefused(CourseError):
     """Isolation is unavailable and ``--unsafe`` was not given."""
 
 
@@ -67,6 +73,7 @@ class _Context(threading.local):
     dispatch: Dispatch | None = None
     reasons: list[str]
     review: list[str]
+    tamper: str = "report"
 
 
 _context = _Context()
@@ -80,13 +87,40 @@ class SandboxedExecute(Execute):
         if malformed:
             result = {"cells": {}, "status": "malformed", "reason": malformed}
         else:
-            _context.review.extend(review(nb))
+            flags = flagged_cells(nb)
+            _context.review.extend(flag for cell in flags.values() for flag in cell)
             job = {"notebook": nbformat.writes(nb), "files": _private_files(resources)}
             result = _context.dispatch(job)
+            keep_written_files(Path(resources["metadata"]["path"]), result.get("files", {}))
+            if _context.tamper == "zero" and flags:
+                result = zero_after_flags(nb, result, flags)
         apply_result(nb, result)
         if result["reason"]:
             _context.reasons.append(result["reason"])
         return nb, resources
+
+
+def keep_written_files(folder: Path, files: dict[str, str]) -> None:
+    """Write back what the notebook wrote beside itself (never a notebook, never outside)."""
+    for relative, encoded in files.items():
+        target = (folder / relative).resolve()
+        if folder.resolve() not in target.parents or target.suffix == ".ipynb":
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(encoded))
+
+
+def zero_after_flags(nb, result: dict, flags: dict[int, list[str]]) -> dict:
+    """Every graded test cell after the first flagged cell did not count: it earns zero."""
+    first = min(flags)
+    reason = f"zeroed by the tamper check ({flags[first][0].removeprefix('review: ')})"
+    cells = {
+        index: cell
+        for index, cell in result["cells"].items()
+        if int(index) < first or not _is_test(nb.cells[int(index)])
+    }
+    _context.reasons.append(reason)
+    return {**result, "cells": cells, "zeroed_reason": reason}
 
 
 def _private_files(resources) -> dict[str, bytes]:
@@ -99,10 +133,14 @@ def _private_files(resources) -> dict[str, bytes]:
     return files
 
 
+def _is_test(cell) -> bool:
+    return is_grade(cell) and not is_solution(cell)
+
+
 def apply_result(nb, result: dict) -> None:
     """Put the reported outputs in place; every graded test cell that did not run fails."""
     cells = {int(index): cell for index, cell in result["cells"].items()}
-    reason = result["reason"] or "the cell did not run"
+    reason = result.get("zeroed_reason") or result["reason"] or "the cell did not run"
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -111,7 +149,7 @@ def apply_result(nb, result: dict) -> None:
             cell.execution_count = cells[index]["execution_count"]
         elif is_grade(cell) and not is_solution(cell):
             cell.outputs = [not_run_output(reason)]
-    if result["status"] != "ok":
+    if result["status"] != "ok" or result.get("zeroed_reason"):
         nb.metadata["nngrade"] = {"status": result["status"], "reason": reason}
         note = nbformat.v4.new_markdown_cell(
             f"**Grading note:** {reason}. Parts that did not run earn no points.",
@@ -185,22 +223,13 @@ def _notebook_problem(path: str) -> str:
     return ""
 
 
-def load_config(course_dir: str | Path, db_url: str | None = None) -> Config:
-    """The course's nbgrader_config.py, rooted at ``course_dir``; ``db_url`` overrides."""
-    config = Config()
-    config_file = Path(course_dir, "nbgrader_config.py")
-    if config_file.exists():
-        config.merge(PyFileConfigLoader(config_file.name, str(config_file.parent)).load_config())
-    config.CourseDirectory.root = str(Path(course_dir).resolve())
-    if db_url:
-        config.CourseDirectory.db_url = db_url
-    return config
-
-
-def submitted_students(config: Config, assignment: str) -> list[str]:
+def students_to_grade(config: Config, assignment: str, regrade: bool = False) -> list[str]:
+    """Submitted students not graded since they handed in (all of them with ``regrade``)."""
     coursedir = CourseDirectory(config=config)
     submitted = Path(coursedir.root, coursedir.submitted_directory)
-    return sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    graded = Path(coursedir.root, coursedir.autograded_directory)
+    students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    return [s for s in students if regrade or not (graded / s / assignment).is_dir()]
 
 
 class GradebookLock:
@@ -226,7 +255,12 @@ class GradebookLock:
 
 
 def grade_submission(
-    config: Config, assignment: str, student: str, lock: GradebookLock, run: Dispatch
+    config: Config,
+    assignment: str,
+    student: str,
+    lock: GradebookLock,
+    run: Dispatch,
+    tamper: str = "report",
 ) -> Outcome:
     """Autograde one student's submission into the gradebook (holding ``lock`` to write)."""
 
@@ -235,6 +269,7 @@ def grade_submission(
             return run(job)
 
     _context.dispatch, _context.reasons, _context.review = dispatch, [], []
+    _context.tamper = tamper
     outcome = Outcome(student)
     with lock:
         coursedir = CourseDirectory(config=config)
@@ -274,17 +309,21 @@ def executor_runner(executor: Executor, limits: Limits, unsafe: bool) -> Dispatc
 
 
 def grade_assignment(
-    course_dir: str | Path,
+    course: Course | str | Path,
     assignment: str,
     workers: int = 1,
     *,
     limits: Limits | None = None,
     unsafe: bool = False,
-    db_url: str | None = None,
     executor: Executor | None = None,
     progress: Callable[[Outcome], None] | None = None,
+    regrade: bool = False,
+    tamper: str = "report",
 ) -> list[Outcome]:
-    """Grade every submission of ``assignment``; ``workers`` submissions at once."""
+    """Grade the submissions of ``assignment`` not graded yet (all with ``regrade``);
+    ``workers`` submissions at once."""
+    if tamper not in TAMPER_ACTIONS:
+        raise ValueError(f"tamper must be one of {TAMPER_ACTIONS}, not {tamper!r}")
     limits = limits or Limits()
     if not unsafe:
         from .sandbox import isolation_problem
@@ -292,14 +331,15 @@ def grade_assignment(
         problem = isolation_problem()
         if problem:
             raise GradingRefused(f"{problem}; refusing to grade without --unsafe")
-    config = load_config(course_dir, db_url)
-    students = submitted_students(config, assignment)
+    config = as_course(course).config()
+    students = students_to_grade(config, assignment, regrade)
     run = executor_runner(executor, limits, unsafe) if executor else local_runner(limits, unsafe)
     lock = GradebookLock()
     outcomes = []
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [
-            pool.submit(grade_submission, config, assignment, s, lock, run) for s in students
+            pool.submit(grade_submission, config, assignment, s, lock, run, tamper)
+            for s in students
         ]
         for future in as_completed(futures):
             outcomes.append(future.result())

@@ -13,6 +13,7 @@ in a process pool or on a Dask worker on another machine.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import importlib.util
@@ -26,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -52,6 +53,8 @@ class Limits:
     max_file_bytes: int = 16 << 20
     max_open_files: int = 256
     tmp_bytes: int = 64 << 20
+    # files the notebook writes beside itself, kept in autograded/ up to this total size
+    max_kept_bytes: int = 1 << 20
     # the sandbox users: first_uid .. first_uid + UID_SLOTS - 1, one per concurrent sandbox
     first_uid: int = FIRST_UID
 
@@ -63,6 +66,7 @@ class SandboxResult:
     cells: dict[int, dict]
     status: str
     reason: str
+    files: dict[str, str] = field(default_factory=dict)  # written beside it: name -> base64
 
 
 def default_exposed_paths() -> list[str]:
@@ -122,6 +126,9 @@ def _environment(exposed_prefix: str) -> list[str]:
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+        # no /dev/shm in the sandbox: joblib (scikit-learn's, under nnlib.data.digits) would warn
+        # on stderr that it runs serially, and nbgrader fails a test cell that writes to stderr
+        "JOBLIB_MULTIPROCESSING": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
         "NBGRADER_EXECUTION": "autograde",
@@ -157,7 +164,7 @@ def sandbox_command(
     # tmpfs mounted after the read-only binds would hide them.
     mounts = _system_binds()
     mounts += ["--proc", "/proc", "--dev", "/dev"]
-    mounts += ["--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
+    mounts += ["--size", str(limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp"]
     mounts += _bind_parents(exposed + [SANDBOX_RUNNER])
     for path in exposed:
         mounts += ["--ro-bind", path, path]
@@ -311,9 +318,39 @@ def execute_job(job: dict) -> dict:
         copy = write_private_copy(job.get("files", {}), uid)
         try:
             result = _run(copy, uid, payload, limits, job.get("exposed"))
+            written = written_files(copy, job.get("files", {}), limits.max_kept_bytes)
+            result = replace(result, files=written)
         finally:
             shutil.rmtree(copy, ignore_errors=True)
     return asdict(result)
+
+
+def written_files(copy: str, given: dict[str, bytes], budget: int) -> dict[str, str]:
+    """Regular files the notebook created or changed in its copy (no notebook, no link), base64,
+    smallest first until ``budget`` bytes: what nbgrader would have left in ``autograded/``."""
+    found = []
+    for directory, _, names in os.walk(copy):  # os.walk does not follow symbolic links
+        for name in names:
+            path = os.path.join(directory, name)
+            relative = os.path.relpath(path, copy)
+            if name.endswith(".ipynb") or not os.path.isfile(path) or os.path.islink(path):
+                continue
+            found.append((os.path.getsize(path), relative, path))
+    kept: dict[str, str] = {}
+    for size, relative, path in sorted(found):
+        if size > budget:
+            break
+        try:  # O_NOFOLLOW: the sandbox user may swap the file for a link meanwhile
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        with os.fdopen(descriptor, "rb") as handle:
+            content = handle.read(size + 1)
+        if len(content) > size or given.get(relative) == content:
+            continue
+        kept[relative] = base64.b64encode(content).decode()
+        budget -= size
+    return kept
 
 
 def _run(copy: str, uid: int | None, payload: bytes, limits: Limits, exposed) -> SandboxResult:

@@ -42,10 +42,13 @@ MACHINERY_ATTRIBUTES = {
     "get_referrers",
 }
 MACHINERY_ROOTS = {"sys", "inspect", "gc"}
+#: What the grader does with a flagged submission: list the flags in the instructor's report
+#: (the default), or also zero every test cell that runs after the first flagged cell.
+TAMPER_ACTIONS = ("report", "zero")
 
 
-def student_cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
-    """(name, source) of every code cell the student could write: answers and added cells."""
+def student_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
+    """(index, name, source) of every code cell the student could write: answers, added cells."""
     cells = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -53,7 +56,7 @@ def student_cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
         meta = cell.metadata.get("nbgrader", {})
         course_cell = meta.get("locked") or (is_grade(cell) and not is_solution(cell))
         if not course_cell:
-            cells.append((meta.get("grade_id") or f"cell {index + 1}", cell.source))
+            cells.append((index, meta.get("grade_id") or f"cell {index + 1}", cell.source))
     return cells
 
 
@@ -131,12 +134,19 @@ def _unpack(target: ast.AST) -> list[ast.AST]:
     return [target]
 
 
-def review(nb: nbformat.NotebookNode) -> list[str]:
-    """The flags for one submitted notebook, worded for the instructor's report."""
+def flagged_cells(nb: nbformat.NotebookNode) -> dict[int, list[str]]:
+    """Cell index -> the flags of that cell, worded for the instructor's report."""
     code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
     modules = imported_names(code)
-    flags = []
-    for name, source in student_cells(nb):
-        for line, what in suspicious(source, modules):
-            flags.append(f"review: {name}, line {line} {what}")
+    flags = {}
+    for index, name, source in student_cells(nb):
+        lines = suspicious(source, modules)
+        found = [f"review: {name}, line {line} {what}" for line, what in lines]
+        if found:
+            flags[index] = found
     return flags
+
+
+def review(nb: nbformat.NotebookNode) -> list[str]:
+    """The flags for one submitted notebook, in notebook order."""
+    return [flag for cell in flagged_cells(nb).values() for flag in cell]

@@ -4,8 +4,10 @@
 - Reverse mode: ``Tensor`` (``.backward()``, ``.grad``, ``zero_grad()``), ``no_grad``,
   ``grad(f)``, ``value_and_grad(f)``; see ``nnlib.autodiff.tensor`` for the rule on repeated
   ``backward()`` calls.
-- Functions for both: ``exp, log, sin, cos, tanh, sigmoid (logistic), relu, sqrt, softmax,
-  log_softmax, cross_entropy`` (NumPy's ufuncs such as ``np.exp`` dispatch too).
+- Functions for both: one per elementary operation of ``nnlib.autodiff.ops.ELEMENTARY``
+  (``exp, log, sin, cos, tanh, sigmoid`` (``logistic``), ``relu, sqrt, abs, arctan``; NumPy's
+  ufuncs such as ``np.exp`` dispatch too), and ``softmax, log_softmax, cross_entropy`` built
+  from them. Adding an operation is one row of that table.
 - The other ways to differentiate: ``nnlib.autodiff.numerical`` and ``nnlib.autodiff.symbolic``.
   The teaching views (the slides' trace tables, computation-graph drawings, worked examples) live
   in the book's companion package, ``nnbook.trace``, ``nnbook.graph`` and ``nnbook.examples``.
@@ -13,48 +15,36 @@
 
 from nnlib.autodiff.dual import Dual, derivative, jvp
 from nnlib.autodiff.functional import (
-    arctan,
-    cos,
+    FUNCTIONS,
     cross_entropy,
-    exp,
     grad,
     jacobian,
-    log,
     log_softmax,
     logistic,
-    relu,
-    sigmoid,
-    sin,
     softmax,
-    sqrt,
-    tanh,
     value_and_grad,
 )
+from nnlib.autodiff.ops import ELEMENTARY
 from nnlib.autodiff.tensor import Tensor, concatenate, no_grad, stack, where
 
+globals().update(FUNCTIONS)  # exp, log, sin, ..., one per row of ops.ELEMENTARY
+
 __all__ = [
+    "ELEMENTARY",
     "Dual",
     "Tensor",
-    "arctan",
     "concatenate",
-    "cos",
     "cross_entropy",
     "derivative",
-    "exp",
     "grad",
     "jacobian",
     "jvp",
-    "log",
     "log_softmax",
     "logistic",
     "no_grad",
-    "relu",
-    "sigmoid",
-    "sin",
     "softmax",
-    "sqrt",
     "stack",
-    "tanh",
     "value_and_grad",
     "where",
+    *FUNCTIONS,
 ]

@@ -12,12 +12,13 @@ broadcast like NumPy arrays.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from nnlib.autodiff._numpy_protocol import NumpyDispatch
+from nnlib.autodiff.numpy_protocol import NumpyDispatch
+from nnlib.autodiff.ops import ELEMENTARY, Elementary
 
 Number = int | float | np.number | np.ndarray
 
@@ -32,9 +33,15 @@ def _as_float(x: Any) -> Any:
 
 
 class Dual(NumpyDispatch):
-    """A dual number ``value + tangent·ε`` (ε² = 0), eq. (3.1)."""
+    """A dual number ``value + tangent·ε`` (ε² = 0), eq. (3.1).
+
+    Besides the operators, it has one method per elementary operation of
+    `nnlib.autodiff.ops.ELEMENTARY` (``d.exp()``, ``d.tanh()``, ...), each applying
+    f(a + ȧε) = f(a) + f'(a) ȧ ε.
+    """
 
     __slots__ = ("value", "tangent")
+    mode = "forward"
 
     def __init__(self, value: Number, tangent: Number = 0.0) -> None:
         self.value = _as_float(value)
@@ -46,17 +53,12 @@ class Dual(NumpyDispatch):
         self.tangent = tangent
 
     # ---- helpers -------------------------------------------------------------------------
-    @staticmethod
-    def _lift(other: Any) -> Dual:
+    def _lift(self, other: Any) -> Dual:
         if isinstance(other, Dual):
             return other
         if isinstance(other, int | float | np.number | np.ndarray):
             return Dual(other, 0.0)
-        if type(other).__name__ == "Tensor":
-            raise TypeError(
-                "cannot mix a Dual (forward mode) and a Tensor (reverse mode) in one expression: "
-                "run the function on Duals for forward mode, or on Tensors for reverse mode"
-            )
+        self.refuse_other_mode(other)
         return NotImplemented
 
     def __repr__(self) -> str:
@@ -142,46 +144,8 @@ class Dual(NumpyDispatch):
         o = self._lift(other)
         return o if o is NotImplemented else o.__matmul__(self)
 
-    # ---- elementary functions: f(a + ȧε) = f(a) + f'(a) ȧ ε ---------------------------------
-    def exp(self) -> Dual:
-        value = np.exp(self.value)
-        return Dual(value, value * self.tangent)
-
-    def log(self) -> Dual:
-        return Dual(np.log(self.value), self.tangent / self.value)
-
-    def sin(self) -> Dual:
-        return Dual(np.sin(self.value), np.cos(self.value) * self.tangent)
-
-    def cos(self) -> Dual:
-        return Dual(np.cos(self.value), -np.sin(self.value) * self.tangent)
-
-    def tanh(self) -> Dual:
-        value = np.tanh(self.value)
-        return Dual(value, (1 - value**2) * self.tangent)
-
-    def sigmoid(self) -> Dual:
-        """The logistic function σ(a) = 1 / (1 + e^(-a)), σ' = σ(1 - σ)."""
-        value = _stable_sigmoid(self.value)
-        return Dual(value, value * (1 - value) * self.tangent)
-
-    def relu(self) -> Dual:
-        """max(0, a); the derivative at 0 is taken as 0 (as in PyTorch)."""
-        positive = self.value > 0
-        return Dual(np.where(positive, self.value, 0.0), np.where(positive, self.tangent, 0.0))
-
-    def sqrt(self) -> Dual:
-        value = np.sqrt(self.value)
-        return Dual(value, self.tangent / (2 * value))
-
     def __abs__(self) -> Dual:
-        return self.abs()
-
-    def arctan(self) -> Dual:
-        return Dual(np.arctan(self.value), self.tangent / (1 + self.value**2))
-
-    def abs(self) -> Dual:
-        return Dual(np.abs(self.value), np.sign(self.value) * self.tangent)
+        return self.abs()  # abs() is one of the elementary methods added below
 
     # ---- shape and reductions (linear maps: the tangent goes through the same map) ----------
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Dual:
@@ -229,21 +193,20 @@ class Dual(NumpyDispatch):
         return Dual(np.asarray(self.value)[index], np.asarray(self.tangent)[index])
 
 
-def _stable_sigmoid(x: Any) -> Any:
-    """σ(x) = 1 / (1 + e^(-x)) without overflow in exp for large |x|."""
-    x = np.asarray(x)
-    e = np.exp(-np.abs(x))
-    out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-    return out if out.ndim else out[()]
+def _forward_rule(op: Elementary) -> Callable[[Dual], Dual]:
+    """The method ``Dual.<op.name>``: f(a + ȧε) = f(a) + f'(a) ȧ ε (3.1)."""
+
+    def method(self: Dual) -> Dual:
+        out = op.value(self.value)
+        return Dual(out, op.derivative(self.value, out) * self.tangent)
+
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = f"{op.formula.format(a='a')}, with derivative {op.partial.format(a='a')}."
+    return method
 
 
-def concatenate(duals: Sequence[Any], axis: int = 0) -> Dual:
-    """Join duals (or constants) along an existing axis."""
-    parts = [Dual._lift(d) for d in duals]
-    return Dual(
-        np.concatenate([np.asarray(p.value) for p in parts], axis=axis),
-        np.concatenate([np.broadcast_to(p.tangent, np.shape(p.value)) for p in parts], axis=axis),
-    )
+for _op in ELEMENTARY.values():
+    setattr(Dual, _op.name, _forward_rule(_op))
 
 
 def jvp(f: Callable[..., Any], x: Any, v: Any) -> tuple[Any, Any]:

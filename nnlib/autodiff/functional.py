@@ -11,75 +11,37 @@ from typing import Any
 
 import numpy as np
 
-from nnlib.autodiff.dual import Dual, _stable_sigmoid, jvp
+from nnlib.autodiff.dual import Dual, jvp
+from nnlib.autodiff.numpy_protocol import NumpyDispatch
+from nnlib.autodiff.ops import ELEMENTARY, Elementary
 from nnlib.autodiff.tensor import Tensor
 
-_NUMPY_FALLBACK: dict[str, Callable[[Any], Any]] = {
-    "exp": np.exp,
-    "log": np.log,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tanh": np.tanh,
-    "sqrt": np.sqrt,
-    "abs": np.abs,
-    "arctan": np.arctan,
-    "sigmoid": _stable_sigmoid,
-    "relu": lambda x: np.maximum(x, 0),
+
+def _function(op: Elementary) -> Callable[[Any], Any]:
+    """The function ``<op.name>(x)``: the method on a Dual or a Tensor, NumPy's value otherwise."""
+
+    def function(x: Any) -> Any:
+        if isinstance(x, NumpyDispatch):
+            return getattr(x, op.name)()
+        if isinstance(x, int | float | np.number | np.ndarray | list):
+            return op.value(np.asarray(x, dtype=float) if isinstance(x, list) else x)
+        raise TypeError(
+            f"{op.name}() is not supported for {type(x).__name__}: pass a number, an "
+            "array, a Dual or a Tensor"
+        )
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = f"{op.formula.format(a='x')}, with derivative {op.partial.format(a='x')}."
+    return function
+
+
+FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    name: _function(op) for name, op in ELEMENTARY.items()
 }
-
-
-def _apply(name: str, x: Any) -> Any:
-    if isinstance(x, Dual | Tensor):
-        return getattr(x, name)()
-    if isinstance(x, int | float | np.number | np.ndarray | list):
-        return _NUMPY_FALLBACK[name](np.asarray(x, dtype=float) if isinstance(x, list) else x)
-    raise TypeError(
-        f"{name}() is not supported for {type(x).__name__}: pass a number, an "
-        "array, a Dual or a Tensor"
-    )
-
-
-def exp(x: Any) -> Any:
-    """e^x."""
-    return _apply("exp", x)
-
-
-def log(x: Any) -> Any:
-    """Natural logarithm ln x."""
-    return _apply("log", x)
-
-
-def sin(x: Any) -> Any:
-    return _apply("sin", x)
-
-
-def cos(x: Any) -> Any:
-    return _apply("cos", x)
-
-
-def tanh(x: Any) -> Any:
-    return _apply("tanh", x)
-
-
-def sqrt(x: Any) -> Any:
-    return _apply("sqrt", x)
-
-
-def arctan(x: Any) -> Any:
-    return _apply("arctan", x)
-
-
-def sigmoid(x: Any) -> Any:
-    """The logistic function σ(x) = 1 / (1 + e^(-x))."""
-    return _apply("sigmoid", x)
-
-
-logistic = sigmoid
-
-
-def relu(x: Any) -> Any:
-    """max(0, x), derivative 0 at 0."""
-    return _apply("relu", x)
+"""One function per elementary operation, exported under its name (``exp``, ``tanh``, ...)."""
+globals().update(FUNCTIONS)
+logistic = FUNCTIONS["sigmoid"]  # the slides' name
+exp, log = FUNCTIONS["exp"], FUNCTIONS["log"]  # used below
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:

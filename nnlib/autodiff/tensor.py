@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from nnlib.autodiff._numpy_protocol import NumpyDispatch
+from nnlib.autodiff.numpy_protocol import NumpyDispatch
+from nnlib.autodiff.ops import ELEMENTARY, Elementary
 
 _grad_enabled = True
 _creation_counter = itertools.count()
@@ -57,9 +58,15 @@ def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 class Tensor(NumpyDispatch):
-    """An array that records how it was computed, so that gradients can flow back through it."""
+    """An array that records how it was computed, so that gradients can flow back through it.
+
+    Besides the operators, it has one method per elementary operation of
+    `nnlib.autodiff.ops.ELEMENTARY` (``t.exp()``, ``t.tanh()``, ...), each recording
+    v̄ += f'(v) v̄_out for the backward sweep.
+    """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_args", "_backward", "_id")
+    mode = "reverse"
 
     def __init__(
         self,
@@ -117,11 +124,7 @@ class Tensor(NumpyDispatch):
             return const
         if isinstance(other, np.ndarray | np.number):
             return Tensor(other)
-        if type(other).__name__ == "Dual":
-            raise TypeError(
-                "cannot mix a Tensor (reverse mode) and a Dual (forward mode) in one expression: "
-                "run the function on Tensors for reverse mode, or on Duals for forward mode"
-            )
+        self.refuse_other_mode(other)
         raise TypeError(
             f"unsupported operand of type {type(other).__name__} for a Tensor operation"
         )
@@ -153,6 +156,21 @@ class Tensor(NumpyDispatch):
     @property
     def is_leaf(self) -> bool:
         return self._backward is None
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that made this tensor ("" for a leaf or a constant)."""
+        return self._op
+
+    @property
+    def operands(self) -> tuple[Tensor, ...]:
+        """The tensors this one was computed from (empty for a leaf or a constant)."""
+        return self._args
+
+    @property
+    def serial(self) -> int:
+        """The order of creation: operations ran in increasing serial (the trace numbering)."""
+        return self._id
 
     def __len__(self) -> int:
         return len(self.data)
@@ -266,51 +284,8 @@ class Tensor(NumpyDispatch):
 
         return Tensor._make(value, op, (a,), backward)
 
-    def exp(self) -> Tensor:
-        out = np.exp(self.data)
-        return self._unary("exp", out, lambda: out)
-
-    def log(self) -> Tensor:
-        x = self.data
-        return self._unary("log", np.log(x), lambda: 1 / x)
-
-    def sin(self) -> Tensor:
-        x = self.data
-        return self._unary("sin", np.sin(x), lambda: np.cos(x))
-
-    def cos(self) -> Tensor:
-        x = self.data
-        return self._unary("cos", np.cos(x), lambda: -np.sin(x))
-
-    def tanh(self) -> Tensor:
-        out = np.tanh(self.data)
-        return self._unary("tanh", out, lambda: 1 - out**2)
-
-    def sigmoid(self) -> Tensor:
-        """The logistic function σ(x) = 1 / (1 + e^(-x)), σ' = σ(1 - σ)."""
-        e = np.exp(-np.abs(self.data))
-        out = np.where(self.data >= 0, 1 / (1 + e), e / (1 + e))
-        return self._unary("sigmoid", out, lambda: out * (1 - out))
-
-    def relu(self) -> Tensor:
-        """max(0, x); the derivative at 0 is taken as 0 (as in PyTorch)."""
-        mask = self.data > 0
-        return self._unary("relu", np.maximum(self.data, 0), lambda: mask)
-
-    def sqrt(self) -> Tensor:
-        out = np.sqrt(self.data)
-        return self._unary("sqrt", out, lambda: 0.5 / out)
-
-    def abs(self) -> Tensor:
-        x = self.data
-        return self._unary("abs", np.abs(x), lambda: np.sign(x))
-
     def __abs__(self) -> Tensor:
-        return self.abs()
-
-    def arctan(self) -> Tensor:
-        x = self.data
-        return self._unary("arctan", np.arctan(x), lambda: 1 / (1 + x * x))
+        return self.abs()  # abs() is one of the elementary methods added below
 
     # ---- linear algebra ------------------------------------------------------------------------
     def __matmul__(self, other: Any) -> Tensor:
@@ -465,9 +440,21 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Shorthand for ``Tensor(data, requires_grad, dtype=dtype)``."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+def _reverse_rule(op: Elementary) -> Callable[[Tensor], Tensor]:
+    """The method ``Tensor.<op.name>``: out = f(x), and backward adds f'(x) v̄_out into x̄."""
+
+    def method(self: Tensor) -> Tensor:
+        x = self.data
+        out = op.value(x)
+        return self._unary(op.name, out, lambda: op.derivative(x, out))
+
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = f"{op.formula.format(a='x')}, with derivative {op.partial.format(a='x')}."
+    return method
+
+
+for _op in ELEMENTARY.values():
+    setattr(Tensor, _op.name, _reverse_rule(_op))
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:

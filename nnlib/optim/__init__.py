@@ -2,14 +2,14 @@
 
 ```python
 opt = optim.Adam(model.parameters(), lr=1e-3)
-opt.zero_grad(); loss = loss_fn(model(x), y); model.backward(loss_fn.backward()); opt.step()
+opt.zero_grad(); loss = loss_fn(model(x), y); model.backward(loss.backward()); opt.step()
 sched = optim.CosineSchedule(opt, T_max=100)   # sched.step() once per epoch
 ```
 """
 
 from nnlib.optim.base import Optimizer
 from nnlib.optim.clip import clip_grad_norm_
-from nnlib.optim.first_order import SGD, Adam, Momentum, RMSProp
+from nnlib.optim.first_order import SGD, Adam, AdamW, Momentum, RMSProp
 from nnlib.optim.schedules import (
     CosineSchedule,
     InverseSqrtSchedule,
@@ -24,6 +24,7 @@ __all__ = [
     "LBFGS",
     "SGD",
     "Adam",
+    "AdamW",
     "CosineSchedule",
     "InverseSqrtSchedule",
     "LRScheduler",

@@ -153,8 +153,12 @@ class Adam(Optimizer):
     the book can show why the correction matters early: m and v start at zero, v's average is
     much slower, and the uncorrected steps come out c1 / sqrt(c2) times too large (3.2x at t = 1,
     about 6.5x at t = 10 for the default betas).
-    ``weight_decay`` adds lambda theta to g (L2 in the gradient, as PyTorch's Adam, not AdamW).
+    ``weight_decay`` adds lambda theta to g (L2 in the gradient, as PyTorch's Adam). Under Adam
+    that is *not* weight decay: the normalization divides the penalty's gradient too, so every
+    weight shrinks by about eta per step whatever lambda is. :class:`AdamW` decouples it.
     """
+
+    decoupled = False  # AdamW: decay the weights directly instead of through the gradient
 
     def __init__(
         self,
@@ -191,8 +195,11 @@ class Adam(Optimizer):
         buffers = zip(
             self.params, self.exp_avg, self.exp_avg_sq, self._scratch, self._decayed, strict=True
         )
+        coupled_decay = 0.0 if self.decoupled else self.weight_decay
         for p, m, v, tmp, dec in buffers:
-            g = _gradient_with_decay(p, self.weight_decay, dec)
+            if self.decoupled and self.weight_decay:
+                p.data *= 1.0 - self.lr * self.weight_decay
+            g = _gradient_with_decay(p, coupled_decay, dec)
             m *= beta1
             np.multiply(g, 1.0 - beta1, out=tmp)
             m += tmp
@@ -207,3 +214,25 @@ class Adam(Optimizer):
             np.divide(m, tmp, out=tmp)
             tmp *= step_size
             p.data -= tmp
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter 2019), as PyTorch's ``AdamW``.
+
+    theta <- theta (1 - eta lambda)                       (weight decay, outside the gradient)
+    theta <- theta - eta (m / c1) / (sqrt(v / c2) + eps)  (Adam's step on the loss gradient alone)
+
+    With coupled L2 (``Adam(weight_decay=lambda)``) the penalty's gradient lambda theta is divided
+    by Adam's running root mean square like any other gradient, so a weight the loss does not touch
+    falls by about eta per step whatever lambda is. Here it falls by the factor 1 - eta lambda per
+    step, as plain gradient descent with L2 would make it, whatever the gradients' scale. PyTorch's
+    default ``weight_decay=1e-2`` is kept.
+    """
+
+    decoupled = True
+
+    def __init__(
+        self, params: Iterable[Parameter], lr: float = 1e-3, *, weight_decay: float = 1e-2, **adam
+    ) -> None:
+        """Adam's arguments (``betas``, ``eps``, ``bias_correction``) by keyword."""
+        super().__init__(params, lr, weight_decay=weight_decay, **adam)

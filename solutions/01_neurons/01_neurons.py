@@ -4,19 +4,27 @@
 # You will implement the pieces of a neural network's forward pass with NumPy: two activation
 # functions and their derivatives, a fully connected layer applied to a whole batch at once, a
 # small multilayer perceptron, and a network whose weights you choose by hand to compute XOR.
+# Last, you put your pieces together into a classifier of two concentric rings.
 #
 # **Rules.** Write each function yourself with NumPy. A part answered by importing or wrapping
 # `nnlib`'s implementation earns no points. Run the visible tests below each part while you work;
 # the grader also runs hidden tests on random inputs. Do not edit the test cells: the grader
 # restores them anyway. Conventions are nnlib's: a batch is the first axis, `X.shape == (N, D)`,
 # a layer's weight has shape `(in_features, out_features)` and computes `X @ W + b`.
+#
+# **Checks.** The tests call the `check_*` functions of the next cell: a failed check says what
+# was expected and what your code returned (type, shape, dtype or values, with the inputs).
 
 # %% locked id=setup
 import numpy as np
 
 import nnlib
+import nnlib.data
 
 rng = np.random.default_rng(0)
+
+# %% locked id=checks
+#: include checks.py
 
 # %% [markdown] locked id=activations_intro
 # ## Part 1: activations (3 points)
@@ -62,16 +70,15 @@ def relu_prime(z):
     ### END SOLUTION
 
 # %% tests id=test_activations points=2
-### BEGIN HIDDEN TESTS
-#: include nnlib_guard.py
-
-
-### END HIDDEN TESTS
 z = np.array([-2.0, 0.0, 3.0])
-assert np.allclose(sigmoid(z), [0.11920292, 0.5, 0.95257413])
-assert np.allclose(sigmoid_prime(np.array([0.0])), [0.25])
-assert np.array_equal(relu(z), [0.0, 0.0, 3.0])
-assert np.array_equal(relu_prime(z), [0.0, 0.0, 1.0])
+s = 1 / (1 + np.exp(-z))
+check_array("sigmoid(z)", sigmoid(z), s, inputs={"z": z})
+check_array("sigmoid_prime(z)", sigmoid_prime(z), s * (1 - s), inputs={"z": z})
+check_array("relu(z)", relu(z), np.array([0.0, 0.0, 3.0]), inputs={"z": z})
+check_array("relu_prime(z)", relu_prime(z), np.array([0.0, 0.0, 1.0]), inputs={"z": z})
+z32 = z.astype(np.float32)  # float32 in, float32 out
+check_array("sigmoid(z32)", sigmoid(z32), s.astype(np.float32), rtol=1e-6, inputs={"z32": z32})
+check_array("relu_prime(z32)", relu_prime(z32), np.array([0, 0, 1], np.float32), inputs={"z32": z32})
 ### BEGIN HIDDEN TESTS
 _own(sigmoid, sigmoid_prime, relu, relu_prime)
 _rng = np.random.default_rng(101)
@@ -86,25 +93,32 @@ with _without_nnlib():
                 (relu, np.maximum(_z, 0)),
                 (relu_prime, (_z > 0) * 1.0),
             ]:
-                _out = _f(_z)
-                _check_shape_dtype(_out, _z)
                 _tol = 1e-12 if _dtype == np.float64 else 1e-6
-                assert np.allclose(_out, _want, rtol=_tol, atol=_tol), f"{_f.__name__} is wrong"
+                _want = _want.astype(_dtype)
+                check_array(f"{_f.__name__}(z)", _f(_z), _want, rtol=_tol, atol=_tol, inputs={"z": _z})
     _z = _rng.uniform(-4, 4, size=50)
     _h = 1e-6
     _fd = (sigmoid(_z + _h) - sigmoid(_z - _h)) / (2 * _h)
-    assert np.allclose(sigmoid_prime(_z), _fd, atol=1e-8), "sigmoid_prime is not the derivative"
+    check_array("sigmoid_prime(z) against finite differences of sigmoid", sigmoid_prime(_z), _fd,
+                atol=1e-8, inputs={"z": _z})
 ### END HIDDEN TESTS
 
 # %% tests id=test_stable_sigmoid points=1
-assert sigmoid(np.array([0.0], dtype=np.float32)).dtype == np.float32
+z = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+with np.errstate(over="raise"):  # here an overflow in exp is an error, not a warning
+    s = sigmoid(z)
+tiny = np.exp(-50.0) / (1 + np.exp(-50.0))  # about 1.9e-22: not 0
+check_array("sigmoid(z)", s, np.array([0.0, tiny, 0.5, 1.0, 1.0]), rtol=1e-10, inputs={"z": z})
 ### BEGIN HIDDEN TESTS
 _own(sigmoid)
-with _without_nnlib():
-    _big = np.array([-1000.0, -50.0, 50.0, 1000.0])
-    _tiny = np.exp(-50.0) / (1 + np.exp(-50.0))
-    assert np.allclose(sigmoid(_big), [0.0, _tiny, 1.0, 1.0], rtol=1e-10, atol=0)
-    assert np.array_equal(sigmoid(np.array([-1000.0, 1000.0])), [0.0, 1.0])
+with _without_nnlib(), np.errstate(over="raise", invalid="raise"):
+    for _dtype, _tol in [(np.float64, 1e-10), (np.float32, 1e-5)]:
+        _big = np.array([-745.0, -700.0, -80.0, -20.0, 20.0, 80.0, 700.0, 745.0]).astype(_dtype)
+        _ref = np.exp(-np.abs(_big.astype(np.float64)))
+        _ref = np.where(_big >= 0, 1 / (1 + _ref), _ref / (1 + _ref)).astype(_dtype)
+        check_array("sigmoid(z)", sigmoid(_big), _ref, rtol=_tol, inputs={"z": _big})
+        _z = np.full((2, 3), -1e4, dtype=_dtype)
+        check_array("sigmoid(z)", sigmoid(_z), np.zeros((2, 3), _dtype), inputs={"z": _z})
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=dense_intro
@@ -123,11 +137,14 @@ def dense_forward(X, W, b, activation):
 
 # %% tests id=test_dense points=3
 X = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
-W = np.array([[1.0, 0.0, -1.0], [0.5, 1.0, 0.0]])
+W = np.array([[1.0, 0.0, -1.0], [0.5, 1.0, 0.0]])  # 2 inputs, 3 units: not square
 b = np.array([0.0, 1.0, 2.0])
-out = dense_forward(X, W, b, relu)
-assert out.shape == (3, 3)
-assert np.allclose(out, [[2.0, 3.0, 1.0], [0.0, 0.0, 2.0], [3.25, 1.5, 0.0]])
+want = np.array([[2.0, 3.0, 1.0], [0.0, 0.0, 2.0], [3.25, 1.5, 0.0]])  # relu(X @ W + b)
+check_array("dense_forward(X, W, b, relu)", dense_forward(X, W, b, relu), want,
+            inputs={"X": X, "W": W, "b": b})
+X32, W32, b32 = X.astype(np.float32), W.astype(np.float32), b.astype(np.float32)
+check_array("dense_forward(X32, W32, b32, relu)", dense_forward(X32, W32, b32, relu),
+            want.astype(np.float32), rtol=1e-6, inputs={"X32": X32, "W32": W32, "b32": b32})
 ### BEGIN HIDDEN TESTS
 _own(dense_forward)
 _rng = np.random.default_rng(202)
@@ -137,11 +154,9 @@ with _without_nnlib():
             _X = _rng.standard_normal((_n, _d)).astype(_dtype)
             _W = _rng.standard_normal((_d, _h)).astype(_dtype)
             _b = _rng.standard_normal(_h).astype(_dtype)
-            _out = dense_forward(_X, _W, _b, np.tanh)
-            assert isinstance(_out, np.ndarray) and _out.shape == (_n, _h), "wrong shape"
-            assert _out.dtype == _dtype, f"expected dtype {np.dtype(_dtype)}, got {_out.dtype}"
-            _want = np.tanh(_X.astype(np.float64) @ _W + _b)
-            assert np.allclose(_out, _want, atol=1e-5), "dense_forward disagrees with phi(XW + b)"
+            _want = np.tanh(_X.astype(np.float64) @ _W + _b).astype(_dtype)
+            check_array("dense_forward(X, W, b, np.tanh)", dense_forward(_X, _W, _b, np.tanh),
+                        _want, atol=1e-5, inputs={"X": _X, "W": _W, "b": _b})
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=mlp_intro
@@ -163,8 +178,17 @@ def mlp_forward(X, params, activation):
     ### END SOLUTION
 
 # %% tests id=test_mlp points=2
-params = [(np.eye(2), np.zeros(2)), (np.ones((2, 1)), np.array([0.5]))]
-assert np.allclose(mlp_forward(np.array([[1.0, -3.0]]), params, relu), [[1.5]])
+X = np.array([[1.0, -3.0], [2.0, 1.0]])
+params = [
+    (np.eye(2), np.zeros(2)),  # hidden layer 1: relu(X)
+    (np.array([[1.0, 0.0, 2.0], [1.0, -1.0, 0.0]]), np.array([0.0, 0.5, -1.0])),  # hidden 2
+    (np.ones((3, 1)), np.array([-4.0])),  # linear output: may be negative
+]
+H1 = np.maximum(X, 0)
+H2 = np.maximum(H1 @ params[1][0] + params[1][1], 0)
+want = H2 @ params[2][0] + params[2][1]  # [[-1.5], [0.5]]
+check_array("mlp_forward(X, params, relu)", mlp_forward(X, params, relu), want,
+            inputs={"X": X, "params": params})
 ### BEGIN HIDDEN TESTS
 _own(mlp_forward)
 _rng = np.random.default_rng(303)
@@ -179,9 +203,8 @@ with _without_nnlib():
         for _W, _b in _params[:-1]:
             _H = np.tanh(_H @ _W + _b)
         _want = _H @ _params[-1][0] + _params[-1][1]
-        _out = mlp_forward(_X, _params, np.tanh)
-        assert _out.shape == _want.shape, f"expected shape {_want.shape}, got {_out.shape}"
-        assert np.allclose(_out, _want, atol=1e-10), "mlp_forward disagrees with the reference"
+        check_array("mlp_forward(X, params, np.tanh)", mlp_forward(_X, _params, np.tanh), _want,
+                    atol=1e-10, inputs={"layer sizes": _sizes})
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=xor_intro
@@ -213,17 +236,94 @@ def xor_params():
     ### END SOLUTION
 
 # %% tests id=test_xor points=2
-(W1, b1), (W2, b2) = xor_params()
-assert W1.shape == (2, 2) and b1.shape == (2,) and W2.shape == (2, 1) and b2.shape == (1,)
+params = xor_params()
+check_list("xor_params()", params, 2)
+check_tuple("xor_params()[0]", params[0], 2)
+check_tuple("xor_params()[1]", params[1], 2)
+(W1, b1), (W2, b2) = params
+for label, value, shape in [("W1", W1, (2, 2)), ("b1", b1, (2,)), ("W2", W2, (2, 1))]:
+    check_shape(label, value, shape, dtype=np.float64)
+check_shape("b2", b2, (1,), dtype=np.float64)
+xor_out = step(step(X_xor @ W1 + b1) @ W2 + b2)  # the four outputs
+check_array("step(step(X_xor @ W1 + b1) @ W2 + b2)", xor_out, y_xor, inputs={"X_xor": X_xor})
 ### BEGIN HIDDEN TESTS
-_out = step(step(X_xor @ W1 + b1) @ W2 + b2)
-assert np.array_equal(_out, y_xor), "the network does not compute XOR"
-_noisy = X_xor + 0.01 * np.random.default_rng(404).standard_normal(X_xor.shape)
-assert np.array_equal(step(step(_noisy @ W1 + b1) @ W2 + b2), y_xor), "no margin around the inputs"
+_X4 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])  # the grader's own copies
+_y4 = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def _step(z):
+    return (z > 0).astype(np.float64)
+
+
+check_array("the XOR network's four outputs", _step(_step(_X4 @ W1 + b1) @ W2 + b2), _y4)
+_noisy = _X4 + 0.01 * np.random.default_rng(404).standard_normal(_X4.shape)
+check_array("the XOR network on inputs moved by 0.01 (it needs a margin)",
+            _step(_step(_noisy @ W1 + b1) @ W2 + b2), _y4, inputs={"X": _noisy})
+### END HIDDEN TESTS
+
+# %% [markdown] locked id=rings_intro
+# ## Part 5: putting it together, two rings (2 points)
+#
+# `nnlib.data.rings` draws points of two classes: the disk $|x| < 1/3$ (label 0) and the ring
+# $2/3 < |x| < 1$ around it (label 1). No single neuron separates them, and the chapter's
+# topology claim says a hidden layer of at least 3 units is needed. Use **your** pieces:
+#
+# - `ring_probability(X, params)` returns the probability of the outer ring for each row of
+#   `X`, shape `(N,)`: your `mlp_forward` with your `relu` in the hidden layers, then your
+#   `sigmoid` on the single output;
+# - `ring_params()` returns `[(W1, b1), (W2, b2)]` of a 2-H-1 network (you choose H) whose output
+#   is negative on the disk and positive on the ring.
+#
+# Hint: four hidden units, one per side of a square around the disk: unit $i$ is
+# $\mathrm{ReLU}(u_i^	op x - c)$ with $u_i$ the four unit directions, and the output adds them up
+# minus a small constant. Which $c$ puts the whole disk inside the square and the whole ring
+# outside it? The tests measure your classifier's accuracy on points it has not seen.
+
+# %% solution id=rings
+def ring_probability(X, params):
+    """P(outer ring | x) for each row of X: sigmoid of your MLP's single output, shape (N,)."""
+    ### BEGIN SOLUTION
+    return sigmoid(mlp_forward(X, params, relu))[:, 0]
+    ### END SOLUTION
+
+
+def ring_params():
+    """[(W1, b1), (W2, b2)] of a 2-H-1 ReLU network: negative on the disk, positive on the ring."""
+    ### BEGIN SOLUTION
+    W1 = 10.0 * np.array([[1.0, -1.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]])  # the square's sides
+    b1 = np.full(4, -10.0 * 0.4)  # inradius 0.4 > 1/3, circumradius 0.4 * sqrt(2) < 2/3
+    W2 = np.ones((4, 1))
+    b2 = np.array([-0.1])
+    return [(W1, b1), (W2, b2)]
+    ### END SOLUTION
+
+# %% tests id=test_rings points=2
+X_rings, y_rings = nnlib.data.rings(400, rng=0)
+params = ring_params()
+p = ring_probability(X_rings, params)
+check_shape("ring_probability(X_rings, ring_params())", p, (400,), dtype=np.float64)
+accuracy = float(np.mean((p > 0.5) == (y_rings == 1)))
+check_at_least("accuracy on nnlib.data.rings(400, rng=0)", accuracy, 0.99)
+### BEGIN HIDDEN TESTS
+_own(ring_probability, ring_params)
+_X, _y = nnlib.data.rings(3000, rng=2026)
+with _without_nnlib():
+    _params = ring_params()
+    _logits = mlp_forward(_X, _params, relu)
+    check_shape("mlp_forward(X, ring_params(), relu)", _logits, (3000, 1), dtype=np.float64)
+    _right = (_logits[:, 0] > 0) == (_y == 1)
+    check_at_least("accuracy on 3000 new ring points", float(np.mean(_right)), 1.0)
+    _rng = np.random.default_rng(505)
+    _any = [(_rng.standard_normal((2, 5)), _rng.standard_normal(5)),
+            (_rng.standard_normal((5, 1)), _rng.standard_normal(1))]
+    _H = np.maximum(_X[:50] @ _any[0][0] + _any[0][1], 0)
+    _want = 1 / (1 + np.exp(-(_H @ _any[1][0] + _any[1][1])[:, 0]))
+    check_array("ring_probability(X, params) for other params", ring_probability(_X[:50], _any),
+                _want, rtol=1e-10, inputs={"X": _X[:50]})
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=why_intro
-# ## Part 5: why a hidden layer? (2 points, graded by hand)
+# ## Part 6: why a hidden layer? (2 points, graded by hand)
 #
 # In two or three sentences: why can no single neuron $H(w^\top x + b)$ compute XOR, whatever
 # its weights? Refer to the picture of the four inputs in the plane.

@@ -3,12 +3,16 @@
 #
 # You will build forward-mode automatic differentiation with dual numbers, then a small
 # reverse-mode engine on scalars that records a computation graph and backpropagates through it
-# in topological order, and use it to differentiate a neuron.
+# in topological order, and use it to differentiate a neuron. Last, your engine trains that
+# neuron to classify points.
 #
 # **Rules.** Write each class and function yourself with Python and NumPy. A part answered by
 # importing, wrapping or subclassing `nnlib`'s implementation earns no points. Run the visible
 # tests below each part while you work; the grader also runs hidden tests on random inputs. Do
 # not edit the test cells: the grader restores them anyway.
+#
+# **Checks.** The tests call the `check_*` functions of the next cell: a failed check says what
+# was expected and what your code returned (type or value, with the inputs).
 
 # %% locked id=setup
 import math
@@ -16,8 +20,12 @@ import math
 import numpy as np
 
 import nnlib
+import nnlib.data
 
 rng = np.random.default_rng(0)
+
+# %% locked id=checks
+#: include checks.py
 
 # %% [markdown] locked id=dual_intro
 # ## Part 1: dual numbers (2 points)
@@ -81,19 +89,24 @@ def lift(x):
     return x if isinstance(x, Dual) else Dual(x, 0.0)
 
 # %% tests id=test_dual points=2
-### BEGIN HIDDEN TESTS
-#: include nnlib_guard.py
+def check_dual(name, received, value, tangent):
+    check_type(name, received, Dual)
+    check_scalar(f"{name}.value", received.value, value)
+    check_scalar(f"{name}.tangent", received.tangent, tangent)
 
 
-### END HIDDEN TESTS
-d = Dual(3.0, 1.0) * Dual(2.0, 0.0) + 1
-assert (d.value, d.tangent) == (7.0, 2.0)
+check_dual("Dual(3.0, 1.0) * Dual(2.0, 5.0)", Dual(3.0, 1.0) * Dual(2.0, 5.0), 6.0, 1 * 2 + 3 * 5)
+check_dual("Dual(3.0, 1.0) / Dual(2.0, 5.0)", Dual(3.0, 1.0) / Dual(2.0, 5.0), 1.5,
+           (1 * 2 - 3 * 5) / 2**2)
+check_dual("Dual(3.0, 1.0) * Dual(2.0, 0.0) + 1", Dual(3.0, 1.0) * Dual(2.0, 0.0) + 1, 7.0, 2.0)
+check_dual("1 - Dual(3.0, 1.0)", 1 - Dual(3.0, 1.0), -2.0, -1.0)
+check_dual("2 / Dual(4.0, 1.0)", 2 / Dual(4.0, 1.0), 0.5, -2 / 4**2)
 ### BEGIN HIDDEN TESTS
 _own(Dual)
 _rng = np.random.default_rng(101)
 with _without_nnlib():
     for _ in range(10):
-        _a, _da, _b, _db = _rng.uniform(0.5, 2.0, 4) * _rng.choice([-1, 1], 4)
+        _a, _da, _b, _db = (float(v) for v in _rng.uniform(0.5, 2.0, 4) * _rng.choice([-1, 1], 4))
         _c = float(_rng.standard_normal())
         _x, _y = Dual(_a, _da), Dual(_b, _db)
         _cases = [
@@ -108,10 +121,13 @@ with _without_nnlib():
             (_c / _x, _c / _a, -_c * _da / _a**2),
             (_x / _c, _a / _c, _da / _c),
         ]
-        for _i, (_got, _value, _tangent) in enumerate(_cases):
-            assert isinstance(_got, Dual), f"case {_i}: the result must be a Dual"
-            assert np.isclose(_got.value, _value), f"case {_i}: wrong value"
-            assert np.isclose(_got.tangent, _tangent), f"case {_i}: wrong tangent"
+        _names = ["x + y", "x - y", "x * y", "x / y", "c + x", "c - x", "x * c", "c * x", "c / x",
+                  "x / c"]
+        for _label, (_got, _value, _tangent) in zip(_names, _cases):
+            _label = f"{_label} for x = Dual({_a!r}, {_da!r}), y = Dual({_b!r}, {_db!r}), c = {_c!r}"
+            check_type(_label, _got, Dual)
+            check_scalar(f"({_label}).value", _got.value, float(_value), rtol=1e-9)
+            check_scalar(f"({_label}).tangent", _got.tangent, float(_tangent), rtol=1e-9, atol=1e-12)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=forward_intro
@@ -144,8 +160,13 @@ def derivative(f, x):
     ### END SOLUTION
 
 # %% tests id=test_forward_mode points=2
-assert np.isclose(derivative(lambda t: t * t, 3.0), 6.0)
-assert np.isclose(derivative(sin, 0.0), 1.0)
+check_scalar("derivative(lambda t: t * t, 3.0)", derivative(lambda t: t * t, 3.0), 6.0)
+check_scalar("derivative(sin, 0.0)", derivative(sin, 0.0), 1.0)
+# the chain rule: the tangent coming in multiplies the local derivative
+check_scalar("derivative(lambda t: sin(t * t), 1.5)", derivative(lambda t: sin(t * t), 1.5),
+             math.cos(2.25) * 3.0)
+check_scalar("derivative(lambda t: exp(2 * t), 0.5)", derivative(lambda t: exp(2 * t), 0.5),
+             2 * math.e)
 ### BEGIN HIDDEN TESTS
 _own(sin, exp, derivative)
 _rng = np.random.default_rng(202)
@@ -155,17 +176,24 @@ _functions = [
     (lambda t: t / (1 + exp(-1 * t)), None),
     (lambda t: exp(t * t) - 3 * t, lambda t: 2 * t * math.exp(t * t) - 3),
 ]
+_fname = {
+    id(_functions[0][0]): "sin(t) * t",
+    id(_functions[1][0]): "exp(sin(2 * t))",
+    id(_functions[2][0]): "t / (1 + exp(-1 * t))",
+    id(_functions[3][0]): "exp(t * t) - 3 * t",
+}
 with _without_nnlib():
     for _f, _fprime in _functions:
         for _x in _rng.uniform(-1.5, 1.5, 4):
-            _got = derivative(_f, float(_x))
-            assert isinstance(_got, float), "derivative must return a float"
+            _x = float(_x)
+            _got = derivative(_f, _x)
+            _label = f"derivative(f, {_x!r}) for f = {_fname[id(_f)]}"
             if _fprime is None:
                 _h = 1e-6
                 _want = (_f(Dual(_x + _h)).value - _f(Dual(_x - _h)).value) / (2 * _h)
-                assert np.isclose(_got, _want, atol=1e-7), "wrong derivative"
+                check_scalar(_label, _got, float(_want), rtol=1e-6, atol=1e-7)
             else:
-                assert np.isclose(_got, _fprime(float(_x)), rtol=1e-10), "wrong derivative"
+                check_scalar(_label, _got, _fprime(_x), rtol=1e-10)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=reverse_intro
@@ -224,9 +252,17 @@ class Var:
 
 # %% tests id=test_reverse_mode points=3
 x, y = Var(2.0), Var(3.0)
-z = x * y + x
+z = x * y + x  # x is used twice: its gradient is the sum y + 1
 z.backward()
-assert (z.value, x.grad, y.grad) == (8.0, 4.0, 2.0)
+check_scalar("z.value for z = x * y + x, x = 2, y = 3", z.value, 8.0)
+check_scalar("x.grad", x.grad, 4.0)
+check_scalar("y.grad", y.grad, 2.0)
+x = Var(1.0)
+v = x
+for _ in range(3):  # every v is used twice by the next: visit it once, after both users
+    v = v * 1.0 + v * 0.5
+v.backward()
+check_scalar("x.grad for v = v * 1.0 + v * 0.5 three times from v = x", x.grad, 1.5**3)
 ### BEGIN HIDDEN TESTS
 _own(Var)
 _rng = np.random.default_rng(303)
@@ -245,19 +281,20 @@ with _without_nnlib():
         _vars = [Var(v) for v in _vals]
         _out = _expression(*_vars)
         _out.backward()
-        assert np.isclose(_out.value, _expression(*_vals)), "wrong value"
-        for _i in range(3):
+        _label = f"r * c + p * 2 + b with p = a * b, q = p + a, r = q * p + 3 * a at {_vals}"
+        check_scalar(f"({_label}).value", _out.value, _expression(*_vals), rtol=1e-10)
+        for _i, _name in enumerate("abc"):
             _up, _down = list(_vals), list(_vals)
             _up[_i] += 1e-6
             _down[_i] -= 1e-6
             _fd = (_expression(*_up) - _expression(*_down)) / 2e-6
-            assert np.isclose(_vars[_i].grad, _fd, rtol=1e-6, atol=1e-6), f"wrong gradient {_i}"
+            check_scalar(f"{_name}.grad for {_label}", _vars[_i].grad, _fd, rtol=1e-6, atol=1e-6)
     _x = Var(1.0)
     _v = _x
     for _ in range(12):
         _v = _v * 1.0 + _v * 0.5
     _v.backward()
-    assert np.isclose(_x.grad, 1.5**12), "a shared node must be visited once, after its users"
+    check_scalar("x.grad for v = v * 1.0 + v * 0.5 twelve times", _x.grad, 1.5**12, rtol=1e-12)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=neuron_intro
@@ -289,24 +326,122 @@ def neuron_grads(w, x, b):
     ### END SOLUTION
 
 # %% tests id=test_neuron points=2
-y, dw, db = neuron_grads([0.0, 0.0], [1.0, 2.0], 0.0)
-assert (y, dw, db) == (0.0, [1.0, 2.0], 1.0)
+out = neuron_grads([0.5, -1.0], [1.0, 2.0], 0.25)
+check_tuple("neuron_grads([0.5, -1.0], [1.0, 2.0], 0.25)", out, 3)
+y_want = math.tanh(0.5 * 1.0 - 1.0 * 2.0 + 0.25)
+local = 1 - y_want**2  # tanh's derivative at its output
+check_scalar("neuron_grads(...)[0] (y)", out[0], y_want)
+check_list("neuron_grads(...)[1] (dy/dw)", out[1], 2)
+check_scalar("neuron_grads(...)[1][0] (dy/dw_0)", out[1][0], local * 1.0)
+check_scalar("neuron_grads(...)[1][1] (dy/dw_1)", out[1][1], local * 2.0)
+check_scalar("neuron_grads(...)[2] (dy/db)", out[2], local)
 ### BEGIN HIDDEN TESTS
 _own(tanh, neuron_grads)
 _rng = np.random.default_rng(404)
 with _without_nnlib():
     for _n in (1, 3, 5):
-        _w, _x = list(_rng.standard_normal(_n)), list(_rng.standard_normal(_n))
+        _w = [float(v) for v in _rng.standard_normal(_n)]
+        _x = [float(v) for v in _rng.standard_normal(_n)]
         _b = float(_rng.standard_normal())
-        _y, _dw, _db = neuron_grads(_w, _x, _b)
+        _out = neuron_grads(_w, _x, _b)
+        _label = f"neuron_grads({_w}, {_x}, {_b!r})"
+        check_tuple(_label, _out, 3)
         _want = math.tanh(float(np.dot(_w, _x)) + _b)
-        assert np.isclose(_y, _want), "wrong output"
-        assert np.allclose(_dw, [(1 - _want**2) * xi for xi in _x]), "wrong dy/dw"
-        assert np.isclose(_db, 1 - _want**2), "wrong dy/db"
+        check_scalar(f"{_label}[0] (y)", _out[0], _want, rtol=1e-10)
+        check_list(f"{_label}[1] (dy/dw)", _out[1], _n)
+        for _i in range(_n):
+            check_scalar(f"{_label}[1][{_i}]", _out[1][_i], (1 - _want**2) * _x[_i], rtol=1e-9,
+                         atol=1e-12)
+        check_scalar(f"{_label}[2] (dy/db)", _out[2], 1 - _want**2, rtol=1e-9)
+### END HIDDEN TESTS
+
+# %% [markdown] locked id=fit_intro
+# ## Part 5: putting it together, training the neuron (3 points)
+#
+# Train the neuron $\hat y = \tanh(w^\top x + b)$ of Part 4 to separate two clouds of points
+# (labels $y_n = \pm 1$) with **your** `Var` and `tanh`, by gradient descent on the mean squared
+# error $L = \frac{1}{N} \sum_n (\hat y_n - y_n)^2$. `fit_neuron(X, y, steps, lr)` starts from
+# $w = 0$, $b = 0$; at each step it builds $L$ over all $N$ examples from `Var`s, calls
+# `backward()` once, records $L$'s value, and moves every $w_i$ and $b$ by $-\text{lr}$ times its
+# gradient. It returns `(w, b, losses)`: the weights as a list of floats, the bias as a float and
+# the loss of each step (before its update). Hint: each $w_i$ is used by every example; your
+# engine must add up all its contributions.
+
+# %% solution id=fit
+def fit_neuron(X, y, steps, lr):
+    """Gradient descent on L = mean((tanh(X w + b) - y)**2) with Var; returns (w, b, losses)."""
+    ### BEGIN SOLUTION
+    w, b, losses = [0.0] * X.shape[1], 0.0, []
+    for _ in range(steps):
+        ws, bias = [Var(wi) for wi in w], Var(b)
+        total = Var(0.0)
+        for xn, yn in zip(X, y):
+            z = bias
+            for wi, xi in zip(ws, xn):
+                z = z + wi * float(xi)
+            error = tanh(z) + (-float(yn))
+            total = total + error * error
+        loss = total * (1.0 / len(X))
+        loss.backward()
+        losses.append(loss.value)
+        w = [wi.value - lr * wi.grad for wi in ws]
+        b = bias.value - lr * bias.grad
+    return w, b, losses
+    ### END SOLUTION
+
+# %% tests id=test_fit points=3
+centers = np.array([[-1.0, -1.0], [1.0, 1.0]])
+X_train, labels = nnlib.data.blobs(80, centers=centers, std=0.8, rng=0)
+y_train = 2.0 * labels - 1  # -1 and +1
+out = fit_neuron(X_train, y_train, steps=50, lr=0.5)
+check_tuple("fit_neuron(X_train, y_train, steps=50, lr=0.5)", out, 3)
+w, b, losses = out
+check_list("fit_neuron(...)[0] (w)", w, 2)
+for i in range(2):
+    check_type(f"fit_neuron(...)[0][{i}]", w[i], float)
+check_type("fit_neuron(...)[1] (b)", b, float)
+check_list("fit_neuron(...)[2] (losses)", losses, 50)
+check_scalar("the loss before the first step (w = 0, b = 0: every tanh is 0)", losses[0], 1.0)
+check_at_most("the last loss", losses[-1], 0.3)
+X_test, test_labels = nnlib.data.blobs(400, centers=centers, std=0.8, rng=100)
+accuracy = float(np.mean((np.tanh(X_test @ np.array(w) + b) > 0) == (test_labels == 1)))
+check_at_least("accuracy on 400 new points", accuracy, 0.9)
+### BEGIN HIDDEN TESTS
+_own(fit_neuron)
+_X, _lab = nnlib.data.blobs(80, centers=centers, std=0.8, rng=3)
+_Xt, _labt = nnlib.data.blobs(400, centers=centers, std=0.8, rng=103)
+_y = 2.0 * _lab - 1
+with _without_nnlib():
+    # two steps from w = 0, b = 0 against the same descent written with numpy (the second
+    # step starts where tanh is no longer 0)
+    _wr, _br, _lr = np.zeros(2), 0.0, []
+    for _ in range(2):
+        _a = np.tanh(_X @ _wr + _br)
+        _lr.append(float(np.mean((_a - _y) ** 2)))
+        _g = 2 / 80 * (_a - _y) * (1 - _a**2)
+        _wr, _br = _wr - 0.25 * (_X.T @ _g), _br - 0.25 * float(np.sum(_g))
+    _two = fit_neuron(_X, _y, steps=2, lr=0.25)
+    check_tuple("fit_neuron(X, y, steps=2, lr=0.25)", _two, 3)
+    check_list("fit_neuron(X, y, steps=2, lr=0.25)[0] (w)", _two[0], 2)
+    for _i in range(2):
+        check_scalar(f"w[{_i}] after two steps (each a sum over all 80 examples)", _two[0][_i],
+                     float(_wr[_i]), rtol=1e-9)
+    check_scalar("b after two steps", _two[1], _br, rtol=1e-9, atol=1e-12)
+    check_list("fit_neuron(X, y, steps=2, lr=0.25)[2] (losses)", _two[2], 2)
+    check_scalar("the loss before the second step", _two[2][1], _lr[1], rtol=1e-9)
+    _out = fit_neuron(_X, _y, steps=50, lr=0.5)
+    check_tuple("fit_neuron(X, y, steps=50, lr=0.5)", _out, 3)
+    check_list("fit_neuron(...)[0] (w)", _out[0], 2)
+    for _i in range(2):
+        check_type(f"fit_neuron(...)[0][{_i}]", _out[0][_i], float)
+    check_type("fit_neuron(...)[1] (b)", _out[1], float)
+    _wv = np.array(_out[0])
+    _acc = float(np.mean((np.tanh(_Xt @ _wv + _out[1]) > 0) == (_labt == 1)))
+    check_at_least("accuracy on 400 new points of another draw", _acc, 0.9)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=why_intro
-# ## Part 5: forward or reverse? (2 points, graded by hand)
+# ## Part 6: forward or reverse? (2 points, graded by hand)
 #
 # A function maps $n$ inputs to $m$ outputs. In three or four sentences: how many forward-mode
 # passes and how many reverse-mode passes give its full Jacobian, and which mode you would use

@@ -3,18 +3,26 @@
 #
 # You will implement inverted dropout, the L2 penalty and its gradient, early stopping with
 # patience, and the forward pass of batch normalization in training and in evaluation mode.
+# Last, you train a network that over-fits a small training set, and close the gap with your L2.
 #
 # **Rules.** Write each function yourself with NumPy. A part answered by importing or wrapping
 # `nnlib`'s implementation earns no points. Run the visible tests below each part while you work;
 # the grader also runs hidden tests on random inputs. Do not edit the test cells: the grader
 # restores them anyway. A batch is the first axis, `x.shape == (N, D)`.
+#
+# **Checks.** The tests call the `check_*` functions of the next cell: a failed check says what
+# was expected and what your code returned (type, shape, dtype or values, with the inputs).
 
 # %% locked id=setup
 import numpy as np
 
 import nnlib
+import nnlib.data
 
 rng = np.random.default_rng(0)
+
+# %% locked id=checks
+#: include checks.py
 
 # %% [markdown] locked id=dropout_intro
 # ## Part 1: inverted dropout (2 points)
@@ -22,7 +30,7 @@ rng = np.random.default_rng(0)
 # In training, each entry of `x` is dropped (set to 0) with probability `p` and the kept entries
 # are scaled by $1/(1-p)$, so that the expected output equals `x`. Draw the mask exactly as
 # `keep = rng.random(x.shape) >= p` (one call). In evaluation (`training=False`) return `x`
-# unchanged. The output keeps the dtype of `x`.
+# unchanged. The output keeps the dtype of `x` (float32 stays float32).
 
 # %% solution id=dropout
 def dropout_forward(x, p, rng, training=True):
@@ -35,31 +43,34 @@ def dropout_forward(x, p, rng, training=True):
     ### END SOLUTION
 
 # %% tests id=test_dropout points=2
-### BEGIN HIDDEN TESTS
-#: include nnlib_guard.py
-
-
-### END HIDDEN TESTS
-x = np.ones((4, 5))
-out = dropout_forward(x, 0.5, np.random.default_rng(1))
-assert out.shape == x.shape and set(np.unique(out)) <= {0.0, 2.0}
-assert dropout_forward(x, 0.5, np.random.default_rng(1), training=False) is x
+x = np.arange(1.0, 13.0).reshape(3, 4)
+keep = np.random.default_rng(1).random(x.shape) >= 0.25  # the mask of the statement
+want = np.where(keep, x / 0.75, 0.0)  # kept entries scaled by 1 / (1 - p), the others 0
+call = "dropout_forward(x, 0.25, np.random.default_rng(1))"
+check_array(call, dropout_forward(x, 0.25, np.random.default_rng(1)), want, inputs={"x": x})
+x32 = x.astype(np.float32)
+check_array(call.replace("(x,", "(x32,"), dropout_forward(x32, 0.25, np.random.default_rng(1)),
+            want.astype(np.float32), rtol=1e-6, inputs={"x32": x32})
+check_array("dropout_forward(x, 0.25, rng, training=False) (evaluation: x unchanged)",
+            dropout_forward(x, 0.25, np.random.default_rng(1), training=False), x, rtol=0)
 ### BEGIN HIDDEN TESTS
 _own(dropout_forward)
 with _without_nnlib():
     for _seed, _p, _shape in [(1, 0.5, (3, 4)), (2, 0.2, (50, 7)), (3, 0.9, (10, 10))]:
-        for _dtype in (np.float64, np.float32):
+        for _dtype, _tol in [(np.float64, 1e-12), (np.float32, 1e-6)]:
             _x = np.random.default_rng(_seed + 10).standard_normal(_shape).astype(_dtype)
-            _out = dropout_forward(_x, _p, np.random.default_rng(_seed))
             _keep = np.random.default_rng(_seed).random(_shape) >= _p
-            _check_shape_dtype(_out, _x)
-            _tol = 1e-6 if _dtype == np.float32 else 1e-12
-            assert np.allclose(_out, np.where(_keep, _x / (1 - _p), 0), rtol=_tol), (
-                "not inverted dropout with the mask rng.random(x.shape) >= p"
-            )
+            _want = np.where(_keep, _x.astype(np.float64) / (1 - _p), 0.0).astype(_dtype)
+            _kind = f" for x of {_dtype.__name__}"
+            _call = f"dropout_forward(x, {_p}, np.random.default_rng({_seed}))"
+            _out = dropout_forward(_x, _p, np.random.default_rng(_seed))
+            check_array(_call + _kind, _out, _want, rtol=_tol)
+            _out = dropout_forward(_x, _p, np.random.default_rng(_seed), training=False)
+            check_array(_call[:-1] + ", training=False)" + _kind, _out, _x, rtol=0)
     _big = np.ones(200_000)
-    _mean = dropout_forward(_big, 0.3, np.random.default_rng(5)).mean()
-    assert abs(_mean - 1) < 0.01, "the expected output must equal the input"
+    _mean = float(dropout_forward(_big, 0.3, np.random.default_rng(5)).mean())
+    check_scalar("the mean of dropout_forward(ones(200000), 0.3, rng) (its expectation is 1)",
+                 _mean, 1.0, atol=0.01)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=l2_intro
@@ -67,7 +78,7 @@ with _without_nnlib():
 #
 # For a list of weight arrays, the penalty is $\frac{\lambda}{2} \sum_\ell \lVert W_\ell
 # \rVert_F^2$ (a Python `float`) and its gradient with respect to each $W_\ell$ is
-# $\lambda W_\ell$. Return the penalty and the list of gradients.
+# $\lambda W_\ell$. Return the tuple `(penalty, gradients)` with the gradients in a list.
 
 # %% solution id=l2
 def l2_penalty(weights, lam):
@@ -78,31 +89,39 @@ def l2_penalty(weights, lam):
     ### END SOLUTION
 
 # %% tests id=test_l2 points=2
-penalty, grads = l2_penalty([np.array([[1.0, 2.0]]), np.array([3.0])], lam=0.1)
-assert isinstance(penalty, float) and np.isclose(penalty, 0.7)
-assert np.allclose(grads[0], [[0.1, 0.2]])
+weights = [np.array([[1.0, 2.0]]), np.array([3.0])]
+out = l2_penalty(weights, lam=0.1)
+call = "l2_penalty([W1, W2], lam=0.1)"
+inputs = {"W1": weights[0], "W2": weights[1]}
+check_tuple(call, out, 2)
+check_scalar(call + "[0] (0.1 / 2 * (1 + 4 + 9))", out[0], 0.7, inputs=inputs)
+check_list(call + "[1] (the gradients)", out[1], 2)
+check_array(call + "[1][0] (0.1 * W1)", out[1][0], np.array([[0.1, 0.2]]), inputs=inputs)
+check_array(call + "[1][1] (0.1 * W2)", out[1][1], np.array([0.3]), inputs=inputs)
 ### BEGIN HIDDEN TESTS
 _own(l2_penalty)
 _rng = np.random.default_rng(202)
 with _without_nnlib():
     _ws = [_rng.standard_normal(s) for s in [(3, 4), (4,), (4, 2)]]
     for _lam in (0.0, 0.01, 2.5):
-        _pen, _grads = l2_penalty(_ws, _lam)
-        assert isinstance(_pen, float), "the penalty must be a Python float"
-        assert np.isclose(_pen, _lam / 2 * sum(np.sum(_w**2) for _w in _ws)), "wrong penalty"
-        assert len(_grads) == len(_ws)
-        for _w, _g in zip(_ws, _grads):
-            _check_shape_dtype(_g, _w)
+        _out = l2_penalty(_ws, _lam)
+        _call = f"l2_penalty(weights, {_lam}) for weights of shapes (3, 4), (4,), (4, 2)"
+        check_tuple(_call, _out, 2)
+        _want = _lam / 2 * sum(float(np.sum(_w**2)) for _w in _ws)
+        check_scalar(_call + "[0]", _out[0], _want, rtol=1e-12)
+        check_list(_call + "[1]", _out[1], 3)
+        for _i, _w in enumerate(_ws):
             _fd = np.zeros_like(_w)
-            for _i in np.ndindex(_w.shape):
-                _old = _w[_i]
-                _w[_i] = _old + 1e-6
+            for _j in np.ndindex(_w.shape):
+                _old = _w[_j]
+                _w[_j] = _old + 1e-6
                 _up = _lam / 2 * sum(np.sum(_v**2) for _v in _ws)
-                _w[_i] = _old - 1e-6
+                _w[_j] = _old - 1e-6
                 _down = _lam / 2 * sum(np.sum(_v**2) for _v in _ws)
-                _w[_i] = _old
-                _fd[_i] = (_up - _down) / 2e-6
-            assert np.allclose(_g, _fd, atol=1e-6), "the gradient is not that of the penalty"
+                _w[_j] = _old
+                _fd[_j] = (_up - _down) / 2e-6
+            check_array(_call + f"[1][{_i}] against finite differences of the penalty",
+                        _out[1][_i], _fd, rtol=1e-6, atol=1e-8)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=early_intro
@@ -111,8 +130,8 @@ with _without_nnlib():
 # Given the validation loss after each epoch `0, 1, 2, ...`, training stops at the first epoch
 # at which `patience` epochs have passed since the best (lowest) loss so far, that is when
 # `epoch - best_epoch == patience`. An epoch improves only if its loss is strictly lower than the
-# best so far. Return `(best_epoch, stop_epoch)`; if training never stops early,
-# `stop_epoch` is the last epoch.
+# best so far. Return `(best_epoch, stop_epoch)`, a tuple of two Python `int`; if training never
+# stops early, `stop_epoch` is the last epoch.
 
 # %% solution id=early_stopping
 def early_stopping(val_losses, patience):
@@ -128,8 +147,16 @@ def early_stopping(val_losses, patience):
     ### END SOLUTION
 
 # %% tests id=test_early_stopping points=2
-assert early_stopping([3.0, 2.0, 1.0, 1.5, 1.2, 1.1, 0.9], patience=3) == (2, 5)
-assert early_stopping([3.0, 2.0, 1.0], patience=2) == (2, 2)
+for losses, patience, want in [
+    ([3.0, 2.0, 1.0, 1.5, 1.2, 1.1, 0.9], 3, (2, 5)),  # epoch 5 - epoch 2 == 3: stop at 5
+    ([3.0, 2.0, 1.0], 2, (2, 2)),  # never stops early: the last epoch
+    ([1.0, 1.0, 1.0, 0.5], 2, (0, 2)),  # an equal loss is no improvement
+]:
+    call = f"early_stopping({losses}, patience={patience})"
+    out = early_stopping(losses, patience)
+    check_tuple(call, out, 2)
+    check_scalar(call + "[0] (best epoch)", out[0], want[0], types=(int,))
+    check_scalar(call + "[1] (stop epoch)", out[1], want[1], types=(int,))
 ### BEGIN HIDDEN TESTS
 _own(early_stopping)
 
@@ -147,11 +174,20 @@ def _ref_early(losses, patience):
 _rng = np.random.default_rng(303)
 with _without_nnlib():
     for _trial in range(30):
-        _losses = list(np.round(1 / np.arange(1, 31) + 0.05 * _rng.standard_normal(30), 2))
+        _noisy = 1 / np.arange(1, 31) + 0.05 * _rng.standard_normal(30)
+        _losses = [float(_v) for _v in np.round(_noisy, 2)]
         for _patience in (1, 2, 5):
-            assert early_stopping(_losses, _patience) == _ref_early(_losses, _patience), (
-                f"wrong for patience={_patience} on {_losses}"
-            )
+            _out = early_stopping(_losses, _patience)
+            _want = _ref_early(_losses, _patience)
+            _call = f"early_stopping(val_losses, patience={_patience})"
+            check_tuple(_call, _out, 2, inputs={"val_losses": _losses})
+            check_scalar(_call + "[0] (best epoch)", _out[0], _want[0], types=(int,),
+                         inputs={"val_losses": _losses})
+            check_scalar(_call + "[1] (stop epoch)", _out[1], _want[1], types=(int,),
+                         inputs={"val_losses": _losses})
+    _out = early_stopping([2.0], 1)
+    check_tuple("early_stopping([2.0], 1) (a single epoch)", _out, 2)
+    check_scalar("early_stopping([2.0], 1)[1]", _out[1], 0, types=(int,))
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=bn_intro
@@ -185,34 +221,50 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momen
     ### END SOLUTION
 
 # %% tests id=test_batchnorm_train points=2
-x = np.array([[1.0, 2.0], [3.0, 6.0]])
-out, rm, rv = batchnorm_forward(x, np.ones(2), np.zeros(2), np.zeros(2), np.ones(2), True)
-assert np.allclose(out, [[-1.0, -1.0], [1.0, 1.0]], atol=1e-4)
-assert np.allclose(rm, [0.2, 0.4])
+x = np.array([[1.0, 2.0], [3.0, 6.0]])  # batch means 2 and 4; biased variances 1 and 4
+stats = np.zeros(2), np.ones(2)
+call = "batchnorm_forward(x, ones, zeros, running_mean=zeros, running_var=ones, training=True)"
+out = batchnorm_forward(x, np.ones(2), np.zeros(2), *stats, True)
+check_tuple(call, out, 3)
+check_array(call + "[0] (out)", out[0], np.array([[-1.0, -1.0], [1.0, 1.0]]), atol=1e-4,
+            inputs={"x": x})
+check_array(call + "[1] (0.9 * 0 + 0.1 * mean)", out[1], np.array([0.2, 0.4]), inputs={"x": x})
+# unbiased variances 2 and 8 (divide by N - 1 = 1)
+check_array(call + "[2] (0.9 * 1 + 0.1 * unbiased var)", out[2], np.array([1.1, 1.7]),
+            inputs={"x": x})
+check_array("running_mean after the call (must not be modified)", stats[0], np.zeros(2), rtol=0)
 ### BEGIN HIDDEN TESTS
 _own(batchnorm_forward)
 _rng = np.random.default_rng(404)
-assert np.allclose(rv, [0.9 + 0.1 * 2.0, 0.9 + 0.1 * 8.0]), "running variance must be unbiased"
 with _without_nnlib():
     for _n, _d in [(4, 3), (16, 5)]:
         _x = 3 + 2 * _rng.standard_normal((_n, _d))
         _g, _b = _rng.standard_normal(_d), _rng.standard_normal(_d)
         _rm, _rv = _rng.standard_normal(_d), _rng.uniform(0.5, 2, _d)
         _before = [_a.copy() for _a in (_x, _rm, _rv)]
-        _out, _nrm, _nrv = batchnorm_forward(_x, _g, _b, _rm, _rv, True, momentum=0.2)
-        assert all(np.array_equal(_a, _c) for _a, _c in zip((_x, _rm, _rv), _before)), (
-            "batchnorm_forward modified its inputs"
-        )
+        _out = batchnorm_forward(_x, _g, _b, _rm, _rv, True, momentum=0.2)
+        _call = "batchnorm_forward(x, gamma, beta, rm, rv, True, momentum=0.2)"
+        _call += f" for x of shape {(_n, _d)}"
+        check_tuple(_call, _out, 3)
+        for _label, _a, _c in zip(("x", "running_mean", "running_var"), (_x, _rm, _rv), _before):
+            check_array(f"{_label} after batchnorm_forward (modified in place)", _a, _c, rtol=0)
         _mu, _var = _x.mean(axis=0), _x.var(axis=0)
-        _check_shape_dtype(_out, _x)
-        assert np.allclose(_out, _g * (_x - _mu) / np.sqrt(_var + 1e-5) + _b), "wrong output"
-        assert np.allclose(_nrm, 0.8 * _rm + 0.2 * _mu), "wrong running mean"
-        assert np.allclose(_nrv, 0.8 * _rv + 0.2 * _x.var(axis=0, ddof=1)), "wrong running var"
+        check_array(_call + "[0] (out)", _out[0], _g * (_x - _mu) / np.sqrt(_var + 1e-5) + _b,
+                    rtol=1e-10, atol=1e-12)
+        check_array(_call + "[1] (running mean)", _out[1], 0.8 * _rm + 0.2 * _mu, rtol=1e-10)
+        check_array(_call + "[2] (running var)", _out[2], 0.8 * _rv + 0.2 * _x.var(axis=0, ddof=1),
+                    rtol=1e-10)
 ### END HIDDEN TESTS
 
 # %% tests id=test_batchnorm_eval points=2
-out, rm2, rv2 = batchnorm_forward(x, np.ones(2), np.zeros(2), rm, rv, False)
-assert out.shape == x.shape
+rm, rv = np.array([0.2, 0.4]), np.array([1.1, 1.7])
+call = "batchnorm_forward(x, ones, zeros, rm, rv, training=False)"
+out = batchnorm_forward(x, np.ones(2), np.zeros(2), rm, rv, False)
+check_tuple(call, out, 3)
+check_array(call + "[0] (normalized with rm and rv)", out[0], (x - rm) / np.sqrt(rv + 1e-5),
+            inputs={"x": x, "rm": rm, "rv": rv})
+check_array(call + "[1] (rm unchanged)", out[1], rm, rtol=0)
+check_array(call + "[2] (rv unchanged)", out[2], rv, rtol=0)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(505)
 with _without_nnlib():
@@ -220,16 +272,142 @@ with _without_nnlib():
         _x = _rng.standard_normal((_n, 4))
         _g, _b = _rng.standard_normal(4), _rng.standard_normal(4)
         _rm, _rv = _rng.standard_normal(4), _rng.uniform(0.5, 2, 4)
-        _out, _nrm, _nrv = batchnorm_forward(_x, _g, _b, _rm, _rv, False)
-        _check_shape_dtype(_out, _x)
-        assert np.allclose(_out, _g * (_x - _rm) / np.sqrt(_rv + 1e-5) + _b), (
-            "evaluation must normalize with the running averages"
-        )
-        assert np.array_equal(_nrm, _rm) and np.array_equal(_nrv, _rv), "eval changed the stats"
+        _out = batchnorm_forward(_x, _g, _b, _rm, _rv, False)
+        _call = f"batchnorm_forward(x, gamma, beta, rm, rv, False) for a batch of {_n}"
+        check_tuple(_call, _out, 3)
+        check_array(_call + "[0] (out)", _out[0], _g * (_x - _rm) / np.sqrt(_rv + 1e-5) + _b,
+                    rtol=1e-10, atol=1e-12)
+        check_array(_call + "[1] (running mean unchanged)", _out[1], _rm, rtol=0)
+        check_array(_call + "[2] (running var unchanged)", _out[2], _rv, rtol=0)
+### END HIDDEN TESTS
+
+# %% [markdown] locked id=overfit_intro
+# ## Part 5: putting it together, closing the over-fitting gap (3 points)
+#
+# The cell below draws a *small* training set, 30 points of `nnlib.data.moons`, and 400 more for
+# validation, and defines a network with two hidden layers of 32 ReLU units and a softmax output.
+# Its parameters are the list `params = [W1, b1, W2, b2, W3, b3]`; `init_params(seed)` draws
+# them and `loss_and_grads(params, X, y)` returns the mean cross-entropy (a float) and the list
+# of its gradients, in the same order. Trained long enough, the network learns the 30 points by
+# heart: its training loss goes to 0 while its validation loss grows.
+#
+# Write `fit_l2(params, X, y, lam, steps, lr)`: `steps` steps of gradient descent on the loss
+# **plus your L2 penalty of the weights** $W_1, W_2, W_3$ (not the biases), starting from
+# `params`, which it leaves unchanged. It returns the new list `[W1, b1, W2, b2, W3, b3]`.
+#
+# The tests train twice from the same start, 600 steps with `lr=0.3`: without the penalty
+# (`lam=0`) the gap between the validation and the training loss exceeds 0.25; with `lam=0.02`
+# it must be at most half as large, and the validation loss lower.
+
+# %% locked id=moons
+X_train, y_train = nnlib.data.moons(30, noise=0.3, rng=0)
+X_val, y_val = nnlib.data.moons(400, noise=0.3, rng=1000)
+
+
+def init_params(seed, hidden=32):
+    """[W1, b1, W2, b2, W3, b3] of a 2-hidden-hidden-2 ReLU network, He-initialized."""
+    draw = np.random.default_rng(seed)
+    return [
+        draw.normal(0.0, 1.0, size=(2, hidden)),
+        np.zeros(hidden),
+        draw.normal(0.0, np.sqrt(2 / hidden), size=(hidden, hidden)),
+        np.zeros(hidden),
+        draw.normal(0.0, np.sqrt(1 / hidden), size=(hidden, 2)),
+        np.zeros(2),
+    ]
+
+
+def loss_and_grads(params, X, y):
+    """(mean softmax cross-entropy of the network on (X, y), [dL/dW1, dL/db1, ..., dL/db3])."""
+    W1, b1, W2, b2, W3, b3 = params
+    Z1 = X @ W1 + b1
+    A1 = np.maximum(Z1, 0)
+    Z2 = A1 @ W2 + b2
+    A2 = np.maximum(Z2, 0)
+    Z3 = A2 @ W3 + b3
+    E = np.exp(Z3 - Z3.max(axis=1, keepdims=True))
+    P = E / E.sum(axis=1, keepdims=True)
+    rows = np.arange(len(y))
+    loss = float(-np.mean(np.log(P[rows, y])))
+    dZ3 = P.copy()
+    dZ3[rows, y] -= 1
+    dZ3 /= len(y)
+    dZ2 = dZ3 @ W3.T * (Z2 > 0)
+    dZ1 = dZ2 @ W2.T * (Z1 > 0)
+    grads = [X.T @ dZ1, dZ1.sum(axis=0), A1.T @ dZ2, dZ2.sum(axis=0), A2.T @ dZ3, dZ3.sum(axis=0)]
+    return loss, grads
+
+# %% solution id=fit_l2
+def fit_l2(params, X, y, lam, steps, lr):
+    """`steps` steps of gradient descent on loss + L2 penalty of W1, W2, W3: the new params."""
+    ### BEGIN SOLUTION
+    params = [p.copy() for p in params]
+    for _ in range(steps):
+        _, grads = loss_and_grads(params, X, y)
+        _, decay = l2_penalty(params[0::2], lam)
+        for i, g in zip((0, 2, 4), decay):
+            grads[i] = grads[i] + g
+        params = [p - lr * g for p, g in zip(params, grads)]
+    return params
+    ### END SOLUTION
+
+# %% tests id=test_fit_l2 points=3
+params0 = init_params(0)
+start = [p.copy() for p in params0]
+losses = {}
+for lam in (0.0, 0.02):
+    call = f"fit_l2(params0, X_train, y_train, lam={lam}, steps=600, lr=0.3)"
+    out = fit_l2(params0, X_train, y_train, lam, steps=600, lr=0.3)
+    check_list(call, out, 6)
+    for i, p in enumerate(params0):
+        check_shape(call + f"[{i}]", out[i], p.shape, dtype=np.float64)
+    losses[lam] = loss_and_grads(out, X_train, y_train)[0], loss_and_grads(out, X_val, y_val)[0]
+for i, p in enumerate(params0):
+    check_array(f"params0[{i}] after fit_l2 (must not be modified)", p, start[i], rtol=0)
+gap = {lam: val - train for lam, (train, val) in losses.items()}
+check_at_least("validation minus training loss without L2 (lam=0): the network over-fits", gap[0.0],
+               0.25)
+check_at_most("validation minus training loss with lam=0.02 (at most half of lam=0's)", gap[0.02],
+              gap[0.0] / 2)
+check_at_most("validation loss with lam=0.02 (lower than lam=0's)", losses[0.02][1], losses[0.0][1])
+### BEGIN HIDDEN TESTS
+_own(fit_l2)
+_Xt, _yt = nnlib.data.moons(30, noise=0.3, rng=3)
+_Xv, _yv = nnlib.data.moons(400, noise=0.3, rng=1003)
+with _without_nnlib():
+    # the same claim on another training set from another start
+    _p0 = init_params(3)
+    _losses = {}
+    for _lam in (0.0, 0.02):
+        _call = f"fit_l2(params0, X, y, lam={_lam}, steps=600, lr=0.3) on another training set"
+        _out = fit_l2(_p0, _Xt, _yt, _lam, steps=600, lr=0.3)
+        check_list(_call, _out, 6)
+        for _i, _p in enumerate(_p0):
+            check_shape(_call + f"[{_i}]", _out[_i], _p.shape, dtype=np.float64)
+        _losses[_lam] = loss_and_grads(_out, _Xt, _yt)[0], loss_and_grads(_out, _Xv, _yv)[0]
+    _gap = {_lam: _v - _t for _lam, (_t, _v) in _losses.items()}
+    check_at_most("on another training set: the gap with lam=0.02 (half of lam=0's at most)",
+                  _gap[0.02], _gap[0.0] / 2)
+    check_at_most("on another training set: the validation loss with lam=0.02",
+                  _losses[0.02][1], _losses[0.0][1])
+    # the loop itself: two steps are gradient descent on the loss plus your penalty's gradient
+    _p0 = init_params(5, hidden=6)
+    _want = [_p.copy() for _p in _p0]
+    for _ in range(2):
+        _, _grads = loss_and_grads(_want, _Xt, _yt)
+        _decay = l2_penalty([_want[0], _want[2], _want[4]], 0.5)[1]
+        for _i, _d in zip((0, 2, 4), _decay):
+            _grads[_i] = _grads[_i] + _d
+        _want = [_p - 0.1 * _g for _p, _g in zip(_want, _grads)]
+    _call = "fit_l2(params, X, y, lam=0.5, steps=2, lr=0.1) (penalty on W1, W2, W3, not the biases)"
+    _out = fit_l2(_p0, _Xt, _yt, 0.5, steps=2, lr=0.1)
+    check_list(_call, _out, 6)
+    for _i in range(6):
+        check_array(_call + f"[{_i}]", _out[_i], _want[_i], rtol=1e-10, atol=1e-14)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=why_intro
-# ## Part 5: dropout at test time (2 points, graded by hand)
+# ## Part 6: dropout at test time (2 points, graded by hand)
 #
 # In two or three sentences: why does inverted dropout scale by $1/(1-p)$ during training and
 # do nothing at test time, and what would go wrong at test time if you dropped without scaling?

@@ -7,6 +7,7 @@ from nnbook import autodiff as demos
 from nnbook.examples import baydin
 from nnbook.graph import draw_graph, layout
 from nnbook.trace import capture
+from nnlib import gradcheck
 
 
 def test_trace_stepper_ends_on_the_slides_derivatives():
@@ -46,3 +47,31 @@ def test_mode_costs_measure_both_modes():
 
 def test_expression_swell_figure():
     assert isinstance(demos.plot_expression_swell(4), Figure)
+
+
+def _batchnorm_loss(x, gamma, beta, grad_y, eps=1e-5):
+    x_hat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
+    return float(((gamma * x_hat + beta) * grad_y).sum())
+
+
+def test_batchnorm_backward_slides_matches_central_differences():
+    rng = np.random.default_rng(0)
+    x, grad_y = rng.normal(1.0, 2.0, size=(6, 3)), rng.normal(size=(6, 3))
+    gamma, beta = rng.normal(size=3), rng.normal(size=3)
+    grad_x, grad_gamma, grad_beta = demos.batchnorm_backward_slides(x, gamma, grad_y)
+    numeric = {
+        "x": gradcheck.central_difference(lambda v: _batchnorm_loss(v, gamma, beta, grad_y), x),
+        "gamma": gradcheck.central_difference(lambda v: _batchnorm_loss(x, v, beta, grad_y), gamma),
+        "beta": gradcheck.central_difference(lambda v: _batchnorm_loss(x, gamma, v, grad_y), beta),
+    }
+    np.testing.assert_allclose(grad_x, numeric["x"], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(grad_gamma, numeric["gamma"], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(grad_beta, numeric["beta"], rtol=1e-6, atol=1e-8)
+
+
+def test_batchnorm_backward_slides_gradient_of_x_sums_to_zero():
+    # shifting every example by the same amount leaves the normalized output unchanged
+    rng = np.random.default_rng(1)
+    x, grad_y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    grad_x, _, _ = demos.batchnorm_backward_slides(x, np.ones(2), grad_y)
+    np.testing.assert_allclose(grad_x.sum(axis=0), 0.0, atol=1e-12)

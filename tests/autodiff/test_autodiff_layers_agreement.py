@@ -23,6 +23,9 @@ def tensor_forward(layer, x, params):
     if isinstance(layer, layers.DropConnect) and layer._mask is not None:
         y = x @ (p(layer.weight) * layer._mask)
         return y + p(layer.bias) if layer.bias is not None else y
+    if isinstance(layer, layers.Linear):  # PyTorch's layout, weight (out, in)
+        y = x @ p(layer.weight).T
+        return y + p(layer.bias) if layer.bias is not None else y
     if isinstance(layer, layers.Dense):
         y = x @ p(layer.weight)
         return y + p(layer.bias) if layer.bias is not None else y
@@ -128,4 +131,4 @@ def test_cross_entropy_loss_engine_equals_losses_module():
     out = cross_entropy(z, labels)
     out.backward()
     assert out.item() == pytest.approx(value, rel=1e-12)
-    np.testing.assert_allclose(z.grad, loss.backward(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(z.grad, value.backward(), rtol=1e-10, atol=1e-14)

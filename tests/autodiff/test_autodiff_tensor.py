@@ -16,18 +16,9 @@ from nnlib.autodiff import (
     value_and_grad,
 )
 from nnlib.autodiff.tensor import topological_order
+from nnlib.gradcheck import central_difference
 
 RNG = np.random.default_rng(1234)
-
-
-def numeric_gradient(f, x, h=1e-6):
-    """Central differences of scalar f at every entry of x."""
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[i] = h
-        g[i] = (f(x + step) - f(x - step)) / (2 * h)
-    return g
 
 
 def check(f, *arrays, rtol=1e-6, atol=1e-8):
@@ -40,7 +31,7 @@ def check(f, *arrays, rtol=1e-6, atol=1e-8):
             args[k] = Tensor(ak)
             return f(*args).item()
 
-        np.testing.assert_allclose(g, numeric_gradient(fk, a), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(g, central_difference(fk, a, h=1e-6), rtol=rtol, atol=atol)
 
 
 A = RNG.normal(size=(3, 4))

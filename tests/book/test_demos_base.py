@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from nnbook import base  # noqa: E402
-from nnbook.base import Demo  # noqa: E402
+from nnbook.base import MAX_FRAMES, Demo  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -63,8 +63,8 @@ def test_frames_close_their_figures(demo):
 
 def test_grid_cap_raises():
     with pytest.raises(ValueError, match="exceeds the cap"):
-        Demo(sine_plot, {"frequency": list(range(1, 62))}, title="too big")
-    Demo(sine_plot, {"frequency": list(range(1, 61))}, title="just fits")
+        Demo(sine_plot, {"frequency": list(range(1, MAX_FRAMES + 2))}, title="too big")
+    Demo(sine_plot, {"frequency": list(range(1, MAX_FRAMES + 1))}, title="just fits")
 
 
 def test_empty_or_repeated_grid_raises():

@@ -6,36 +6,10 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 from nnbook import beyond  # noqa: E402
 from nnbook import regularization as reg  # noqa: E402
-from nnbook.base import Demo  # noqa: E402
 from nnlib import data, layers, losses  # noqa: E402
-
-DEMOS = [
-    reg.capacity_demo,
-    reg.dropout_weight_decay_demo,
-    beyond.kernel_demo,
-    beyond.pooling_demo,
-    beyond.autoencoder_demo,
-]
-
-
-@pytest.mark.parametrize("make", DEMOS, ids=lambda f: f.__name__)
-def test_each_demo_is_a_small_grid_and_draws_its_default_frame(make):
-    demo = make()
-    assert isinstance(demo, Demo)
-    assert 2 <= demo.n_frames <= 30
-    fig = demo.figure()
-    assert isinstance(fig, Figure) and fig.axes
-
-
-def test_cheap_demo_frames_differ_across_the_grid():
-    demo = reg.capacity_demo()
-    assert demo.frame_png(degree=1) != demo.frame_png(degree=9)
-    kernels = beyond.kernel_demo()
-    assert kernels.frame_png(kernel="sharpen") != kernels.frame_png(kernel="box blur")
 
 
 def test_polynomial_fit_is_least_squares_and_ridge_closed_form():
@@ -63,12 +37,6 @@ def test_bias_variance_terms_add_up_to_the_measured_error():
         assert total == pytest.approx(r["expected_mse"], rel=0.05)
     assert reg.bias_variance(0)["bias2"] > reg.bias_variance(3)["bias2"]
     assert reg.bias_variance(9)["variance"] > reg.bias_variance(3)["variance"]
-
-
-def test_mlp_layout():
-    net = reg.mlp([2, 5, 5, 1], activation="relu", dropout=0.5, batch_norm=True)
-    kinds = [type(m).__name__ for m in net]
-    assert kinds == ["Dense", "BatchNorm1d", "ReLU", "Dropout"] * 2 + ["Dense"]
 
 
 def test_l1_penalty_makes_more_weights_vanish_than_l2():
@@ -134,7 +102,7 @@ def test_augment_digits_keeps_labels_and_range_and_adds_altered_copies():
 
 def test_ensemble_probabilities_average_the_members_softmax():
     g = data.rng(0)
-    members = [reg.digit_classifier(hidden=8, seed=s) for s in range(3)]
+    members = [layers.mlp([64, 8, 10], "relu", rng=s) for s in range(3)]
     x = g.random((5, 64))
     p = reg.ensemble_probabilities(members, x)
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
@@ -145,7 +113,7 @@ def test_ensemble_probabilities_average_the_members_softmax():
 def test_snapshot_ensemble_keeps_one_independent_copy_per_cycle():
     x, y = data.digits()
     snapshots = reg.snapshot_ensemble(
-        reg.digit_classifier(hidden=8), x[:100], y[:100], cycles=3, epochs_per_cycle=2
+        layers.mlp([64, 8, 10], "relu", rng=0), x[:100], y[:100], cycles=3, epochs_per_cycle=2
     )
     assert len(snapshots) == 3
     w = [s[0].weight.data for s in snapshots]

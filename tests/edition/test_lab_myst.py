@@ -62,6 +62,12 @@ def test_doc_and_ref_become_links_and_titles(tmp_path):
     )
 
 
+def test_a_section_of_another_chapter_links_to_that_chapter(tmp_path):
+    _chapter(tmp_path, "(sec-y)=\n## Elsewhere", name="01_other.ipynb")
+    nb = _chapter(tmp_path, "As in {ref}`sec-y`.")
+    assert nb.cells[0].source == "As in [“Elsewhere”](01_other.ipynb)."
+
+
 @pytest.mark.parametrize(
     "markdown", ["{cite}`no-such-key`", "{eq}`no-such-equation`", "{ref}`no-such-section`"]
 )

@@ -1,11 +1,11 @@
-"""Seconds per submission of the reference autograde path (nbgrader's API, one call per batch).
+"""Seconds per submission of `nngrade autograde` on the course's own assignments.
 
     .venv/bin/python tests/grading/benchmark_autograde.py [--assignments 01_neurons ...] [-n 4]
 
 For each assignment: a temporary course is released, then `n` copies of the reference solution
-are autograded in one `nngrade.course.autograde` call, and one more alone. Prints the wall time
-per submission of both (the batch spreads nbgrader's start-up over the submissions; the single
-one is what a student waits for). The goal is under 10 s per submission.
+are graded in one isolated `grade_assignment` call with two workers, and one more alone. Prints
+the wall time per submission of both (the batch spreads the start-up over the submissions; the
+single one is what a student waits for). The goal is under 10 s per submission.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gradingkit as kit  # noqa: E402
 from nngrade import course as nncourse  # noqa: E402
+from nngrade.grades import read_scores  # noqa: E402
+from nngrade.safe_autograde import grade_assignment  # noqa: E402
 
 
 def seconds_per_submission(assignment: str, copies: int) -> tuple[float, float]:
@@ -32,14 +34,15 @@ def seconds_per_submission(assignment: str, copies: int) -> tuple[float, float]:
         for index in range(copies):
             kit.write_submission(course, assignment, f"student{index}", solved)
         start = time.perf_counter()
-        scores = nncourse.autograde(course, assignment)
+        grade_assignment(course, assignment, workers=2)
+        scores = read_scores(nncourse.Course.open(course), assignment)
         batch = (time.perf_counter() - start) / copies
         full = all(s.autograded == s.autograded_max for s in scores.values())
         assert len(scores) == copies and full, "the reference must earn full marks"
         shutil.rmtree(course / "submitted")
         kit.write_submission(course, assignment, "alone", solved)
         start = time.perf_counter()
-        nncourse.autograde(course, assignment, student="alone")
+        grade_assignment(course, assignment)
         single = time.perf_counter() - start
     return batch, single
 

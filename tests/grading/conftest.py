@@ -1,7 +1,8 @@
 """Fixtures for the grading tests: a temporary course, its submissions, graded once per assignment.
 
-Every assignment is graded in ONE nbgrader autograde call over all its submissions: the
-reference, the untouched student version, a tampered blank and every written wrong submission.
+Every assignment is graded in one `grade_assignment` call (nngrade's isolated grader, two at a
+time) over all its submissions: the reference, the untouched student version, a tampered blank,
+the two hostile variants and every written wrong submission.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from pathlib import Path
 import gradingkit as kit
 import pytest
 from nngrade import course as nncourse
+from nngrade.grades import Score, read_scores
+from nngrade.safe_autograde import grade_assignment
 
 
 @dataclass
 class GradedAssignment:
     course: Path
     name: str
-    scores: dict[str, nncourse.Score]
+    scores: dict[str, Score]
     submissions: dict[str, kit.Submission]
 
 
@@ -41,14 +44,9 @@ def graded(course, graded_cache):
 
     def grade(name: str) -> GradedAssignment:
         if name not in graded_cache:
-            subs = {s.name: s for s in kit.load_submissions(name)}
-            kit.write_submission(course, name, "reference", kit.solved_notebook(name, course))
-            kit.write_submission(course, name, "blank", kit.release_notebook(name, course))
-            kit.write_submission(course, name, "tampered-blank", kit.tampered_blank(name, course))
-            for sub in subs.values():
-                notebook = kit.build_submission(name, sub, course)
-                kit.write_submission(course, name, sub.name, notebook)
-            scores = nncourse.autograde(course, name)
+            subs = kit.write_all_submissions(course, name)
+            grade_assignment(course, name, workers=2)
+            scores = read_scores(nncourse.Course.open(course), name)
             graded_cache[name] = GradedAssignment(course, name, scores, subs)
         return graded_cache[name]
 

@@ -15,11 +15,18 @@ An assignment is pure content: `solutions/<a>/<a>.py` (the master's source) and,
     test_dense = 100
 
 A submission starts from the student version (`exercises/`) with every answer cell filled in as
-the reference solution does; `[cells]` then replaces whole cells (answer or test cells).
+the reference solution does; `[cells]` then replaces whole cells (answer or test cells). An
+optional `[messages]` table maps a failing test cell to text whose every line must appear in that
+cell's error message (what the student reads: expected against received).
+
+`hostile_notebook` makes, from the release, the submission of a student who cheats: every answer
+returns an object equal to everything and, if `patched`, numpy's, math's and the course's
+comparison and assert helpers are replaced by ones that always agree.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import html
 import re
@@ -46,6 +53,7 @@ class Submission:
     failing: list[str]
     cells: dict[str, str] = field(default_factory=dict)
     points: dict[str, float] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
     base: str = "solved"
 
 
@@ -58,7 +66,8 @@ def load_submissions(assignment: str) -> list[Submission]:
     subs = []
     for path in sorted((SUBMISSIONS / assignment).glob("*.toml")):
         data = tomllib.loads(path.read_text())
-        unknown = set(data) - {"description", "score", "failing", "cells", "points", "base"}
+        known = {"description", "score", "failing", "cells", "points", "messages", "base"}
+        unknown = set(data) - known
         assert not unknown, f"{path}: unknown keys {unknown}"
         subs.append(Submission(name=path.stem.replace("_", "-"), **data))
     return subs
@@ -76,6 +85,17 @@ def release_notebook(assignment: str, course: Path = REPO) -> nbformat.NotebookN
 
 def _grade_id(cell) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def hidden_part(source: str) -> str:
+    """The lines of `source` between the hidden-test markers."""
+    kept, inside = [], False
+    for line in source.split("\n"):
+        if line.strip() in HIDDEN_MARKERS:
+            inside = line.strip() == HIDDEN_MARKERS[0]
+        elif inside:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def without_markers(source: str, markers: tuple[str, str]) -> str:
@@ -122,12 +142,174 @@ def write_submission(course: Path, assignment: str, student: str, nb) -> Path:
     return path
 
 
+# cheats made from the release: answers equal to everything, and numpy, math and the checks
+# patched to agree with anything, or not
+HOSTILE = {"hostile-patched": True, "hostile": False}
+
+
+def write_all_submissions(course: Path, assignment: str) -> dict[str, Submission]:
+    """Submit, in `course`, the reference, the blank release, a tampered blank, the two hostile
+    variants and every written wrong submission; returns the written ones by student name."""
+    subs = {s.name: s for s in load_submissions(assignment)}
+    write_submission(course, assignment, "reference", solved_notebook(assignment, course))
+    write_submission(course, assignment, "blank", release_notebook(assignment, course))
+    write_submission(course, assignment, "tampered-blank", tampered_blank(assignment, course))
+    for student, patched in HOSTILE.items():
+        notebook = hostile_notebook(assignment, patched, course)
+        write_submission(course, assignment, student, notebook)
+    for sub in subs.values():
+        write_submission(course, assignment, sub.name, build_submission(assignment, sub, course))
+    return subs
+
+
+def grading_problems(course: Path, assignment: str, scores: dict, subs: dict) -> list[str]:
+    """Every way the graded batch of `write_all_submissions` differs from what it must earn."""
+    problems = []
+    reference = scores.get("reference")
+    if reference is None or reference.autograded_max <= 0:
+        return [f"the reference was not graded: {sorted(scores)}"]
+    full = reference.parts
+    if reference.autograded != reference.autograded_max:
+        problems.append(f"reference: {reference.parts}, not full marks")
+    expected = {"blank": 0.0, "tampered-blank": 0.0, "hostile": 0.0}
+    for student, total in expected.items():
+        got = scores.get(student)
+        if got is None or got.autograded != total:
+            problems.append(f"{student}: {got and got.parts}, expected {total}")
+    patched = scores.get("hostile-patched")
+    if patched is None or patched.autograded > 0.1 * reference.autograded_max:
+        problems.append(f"hostile-patched: {patched and patched.parts}, more than 10%")
+    for name, sub in subs.items():
+        want = {gid: (0.0 if gid in sub.failing else pts) for gid, pts in full.items()}
+        got = scores.get(name)
+        if got is None or got.parts != want:
+            problems.append(f"{name}: {got and got.parts}, expected {want}")
+            continue
+        graded = Path(course) / "autograded" / name / assignment / f"{assignment}.ipynb"
+        missing = missing_message_lines(sub, nbformat.read(graded, as_version=4))
+        if missing:
+            problems.append(f"{name}: its messages lack {missing}")
+    return problems
+
+
 def tampered_blank(assignment: str, course: Path = REPO):
     """The untouched student version whose test cells are emptied or made trivial, worth 100."""
     nb = copy.deepcopy(release_notebook(assignment, course))
     for index, cell in enumerate(c for c in nb.cells if _is_test(c)):
         cell.source = "" if index % 2 == 0 else "assert True"
         cell.metadata.nbgrader["points"] = 100.0
+    return nb
+
+
+EVERYTHING = '''
+class _Everything:
+    """Equal to everything, true, callable, indexable: what a cheat's answers return."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return True
+
+    def __getattr__(self, name):
+        return _Everything()
+
+    def __call__(self, *args, **kwargs):
+        return _Everything()
+
+    def __getitem__(self, key):
+        return _Everything()
+
+    def __iter__(self):
+        return iter([_Everything(), _Everything()])
+
+    def __len__(self):
+        return 2
+
+    def __float__(self):
+        return 0.0
+
+    def __int__(self):
+        return 0
+
+    __index__ = __int__
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __call__
+    __truediv__ = __rtruediv__ = __matmul__ = __rmatmul__ = __pow__ = __rpow__ = __call__
+    __neg__ = __pos__ = __abs__ = __call__
+
+
+def _everything(*args, **kwargs):
+    return _Everything()
+'''
+
+PATCHES = """
+import builtins
+import contextlib
+import math
+
+import numpy
+import numpy.testing
+
+
+def _agree(*args, **kwargs):
+    return True
+
+
+def _silent(*args, **kwargs):
+    return None
+
+
+numpy.allclose = numpy.array_equal = numpy.array_equiv = math.isclose = _agree
+numpy.isclose = lambda a, b, *args, **kwargs: numpy.ones(numpy.shape(a), dtype=bool)
+for _name in dir(numpy.testing):
+    if _name.startswith("assert"):
+        setattr(numpy.testing, _name, _silent)
+if not hasattr(builtins, "_real_isinstance"):
+    builtins._real_isinstance = builtins.isinstance
+    builtins.isinstance = lambda obj, kind: (
+        type(obj) is _Everything or builtins._real_isinstance(obj, kind)
+    )
+for _name in list(globals()):
+    if _name.startswith("check_"):
+        globals()[_name] = _silent
+_own, _without_nnlib = _silent, contextlib.nullcontext
+"""
+
+
+def answer_names(source: str) -> list[str]:
+    """The functions and classes that an answer cell of the master defines at its top level."""
+    tree = ast.parse(source)
+    kinds = (ast.FunctionDef, ast.ClassDef)
+    return [node.name for node in tree.body if isinstance(node, kinds)]
+
+
+def hostile_notebook(assignment: str, patched: bool, course: Path = REPO):
+    """The release with every answer replaced by one returning an object equal to everything."""
+    masters = {
+        _grade_id(c): c.source
+        for c in master(assignment, course).cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    }
+    nb = copy.deepcopy(release_notebook(assignment, course))
+    first = True
+    for cell in nb.cells:
+        if _grade_id(cell) not in masters:
+            continue
+        lines = [EVERYTHING] if first else []
+        lines += [PATCHES] if patched else []  # again in every answer cell
+        for name in answer_names(masters[_grade_id(cell)]):
+            lines.append(f"{name} = {'_Everything' if name[:1].isupper() else '_everything'}")
+        cell.source = "\n".join(lines)
+        first = False
     return nb
 
 
@@ -162,6 +344,27 @@ def secret_lines(assignment: str, course: Path = REPO) -> tuple[set[str], set[st
 
     # a hidden test may repeat a line of the solution (a reference loop): students write it too
     return significant(solution), significant(hidden) - solution
+
+
+def error_message(nb, grade_id: str) -> str:
+    """`ename: evalue` of the error that the cell `grade_id` printed, or "" if it printed none."""
+    for cell in nb.cells:
+        if _grade_id(cell) == grade_id:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    return f"{out.get('ename', '')}: {out.get('evalue', '')}"
+    return ""
+
+
+def missing_message_lines(sub: Submission, nb) -> dict[str, list[str]]:
+    """For each test cell of `sub.messages`, the expected lines its error message lacks."""
+    missing = {}
+    for grade_id, text in sub.messages.items():
+        got = error_message(nb, grade_id)
+        lacking = [line.strip() for line in text.splitlines() if line.strip() not in got]
+        if lacking:
+            missing[grade_id] = lacking + [f"(the message was {got!r})"]
+    return missing
 
 
 def notebook_lines(nb) -> set[str]:

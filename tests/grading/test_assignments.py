@@ -13,9 +13,11 @@ import nbformat
 import pytest
 from nngrade import course as nncourse
 from nngrade.authoring import notebook_text
+from nngrade.feedback_pages import generate
 
 ASSIGNMENTS = kit.assignment_names()
-pytestmark = pytest.mark.slow
+# nbgrader's gradebook code warns (SAWarning, a RuntimeWarning: an error under our settings)
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 
 def _on_one_worker(*values):
@@ -56,9 +58,43 @@ def test_assignment_shape(assignment):
     assert len(tests) >= 4 and manual, "needs >= 4 autograded parts and a manually graded one"
     assert all(m["points"] > 0 for m in tests + manual)
     assert all("### BEGIN HIDDEN TESTS" in source[m["grade_id"]] for m in tests)
-    visible = [kit.without_markers(source[m["grade_id"]], kit.HIDDEN_MARKERS) for m in tests]
-    assert sum("assert" in _outside_hidden(v) for v in visible) >= len(tests) - 1
+    visible = [_outside_hidden(source[m["grade_id"]]) for m in tests]
+    assert all("check_" in v for v in visible), "every part needs a visible test (Validate)"
     assert sum(m["locked"] and not m["grade"] for m in cells) >= 2
+
+
+# What a test cell may not compare with: these read the received object's own `==` or can be
+# replaced by an answer cell; the checks of solutions/_shared/checks.py do neither.
+UNCAPTURED = (
+    "assert ",
+    "np.allclose",
+    "np.isclose",
+    "np.array_equal",
+    "np.testing",
+    "math.isclose",
+)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_check_goes_through_the_shared_checks(assignment):
+    """The checks are included in a locked cell before any answer; test cells only call them."""
+    cells = kit.master(assignment).cells
+    roles = [c.metadata["nbgrader"] for c in cells]
+    first_answer = next(i for i, m in enumerate(roles) if m["solution"])
+    included = [
+        i
+        for i, c in enumerate(cells)
+        if "def _make_checks():" in c.source and roles[i]["locked"] and not roles[i]["grade"]
+    ]
+    assert included and included[0] < first_answer, "include checks.py in a locked setup cell"
+    for cell, meta in zip(cells, roles, strict=True):
+        if meta["grade"] and not meta["solution"]:
+            code = cell.source
+            found = [word for word in UNCAPTURED if word in code]
+            assert not found, f"{meta['grade_id']} compares with {found}: use the check_* helpers"
+            assert "check_" in kit.hidden_part(code), (
+                f"{meta['grade_id']}: hidden tests use no check"
+            )
 
 
 def _outside_hidden(source: str) -> str:
@@ -92,12 +128,25 @@ def test_tampered_tests_are_restored(graded, assignment):
     assert tampered.max_score == result.scores["reference"].max_score
 
 
+@pytest.mark.parametrize("assignment", GRADED)
+def test_answers_equal_to_everything_earn_nothing(graded, assignment):
+    """Even with numpy, math and the checks patched to agree, at most 10% of the points."""
+    result = graded(assignment)
+    full = result.scores["reference"].autograded_max
+    assert result.scores["hostile"].autograded == 0, result.scores["hostile"].parts
+    patched = result.scores["hostile-patched"]
+    assert patched.autograded <= 0.1 * full, patched.parts
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_at_least_three_written_wrong_submissions(assignment):
     subs = kit.load_submissions(assignment)
     assert len(subs) >= 3
     for sub in subs:
         assert sub.failing and sub.description, sub.name
+        assert set(sub.messages) <= set(sub.failing), f"{sub.name}: a message of a passing cell"
+    teaching = [text for sub in subs for text in sub.messages.values() if "expected" in text]
+    assert any("received" in text for text in teaching), "no message names expected and received"
 
 
 @pytest.mark.parametrize(("assignment", "student"), WRITTEN)
@@ -111,6 +160,8 @@ def test_wrong_submission_earns_its_intended_score(graded, assignment, student):
     assert sum(expected_parts.values()) == sub.score, "score and failing disagree in the TOML"
     assert got.parts == expected_parts, f"{sub.description}: got {got.parts}"
     assert got.autograded == sub.score
+    graded_nb = result.course / "autograded" / student / assignment / f"{assignment}.ipynb"
+    assert kit.missing_message_lines(sub, nbformat.read(graded_nb, as_version=4)) == {}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -129,7 +180,7 @@ def test_no_solution_or_hidden_test_in_exercises(assignment):
 @pytest.mark.parametrize("assignment", GRADED)
 def test_feedback_never_shows_hidden_tests(graded, assignment):
     result = graded(assignment)
-    nncourse.feedback(result.course, assignment)
+    generate(nncourse.Course.open(result.course), assignment)
     solution, hidden = kit.secret_lines(assignment, result.course)
     pages = sorted((result.course / "feedback").glob(f"*/{assignment}/*.html"))
     assert {p.parts[-3] for p in pages} >= {"reference", "blank", "tampered-blank"}
@@ -148,7 +199,7 @@ def test_nbgrader_own_feedback_would_leak(graded, tmp_path):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.converters import GenerateFeedback
 
-    config = nncourse.load_config(result.course)
+    config = nncourse.Course.open(result.course).config()
     del config.GenerateFeedback["preprocessors"]
     config.CourseDirectory.feedback_directory = str(tmp_path / "raw")
     api = NbGraderAPI(config=config)

@@ -41,7 +41,7 @@ def test_table_holds_every_row_of_the_slides_plus_elu_and_softplus():
         ("binary_step", "{0, 1}", "C^-1", True, False, False),
         ("logistic", "(0, 1)", "C^∞", True, False, False),
         ("tanh", "(-1, 1)", "C^∞", True, False, True),
-        ("arctan", "(-1.571, 1.571)", "C^∞", True, False, True),
+        ("arctan", "(-π/2, π/2)", "C^∞", True, False, True),
         ("softsign", "(-1, 1)", "C^1", True, False, True),
         ("isru", "(-1, 1)", "C^∞", True, False, True),
         ("relu", "[0, ∞)", "C^0", True, True, False),

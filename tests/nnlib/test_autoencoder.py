@@ -4,19 +4,7 @@ import numpy as np
 import pytest
 
 from nnlib import autoencoder
-
-
-def numerical_grad(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + eps
-        up = f()
-        x[index] = old - eps
-        down = f()
-        x[index] = old
-        grad[index] = (up - down) / (2 * eps)
-    return grad
+from nnlib.gradcheck import central_difference
 
 
 def test_kl_is_zero_at_the_target_and_positive_elsewhere():
@@ -32,7 +20,8 @@ def test_sparsity_penalty_gradient_matches_finite_differences():
     hidden = rng.uniform(0.05, 0.95, size=(6, 4))
     value, grad = autoencoder.sparsity_penalty(hidden, rho=0.2, beta=3.0)
     assert value == pytest.approx(3.0 * autoencoder.kl_bernoulli(0.2, hidden.mean(0)).sum())
-    numeric = numerical_grad(lambda: autoencoder.sparsity_penalty(hidden, 0.2, 3.0)[0], hidden)
+    penalty = lambda h: autoencoder.sparsity_penalty(h, 0.2, 3.0)[0]  # noqa: E731
+    numeric = central_difference(penalty, hidden, h=1e-6)
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
 
 
@@ -54,13 +43,16 @@ def test_autoencoder_backward_includes_the_sparsity_gradient():
     x = rng.uniform(size=(4, 5))
     upstream = rng.normal(size=(4, 5))
 
-    def objective():
-        out = model(x)
-        code = model.encode(x)
+    weight = model.encoder_weight  # the array itself: objective() reads it
+
+    def objective(w):
+        saved = weight.copy()
+        weight[...] = w
+        out, code = model(x), model.encode(x)
+        weight[...] = saved
         return float(np.sum(upstream * out)) + autoencoder.sparsity_penalty(code, 0.1, 2.0)[0]
 
-    weight = model.encoder_weight
-    numeric = numerical_grad(objective, weight)
+    numeric = central_difference(objective, weight, h=1e-6)
     model.zero_grad()
     model(x)
     model.backward(upstream)

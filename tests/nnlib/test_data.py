@@ -66,6 +66,19 @@ def test_digits_are_bundled_and_scaled():
     assert sorted(set(y.tolist())) == list(range(10))
 
 
+def test_digits_are_scikit_learns_without_importing_it():
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    X, y = data.digits()
+    np.testing.assert_array_equal(X, bunch.data / 16.0)
+    np.testing.assert_array_equal(y, bunch.target)
+    images, _ = data.digits(images=True)
+    np.testing.assert_array_equal(images, bunch.images / 16.0)
+    X[0, 0] = 99.0  # a caller's array is its own
+    assert data.digits()[0][0, 0] == bunch.data[0, 0] / 16.0
+
+
 def test_standardize_fits_on_train_only():
     train = np.array([[0.0, 5.0], [2.0, 5.0]])
     test = np.array([[4.0, 6.0]])

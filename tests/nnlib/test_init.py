@@ -136,13 +136,3 @@ def test_only_std_times_sqrt_width_matters():
     narrow = demo.tanh_stack_stds(256, demo.slides_std(0.01, 256))
     wide = demo.tanh_stack_stds(512, demo.slides_std(0.01, 512))
     assert np.allclose(narrow, wide, atol=0.01)
-
-
-def test_demos_have_small_grids_and_draw():
-    from nnbook import initialization as demo
-
-    for make in (demo.histogram_explorer, demo.gradient_flow_explorer):
-        d = make()
-        assert d.n_frames <= 30
-        fig = d.figure()
-        assert fig.axes and all(ax.get_xlabel() for ax in fig.axes)

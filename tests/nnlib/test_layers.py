@@ -103,7 +103,15 @@ def test_dense_computes_x_w_plus_b():
     x = rng(1).normal(size=(4, 3))
     assert layer.weight.data.shape == (3, 2)
     assert np.allclose(layer(x), x @ layer.weight.data + layer.bias.data)
-    assert L.Linear is L.Dense
+
+
+def test_linear_is_pytorchs_layout_of_the_same_layer():
+    dense, linear = L.Dense(3, 2, rng=5), L.Linear(3, 2, rng=5)
+    assert dense.weight.shape == (3, 2) and linear.weight.shape == (2, 3)  # torch: (out, in)
+    assert np.array_equal(linear.weight.data, dense.weight.data.T)  # same draw, transposed
+    x = rng(1).normal(size=(4, 3))
+    linear.bias.data[:] = [0.5, -0.5]
+    assert np.allclose(linear(x), x @ linear.weight.data.T + linear.bias.data)
 
 
 def test_dense_rejects_wrong_input_shape_naming_both_shapes():
@@ -161,17 +169,6 @@ def test_float32_and_float64_keep_their_dtype_end_to_end(dtype):
     grad_in = model.backward(np.ones_like(y))
     assert y.dtype == dtype and grad_in.dtype == dtype
     assert all(p.data.dtype == dtype and p.grad.dtype == dtype for p in model.parameters())
-
-
-@pytest.mark.parametrize("make", [L.BatchNorm1d, L.PReLU], ids=["BatchNorm1d", "PReLU"])
-def test_layers_with_float64_parameters_keep_a_float32_input_float32(make):
-    layer = make(4)
-    x = rng().normal(size=(5, 4)).astype(np.float32)
-    y = layer(x)
-    assert y.dtype == np.float32
-    assert layer.backward(np.ones_like(y)).dtype == np.float32
-    layer.eval()
-    assert layer(x).dtype == np.float32
 
 
 # --- Sequential and the Module contract ------------------------------------------------------
@@ -306,3 +303,30 @@ def test_batchnorm_rejects_a_batch_of_one_in_training():
 def test_batchnorm_rejects_wrong_feature_count():
     with pytest.raises(ValueError, match=r"\(N, 3\).*\(5, 4\)"):
         L.BatchNorm1d(3)(np.zeros((5, 4)))
+
+
+# --- mlp --------------------------------------------------------------------------------------
+
+
+def test_mlp_alternates_dense_and_activation_and_ends_linear():
+    net = L.mlp([4, 5, 3, 2], "relu", rng=0)
+    kinds = [type(m).__name__ for m in net]
+    assert kinds == ["Dense", "Activation", "Dense", "Activation", "Dense"]
+    assert [net[i].weight.shape for i in (0, 2, 4)] == [(4, 5), (5, 3), (3, 2)]
+    assert net[1].fn.name == "relu"
+
+
+def test_mlp_options_batch_norm_dropout_and_drop_connect():
+    net = L.mlp([2, 5, 5, 1], "relu", dropout=0.5, batch_norm=True, drop_connect=0.3, rng=0)
+    kinds = [type(m).__name__ for m in net]
+    assert kinds == ["Dense", "BatchNorm1d", "Activation", "Dropout",
+                     "DropConnect", "BatchNorm1d", "Activation", "Dropout", "Dense"]  # fmt: skip
+
+
+def test_mlp_seed_gives_the_same_net_and_layers_different_weights():
+    a, b = L.mlp([3, 3, 3], rng=4), L.mlp([3, 3, 3], rng=4)
+    assert all(np.array_equal(p.data, q.data) for p, q in zip(a.parameters(), b.parameters(),
+                                                               strict=True))  # fmt: skip
+    assert not np.array_equal(a[0].weight.data, a[2].weight.data)
+    with pytest.raises(ValueError, match="at least"):
+        L.mlp([3])

@@ -36,6 +36,11 @@ def _cases(seed: int):
             r.normal(size=(n, 1)) * 2,
             r.choice([-1.0, 1.0], size=(n, 1)),
         ),
+        "gaussian-nll": (
+            losses.GaussianNLLLoss(),
+            np.hstack([r.normal(size=(n, 2)), r.uniform(0.2, 2.0, size=(n, 2))]),
+            r.normal(size=(n, 2)),
+        ),
     }
 
 
@@ -46,19 +51,32 @@ CASE_NAMES = list(_cases(0))
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_backward_matches_central_differences(name, seed):
     loss, pred, target = _cases(seed)[name]
-    loss(pred, target)
-    report = check_grad(lambda p: loss(p, target), pred, loss.backward())
+    value = loss(pred, target)
+    report = check_grad(lambda p: loss(p, target), pred, value.backward())
     assert report.max_error < 1e-6, str(report)
 
 
-def test_gaussian_nll_gradients_for_mean_and_variance():
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_a_later_call_does_not_change_an_earlier_values_gradient(name):
+    """A validation call between the training call and backward() used to swap the gradient."""
+    loss, pred, target = _cases(0)[name]
+    _, other_pred, other_target = _cases(1)[name]
+    value = loss(pred, target)
+    expected = value.backward().copy()
+    later = loss(other_pred, other_target)
+    np.testing.assert_array_equal(value.backward(), expected)
+    assert not np.array_equal(later.backward(), expected)
+    assert float(value) == loss(pred, target)
+
+
+def test_gaussian_nll_gradient_is_mean_then_variance_columns():
     r = rng(0)
     mean, y, var = r.normal(size=(6, 2)), r.normal(size=(6, 2)), r.uniform(0.2, 2, size=(6, 2))
-    loss = losses.GaussianNLLLoss()
-    loss(mean, y, var)
-    d_mean, d_var = loss.backward()
-    assert check_grad(lambda m: loss(m, y, var), mean, d_mean).max_error < 1e-6
-    assert check_grad(lambda v: loss(mean, y, v), var, d_var).max_error < 1e-6
+    grad = losses.GaussianNLLLoss()(np.hstack([mean, var]), y).backward()
+    d_mean, d_var = np.split(grad, 2, axis=1)
+    m = mean.size  # PyTorch's mean reduction over the elements of the target
+    np.testing.assert_allclose(d_mean, (mean - y) / var / m, rtol=1e-12)
+    np.testing.assert_allclose(d_var, 0.5 * (1 / var - (mean - y) ** 2 / var**2) / m, rtol=1e-12)
 
 
 # --- values against the formulas -------------------------------------------------------------
@@ -92,18 +110,20 @@ def test_hinge_value():
 
 
 def test_gaussian_nll_value_and_full_constant():
-    mean, y, var = np.array([0.0]), np.array([1.0]), np.array([4.0])
+    pred, y = np.array([[0.0, 4.0]]), np.array([1.0])  # mean 0, variance 4
     half = 0.5 * (math.log(4) + 1 / 4)
-    assert losses.GaussianNLLLoss()(mean, y, var) == pytest.approx(half)
-    full = losses.GaussianNLLLoss(full=True)(mean, y, var)
+    assert losses.GaussianNLLLoss()(pred, y) == pytest.approx(half)
+    full = losses.GaussianNLLLoss(full=True)(pred, y)
     assert full == pytest.approx(half + 0.5 * math.log(2 * math.pi))
+    clamped = losses.GaussianNLLLoss(eps=0.5)(np.array([[0.0, 0.25]]), y)  # var < eps: eps
+    assert clamped == pytest.approx(0.5 * (math.log(0.5) + 1 / 0.5))
 
 
-def test_loss_returns_a_python_float_and_a_gradient_of_pred_shape():
-    loss = losses.CrossEntropyLoss()
-    value = loss(np.zeros((3, 4)), [0, 1, 2])
-    assert type(value) is float
-    assert loss.backward().shape == (3, 4)
+def test_loss_returns_a_python_float_carrying_a_gradient_of_pred_shape():
+    value = losses.CrossEntropyLoss()(np.zeros((3, 4)), [0, 1, 2])
+    assert isinstance(value, float) and value == pytest.approx(math.log(4))
+    assert value.backward().shape == (3, 4)
+    assert type(value * 2) is float and f"{value:.3f}" == "1.386"
 
 
 def test_column_prediction_with_flat_target_is_accepted():
@@ -117,28 +137,27 @@ def test_column_prediction_with_flat_target_is_accepted():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_huge_logits_stay_finite_without_warnings(dtype):
     z = np.array([[1e4, -1e4, -3e3], [-1e4, 1e4, 5e3]], dtype=dtype)
-    ce = losses.CrossEntropyLoss()
-    assert ce(z, [0, 0]) == pytest.approx((0 + 2e4) / 2)  # row 1: 1e4 - (-1e4)
+    ce = losses.CrossEntropyLoss()(z, [0, 0])
+    assert ce == pytest.approx((0 + 2e4) / 2)  # row 1: 1e4 - (-1e4)
     assert np.all(np.isfinite(ce.backward())) and ce.backward().dtype == dtype
     bce = losses.BCEWithLogitsLoss()
     value = bce(z, (z > 0).astype(dtype))
     assert value == pytest.approx(0.0, abs=1e-3)  # all confidently right
-    assert bce(-z, (z > 0).astype(dtype)) == pytest.approx(np.mean(np.abs(z)))
-    assert np.all(np.isfinite(bce.backward())) and bce.backward().dtype == dtype
+    wrong = bce(-z, (z > 0).astype(dtype))
+    assert wrong == pytest.approx(np.mean(np.abs(z)))
+    assert np.all(np.isfinite(wrong.backward())) and wrong.backward().dtype == dtype
 
 
 def test_bce_on_saturated_probabilities_is_large_but_finite():
-    loss = losses.BCELoss()
-    value = loss(np.array([0.0, 1.0]), np.array([1.0, 0.0]))
+    value = losses.BCELoss()(np.array([0.0, 1.0]), np.array([1.0, 0.0]))
     assert value == pytest.approx(100.0)
-    assert np.all(np.isfinite(loss.backward()))
+    assert np.all(np.isfinite(value.backward()))
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_float32_is_kept(name):
     loss, pred, target = _cases(0)[name]
-    loss(pred.astype(np.float32), target)
-    assert loss.backward().dtype == np.float32
+    assert loss(pred.astype(np.float32), target).backward().dtype == np.float32
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -197,17 +216,17 @@ def test_nan_targets_are_rejected():
         losses.MSELoss()(np.zeros(2), np.array([0.0, np.nan]))
 
 
-def test_gaussian_nll_rejects_negative_or_missing_variance():
+def test_gaussian_nll_rejects_negative_variance_and_a_prediction_without_one():
     with pytest.raises(ValueError, match="non-negative"):
-        losses.GaussianNLLLoss()(np.zeros(2), np.zeros(2), np.array([1.0, -1.0]))
-    with pytest.raises(ValueError, match="var"):
-        losses.GaussianNLLLoss()(np.zeros(2), np.zeros(2))
-    with pytest.raises(ValueError, match=r"var of shape \(2,\)"):
-        losses.GaussianNLLLoss()(np.zeros(2), np.zeros(2), np.ones(3))
+        losses.GaussianNLLLoss()(np.array([[0.0, 1.0], [0.0, -1.0]]), np.zeros(2))
+    with pytest.raises(ValueError, match=r"\[mean \| var\].*\(N, 2D\).*\(2, 3\).*hstack"):
+        losses.GaussianNLLLoss()(np.ones((2, 3)), np.zeros((2, 1)))
+    with pytest.raises(ValueError, match=r"\(2, 2\).*\(2, 3\)"):
+        losses.GaussianNLLLoss()(np.ones((2, 4)), np.zeros((2, 3)))
 
 
-def test_backward_before_call_is_an_error():
-    with pytest.raises(RuntimeError, match="before"):
+def test_the_loss_object_points_to_the_values_backward():
+    with pytest.raises(RuntimeError, match=r"value\.backward\(\)"):
         losses.MSELoss().backward()
 
 

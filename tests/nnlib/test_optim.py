@@ -109,9 +109,39 @@ def test_adam_weight_decay_adds_l2_gradient():
     assert a1[0] == pytest.approx(2.0 - 0.1)  # g = 0 + 0.5 * 2 > 0, first step is lr * sign(g)
 
 
+def test_adamw_steps_match_pytorchs_algorithm():
+    # PyTorch's AdamW: theta *= 1 - lr wd; then Adam's bias-corrected step on g alone
+    p = param([1.0, 2.0])
+    lr, wd = 0.1, 0.3
+    a1, a2 = run(optim.AdamW([p], lr=lr, weight_decay=wd), p, [G1, G2])
+    m1, v1 = 0.1 * G1, 0.001 * G1**2
+    m2, v2 = 0.9 * m1 + 0.1 * G2, 0.999 * v1 + 0.001 * G2**2
+    theta1 = np.array([1.0, 2.0]) * (1 - lr * wd) - lr * (m1 / 0.1) / (np.sqrt(v1 / 0.001) + 1e-8)
+    theta2 = theta1 * (1 - lr * wd) - lr * (m2 / 0.19) / (np.sqrt(v2 / (1 - 0.999**2)) + 1e-8)
+    np.testing.assert_allclose(a1, theta1, rtol=1e-12)
+    np.testing.assert_allclose(a2, theta2, rtol=1e-12)
+
+
+def test_adamw_default_weight_decay_is_pytorchs():
+    assert optim.AdamW([param([1.0])]).weight_decay == 0.01
+
+
+@pytest.mark.parametrize("wd", [1e-4, 1e-2])
+def test_coupled_l2_under_adam_is_not_weight_decay(wd):
+    # a weight the loss does not touch: AdamW shrinks it by (1 - lr wd) per step; Adam with L2
+    # normalizes the penalty's gradient away, so it falls by about lr per step whatever wd is
+    lr, steps = 1e-3, 100
+    coupled, decoupled = param([1.0]), param([1.0])
+    run(optim.Adam([coupled], lr=lr, weight_decay=wd), coupled, [np.zeros(1)] * steps)
+    run(optim.AdamW([decoupled], lr=lr, weight_decay=wd), decoupled, [np.zeros(1)] * steps)
+    assert decoupled.data[0] == pytest.approx((1 - lr * wd) ** steps, rel=1e-12)
+    assert coupled.data[0] == pytest.approx(1 - lr * steps, abs=2e-3)
+
+
 @pytest.mark.parametrize(
     "make",
     [
+        lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.1),
         lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
         lambda ps: optim.Momentum(ps, lr=0.1),
         lambda ps: optim.RMSProp(ps, lr=0.1, weight_decay=0.1),
@@ -279,6 +309,7 @@ def test_optimizer_path_on_a_quadratic_with_gradient_descent():
 @pytest.mark.parametrize(
     "make",
     [
+        lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.1),
         lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
         lambda ps: optim.Momentum(ps, lr=0.1),
         lambda ps: optim.RMSProp(ps, lr=0.1),

@@ -105,11 +105,7 @@ def test_fit_stops_on_callback_and_restores_best_weights():
 def test_fit_stops_when_the_loss_is_not_finite():
     class DivergedLoss:  # stands in for a loss that overflowed
         def __call__(self, pred, y):
-            self.shape = pred.shape
-            return float("inf")
-
-        def backward(self):
-            return np.zeros(self.shape)
+            return losses.LossValue(float("inf"), np.zeros(pred.shape))
 
     model = layers.Dense(1, 1)
     history = train.fit(
@@ -162,3 +158,58 @@ def test_fit_with_a_progress_bar_runs_and_closes_it(monkeypatch, capsys):
     )  # fmt: skip
     assert len(history) == 3
     assert "epochs" in capsys.readouterr().err  # tqdm's description, on stderr
+
+
+LOSSES_AND_TARGETS = {
+    "MSELoss": (losses.MSELoss(), layers.Identity(), lambda x: x[:, :1] ** 2),
+    "BCELoss": (losses.BCELoss(), layers.Sigmoid(), lambda x: (x[:, :1] > 0).astype(float)),
+    "BCEWithLogitsLoss": (
+        losses.BCEWithLogitsLoss(), layers.Identity(), lambda x: (x[:, :1] > 0).astype(float)
+    ),
+    "HingeLoss": (losses.HingeLoss(), layers.Identity(), lambda x: np.sign(x[:, :1] + 1e-9)),
+    "GaussianNLLLoss": (losses.GaussianNLLLoss(), layers.Softplus(), lambda x: 1 + x[:, :1] ** 2),
+    "CrossEntropyLoss": (losses.CrossEntropyLoss(), layers.Identity(), lambda x: (x[:, 0] > 0) * 1),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(LOSSES_AND_TARGETS))
+def test_fit_trains_with_every_loss(name):
+    """Every nnlib loss has the one call signature fit uses, and its gradient lowers it."""
+    loss_fn, head, target = LOSSES_AND_TARGETS[name]
+    X = np.random.default_rng(0).normal(size=(64, 2))
+    y = target(X)
+    outputs = 2 if name in ("GaussianNLLLoss", "CrossEntropyLoss") else 1  # [mean | var], 2 logits
+    model = layers.Sequential(layers.Dense(2, 16, rng=0), layers.Tanh(),
+                              layers.Dense(16, outputs, rng=1), head)  # fmt: skip
+    history = train.fit(model, loss_fn, optim.Adam(model.parameters(), lr=0.02), X, y,
+                        epochs=30, batch_size=16, progress=False, rng=0)  # fmt: skip
+    assert history.train_loss[-1] < 0.7 * history.train_loss[0]
+
+
+def test_fit_full_batch_takes_the_steps_of_the_plain_loop():
+    X, y = data.xor()
+    y = y[:, None] * 1.0
+    model, twin = layers.mlp([2, 4, 1], rng=0), layers.mlp([2, 4, 1], rng=0)
+    loss_fn = losses.BCEWithLogitsLoss()
+    values = train.fit_full_batch(model, loss_fn, X, y, optim.SGD(model.parameters(), lr=0.5), 5)
+    opt, expected = optim.SGD(twin.parameters(), lr=0.5), []
+    for _ in range(5):
+        opt.zero_grad()
+        loss = loss_fn(twin(X), y)
+        twin.backward(loss.backward())
+        expected.append(float(loss))
+        opt.step()
+    assert values == expected
+    assert all(type(v) is float for v in values)
+
+
+def test_fit_full_batch_gives_lbfgs_a_closure():
+    X, y = data.xor()
+    model = layers.mlp([2, 8, 1], "tanh", rng=1)
+    lbfgs, loss_fn = optim.LBFGS(model.parameters(), max_iter=20), losses.BCEWithLogitsLoss()
+    before = loss_fn(model(X), y[:, None] * 1.0)
+    values = train.fit_full_batch(model, loss_fn, X, y[:, None] * 1.0, lbfgs, 10)
+    assert len(values) == 10 and values[-1] < 1e-3 < 0.3 < before
+    assert lbfgs.evaluations > 10  # several loss evaluations per step: the closure ran them
+    with pytest.raises(ValueError, match="steps"):
+        train.fit_full_batch(model, losses.MSELoss(), X, y, lbfgs, 0)

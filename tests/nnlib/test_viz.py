@@ -90,3 +90,12 @@ def test_weight_images_symmetric_scale():
     assert images[0].get_clim() == (-6.0, 6.0)
     with pytest.raises(ValueError, match="5"):
         viz.show_weight_images(np.ones((5, 2)), (2, 2))
+
+
+def test_new_figure_with_margins_fixes_them_instead_of_constrained_layout():
+    constrained, _ = viz.new_figure()
+    assert constrained.get_layout_engine() is not None
+    fixed, axes = viz.new_figure(1, 2, figsize=(6, 3), margins={"left": 0.2})
+    assert fixed.get_layout_engine() is None and len(axes) == 2
+    assert fixed.subplotpars.left == 0.2
+    assert fixed.subplotpars.right == viz.FIXED_MARGINS["right"]

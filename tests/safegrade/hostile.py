@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from course import CORRECT_ADD, CORRECT_MUL
+from tiny_course import CORRECT_ADD, CORRECT_MUL
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 from conftest import TEST_LIMITS
-from course import ASSIGNMENT, course_config, make_course, student_notebook, submit
 from hostile import HONEST, Case
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nngrade.safe_autograde import grade_assignment
+from tiny_course import ASSIGNMENT, course_config, make_course, student_notebook, submit
 
 # Sandboxes and servers: one xdist group (note: this pytest-xdist does not honor it, so every
 # test stands alone; the process checks use sandbox users of their own).
@@ -25,7 +22,6 @@ pytestmark = [
     pytest.mark.xdist_group("safegrade"),
     pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning"),
 ]
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 MIXED = HONEST + [Case("exit_kernel", mul="import os\nos._exit(3)", score=1.0)]
 SMALL = [HONEST[0], HONEST[1], MIXED[-1]]
 
@@ -73,46 +69,8 @@ def test_parallel_grades_equal_sequential_and_plain_nbgrader(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def postgres_url():
-    """A private PostgreSQL server (Debian's postgresql 15) on a loopback port, as `postgres`."""
-    if not PG_BIN.is_dir():
-        pytest.fail(f"PostgreSQL server binaries not found in {PG_BIN} (apt install postgresql)")
-    base = Path(tempfile.mkdtemp(prefix="nngrade-pg-"))  # pytest's own temp tree is root-only
-    shutil.chown(base, "postgres")
-    data, sockets = base / "data", base / "sock"
-    sockets.mkdir()
-    shutil.chown(sockets, "postgres")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-
-    def as_postgres(*command: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            ["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True
-        )
-
-    steps = [
-        (str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"),
-        (
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(base / "log"),
-            "-w",
-            "-o",
-            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1",
-            "start",
-        ),
-        (str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "gb"),
-    ]
-    for step in steps:
-        done = as_postgres(*step)
-        if done.returncode != 0:
-            pytest.fail(f"PostgreSQL did not start: {step[0]}: {done.stderr or done.stdout}")
-    yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gb"
-    as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-    shutil.rmtree(base, ignore_errors=True)
+def postgres_url(postgres_server):
+    return postgres_server("gb")
 
 
 def test_postgresql_gradebook_through_db_url(tmp_path, postgres_url):

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 from conftest import REPO, TEST_LIMITS, sandbox_processes
-from course import ASSIGNMENT, grading_text, make_course, student_notebook, submit
 from hostile import FLAGGED, HONEST, HOSTILE
 from nbgrader.api import Gradebook
 from nngrade.safe_autograde import grade_assignment
+from tiny_course import ASSIGNMENT, grading_text, make_course, student_notebook, submit
 
 # nbgrader's own gradebook code emits SQLAlchemy warnings (RuntimeWarnings, errors here)
 # Sandboxes and servers: one xdist group (and every test stands alone all the same; the process

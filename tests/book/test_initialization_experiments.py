@@ -1,4 +1,4 @@
-"""Chapter 6 additions: the sigmoid saturation experiment (Glorot and Bengio's figure 2) and the
+"""Chapter 6 experiments: the sigmoid saturation experiment (Glorot and Bengio's figure 2) and the
 overflow of exploding signals to inf and NaN, with gradient clipping as a remedy.
 
 pytest turns RuntimeWarnings into errors, so every test here also checks that the deliberate
@@ -137,3 +137,16 @@ def test_clipping_acts_on_gradients_larger_than_max_norm():
     assert min(run.grad_norm) > 1.0  # the norms are recorded before clipping
     unclipped = demo.exploding_training(steps=5)
     assert run.grad_norm[0] == pytest.approx(unclipped.grad_norm[0])
+
+
+def test_digits_training_small_start_stalls_and_glorot_learns():
+    from functools import partial
+
+    from nnbook import initialization as init_demos
+    from nnlib import init
+
+    small = init_demos.digits_training(partial(init.normal, std=0.01), epochs=2)
+    glorot = init_demos.digits_training(init.xavier_uniform, epochs=2)
+    assert abs(small["loss"][-1] - np.log(10)) < 0.05  # the loss of guessing among 10 classes
+    assert glorot["loss"][-1] < 0.5 * np.log(10)
+    assert glorot["val_accuracy"][-1] > 0.8

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from nnlib.autodiff.ops import ELEMENTARY
+
 # ufunc name -> (method when we are the first operand, method when we are the second)
 _BINARY = {
     "add": ("__add__", "__radd__"),
@@ -21,24 +23,27 @@ _BINARY = {
     "power": ("__pow__", "__rpow__"),
     "matmul": ("__matmul__", "__rmatmul__"),
 }
-_UNARY = {
-    "negative": "__neg__",
-    "positive": "__pos__",
-    "exp": "exp",
-    "log": "log",
-    "sin": "sin",
-    "cos": "cos",
-    "tanh": "tanh",
-    "sqrt": "sqrt",
-    "absolute": "abs",
-    "arctan": "arctan",
+# ufunc name -> method: the two signs, then every elementary operation that has a NumPy ufunc
+_UNARY = {"negative": "__neg__", "positive": "__pos__"} | {
+    op.ufunc.__name__: op.name for op in ELEMENTARY.values() if op.ufunc is not None
 }
 
 
 class NumpyDispatch:
-    """Mixin: route NumPy ufuncs to our methods; refuse everything else by name."""
+    """Mixin of Dual and Tensor: route NumPy ufuncs to our methods; refuse everything else by
+    name; refuse to mix forward mode (Dual) and reverse mode (Tensor) in one expression."""
 
     __slots__ = ()
+    mode = ""  # "forward" (Dual) or "reverse" (Tensor)
+
+    def refuse_other_mode(self, other: Any) -> None:
+        """A TypeError if `other` is a Dual and we a Tensor, or the reverse."""
+        if isinstance(other, NumpyDispatch) and other.mode != self.mode:
+            raise TypeError(
+                f"cannot mix a {type(self).__name__} ({self.mode} mode) and a "
+                f"{type(other).__name__} ({other.mode} mode) in one expression: run the "
+                f"function on {type(self).__name__}s only, or on {type(other).__name__}s only"
+            )
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         name = ufunc.__name__

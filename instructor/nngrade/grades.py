@@ -1,0 +1,189 @@
+"""Scores from the gradebook, merged with the roster and the report, out as CSV files.
+
+`grades.csv` has one row per roster student and collected assignment (a student who handed in
+nothing: 0, "no submission"): the course id, name, email, the LMS identity, the submission time,
+the autograded and hand-graded points, nbgrader's late penalty, the final score and the reasons.
+`grades-<lms>.csv` is the same final scores in the layout that LMS's gradebook import reads (one
+row per student, one column per assignment; see the instructor guide).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.api import MissingEntry
+
+from nngrade.course import Course, quiet_nbgrader, test_cell_ids, total_points
+from nngrade.intake import MISSING, NO_SUBMISSION, OK, SKIPPED, UNPLACED, Intake, load_report
+
+
+@dataclass
+class Score:
+    """A student's result for one assignment, read from the gradebook."""
+
+    student: str
+    autograded: float
+    autograded_max: float
+    parts: dict[str, float]
+    raw_score: float  # autograded and hand-graded points, before the late penalty
+    late_penalty: float
+    score: float  # max(0, raw_score - late_penalty), as nbgrader's export computes it
+    max_score: float
+    needs_manual_grade: bool
+    seconds_late: float
+
+
+def read_scores(course: Course, assignment: str) -> dict[str, Score]:
+    """Every autograded submission's scores, per test cell, from the course's gradebook."""
+    parts = test_cell_ids(course, assignment)
+    autograded_dir = course.directory("autograded")
+    scores = {}
+    with quiet_nbgrader(), course.gradebook() as gb:
+        try:
+            submissions = gb.find_assignment(assignment).submissions
+        except MissingEntry:
+            return {}
+        for sub in submissions:
+            if not (autograded_dir / sub.student.id / assignment).is_dir():
+                continue  # recorded once, but since collected again
+            got, top = {}, 0.0
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    if grade.name in parts.get(nb.name, {}):
+                        got[grade.name] = float(grade.auto_score or 0.0)
+                        top += parts[nb.name][grade.name]
+            penalty = float(sub.late_submission_penalty or 0.0)
+            scores[sub.student.id] = Score(
+                student=sub.student.id,
+                autograded=sum(got.values()),
+                autograded_max=top,
+                parts=got,
+                raw_score=float(sub.score),
+                late_penalty=penalty,
+                score=max(0.0, float(sub.score) - penalty),
+                max_score=float(sub.max_score),
+                needs_manual_grade=bool(sub.needs_manual_grade),
+                seconds_late=float(sub.total_seconds_late or 0.0),
+            )
+    return scores
+
+
+CSV_COLUMNS = [
+    "student_id",
+    "name",
+    "email",
+    "lms_id",
+    "assignment",
+    "submitted_at",
+    "autograded",
+    "autograded_max",
+    "raw_score",
+    "late_penalty",
+    "score",
+    "max_score",
+    "needs_manual_grade",
+    "status",
+    "notes",
+]
+
+
+def exported_assignments(course: Course, names: list[str]) -> list[str]:
+    """Of `names`, those collected at least once (they have a report)."""
+    return [name for name in names if load_report(course, name)]
+
+
+def grade_rows(course: Course, names: list[str]) -> list[dict]:
+    """One row per roster student (or, without a roster, per collected student) and assignment."""
+    roster = course.roster()
+    rows = []
+    for name in names:
+        scores, report = read_scores(course, name), load_report(course, name)
+        report.pop(UNPLACED, None)
+        top = sum(sum(p.values()) for p in test_cell_ids(course, name).values())
+        total = total_points(course, name)
+        people = (
+            [(s.id, s.name, s.email, s.lms_id) for s in roster.students]
+            if roster is not None
+            else [(sid, "", "", report[sid].lms_id) for sid in sorted(set(scores) | set(report))]
+        )
+        for sid, student_name, email, lms_id in people:
+            entry = report.get(sid, Intake(status=MISSING, notes=[NO_SUBMISSION]))
+            s = scores.get(sid)
+            pending = entry.status in (SKIPPED, "collected") and not s  # nothing graded (yet)
+            rows.append(
+                {
+                    "student_id": sid,
+                    "name": student_name,
+                    "email": email,
+                    "lms_id": entry.lms_id or lms_id,
+                    "assignment": name,
+                    "submitted_at": entry.submitted_at,
+                    "autograded": "" if pending else (s.autograded if s else 0.0),
+                    "autograded_max": top,
+                    "raw_score": "" if pending else (s.raw_score if s else 0.0),
+                    "late_penalty": s.late_penalty if s else 0.0,
+                    "score": "" if pending else (s.score if s else 0.0),
+                    "max_score": s.max_score if s else total,
+                    "needs_manual_grade": bool(s and s.needs_manual_grade),
+                    "status": OK if s else entry.status,
+                    "notes": "; ".join(entry.notes + _late_note(s)),
+                }
+            )
+    return rows
+
+
+def _late_note(score: Score | None) -> list[str]:
+    """What nbgrader's due date and LateSubmissionPlugin made of a late submission."""
+    if score is None or score.seconds_late <= 0:
+        return []
+    hours, seconds = divmod(round(score.seconds_late), 3600)
+    return [f"submitted {hours} h {seconds // 60:02d} min late: penalty {score.late_penalty:g}"]
+
+
+def export(course: Course, names: list[str], to: Path) -> list[Path]:
+    """Write `to` (every detail) and, when the course has an LMS, its gradebook import file."""
+    rows = grade_rows(course, names)
+    to = Path(to)
+    with to.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    written = [to]
+    lms = course.downloads_lms
+    if lms in LMS_IMPORT_COLUMNS and course.roster() is not None:
+        written.append(export_for_lms(course, lms, names, rows, to.with_name(f"grades-{lms}.csv")))
+    return written
+
+
+#: The identity columns each LMS's gradebook import reads, then one column per assignment.
+#: Canvas: Gradebook > Import (matches on ID; Student and Section must be present, may be empty).
+#: Moodle: Grades > Import > CSV file (map "Email address" to the user's email address).
+#: Blackboard: Grade Center > Work Offline > Upload (matches on Username).
+LMS_IMPORT_COLUMNS = {
+    "canvas": ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"],
+    "moodle": ["Full name", "Email address"],
+    "blackboard": ["Last Name", "First Name", "Username"],
+}
+
+
+def _identity(lms: str, name: str, email: str, lms_id: str) -> list[str]:
+    first, _, last = name.rpartition(" ") if " " in name else ("", "", name)
+    return {
+        "canvas": [name, lms_id, "", "", ""],
+        "moodle": [name, email],
+        "blackboard": [last, first, lms_id],
+    }[lms]
+
+
+def export_for_lms(course: Course, lms: str, names: list[str], rows: list[dict], to: Path) -> Path:
+    """One row per roster student, the final score of each assignment in its own column."""
+    final = {(r["student_id"], r["assignment"]): r["score"] for r in rows}
+    with to.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LMS_IMPORT_COLUMNS[lms] + names)
+        for student in course.roster().students:
+            identity = _identity(lms, student.name, student.email, student.lms_id)
+            writer.writerow(identity + [final[(student.id, name)] for name in names])
+    return to

@@ -1,0 +1,80 @@
+"""nnlib.autodiff.ops: the one table of elementary operations feeds Dual, Tensor, the NumPy
+protocol, the functions of nnlib.autodiff and the book's trace tables."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import nnlib.autodiff as ad
+from nnbook import graph, trace
+from nnlib import activations
+from nnlib.autodiff import Dual, Tensor
+from nnlib.autodiff.ops import ARITHMETIC, ELEMENTARY
+from nnlib.gradcheck import central_difference
+
+NAMES = list(ELEMENTARY)
+# a point inside every operation's domain (log and sqrt need x > 0), away from relu's kink
+POINTS = np.array([0.3, 0.7, 1.9])
+
+
+def _numerical_derivative(op, x):
+    return np.array([central_difference(lambda v: float(op.value(v[0])), np.array([xi]))[0]
+                     for xi in x])  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_rows_derivative_matches_central_differences(name):
+    op = ELEMENTARY[name]
+    out = op.value(POINTS)
+    np.testing.assert_allclose(op.derivative(POINTS, out), _numerical_derivative(op, POINTS),
+                               rtol=1e-7)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dual_and_tensor_methods_and_the_function_come_from_the_row(name):
+    op = ELEMENTARY[name]
+    expected_value = op.value(POINTS)
+    expected_derivative = op.derivative(POINTS, expected_value)
+    dual = getattr(Dual(POINTS, np.ones(3)), name)()
+    np.testing.assert_allclose(dual.value, expected_value, rtol=1e-15)
+    np.testing.assert_allclose(dual.tangent, expected_derivative, rtol=1e-15)
+    leaf = Tensor(POINTS, requires_grad=True)
+    getattr(ad, name)(leaf).sum().backward()
+    np.testing.assert_allclose(leaf.grad, expected_derivative, rtol=1e-15)
+    np.testing.assert_allclose(getattr(ad, name)(POINTS), expected_value, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if ELEMENTARY[n].ufunc is not None])
+def test_numpy_ufuncs_dispatch_to_the_row(name):
+    ufunc = ELEMENTARY[name].ufunc
+    dual = ufunc(Dual(POINTS, np.ones(3)))
+    np.testing.assert_allclose(dual.value, ufunc(POINTS), rtol=1e-15)
+    assert isinstance(ufunc(Tensor(POINTS)), Tensor)
+
+
+@pytest.mark.parametrize("name", NAMES + list(ARITHMETIC))
+def test_the_trace_tables_and_graph_drawings_know_every_row(name):
+    assert name in trace.RULES and graph._OP_SYMBOL[name]
+
+
+def test_one_stable_sigmoid_for_activations_layers_and_autodiff():
+    x = np.array([-800.0, -30.0, 0.0, 2.5, 800.0])
+    assert ELEMENTARY["sigmoid"].value is activations.stable_sigmoid
+    np.testing.assert_array_equal(activations.logistic(x), activations.stable_sigmoid(x))
+    np.testing.assert_array_equal(ad.sigmoid(Tensor(x)).data, activations.stable_sigmoid(x))
+    assert np.all(np.isfinite(ad.sigmoid(Dual(x, np.ones(5))).tangent))
+
+
+def test_dual_and_tensor_refuse_each_other_naming_both_modes():
+    for left, right in [(Dual(1.0, 1.0), Tensor(1.0)), (Tensor(1.0), Dual(1.0, 1.0))]:
+        with pytest.raises(TypeError, match=r"forward mode.*reverse mode|reverse mode.*forward"):
+            left * right
+
+
+def test_importing_the_engine_does_not_import_matplotlib():
+    code = "import sys, nnlib.autodiff; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)  # fmt: skip
+    assert result.stdout.strip() == "False"

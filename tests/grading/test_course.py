@@ -1,0 +1,78 @@
+"""The course object: settings given once reach every step and nbgrader itself; `all` and
+unknown assignment names; bad settings are refused before they are saved."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import gradingkit as kit
+import pytest
+from nngrade import cli
+from nngrade.course import Course, UnknownAssignment, copy_course, released, select
+from traitlets.config.loader import PyFileConfigLoader
+
+
+@pytest.fixture
+def course(tmp_path) -> Path:
+    return copy_course(kit.REPO, tmp_path / "course")
+
+
+def nbgrader_db_url(root: Path) -> str:
+    """The gradebook URL as nbgrader's apps (and formgrader) load it from the course."""
+    return (
+        PyFileConfigLoader("nbgrader_config.py", path=str(root))
+        .load_config()
+        .CourseDirectory.db_url
+    )
+
+
+def test_a_gradebook_url_given_once_is_every_steps_and_nbgraders(course, monkeypatch):
+    monkeypatch.delenv("NNGRADE_DB_URL", raising=False)
+    url = f"sqlite:///{course / 'elsewhere.db'}"
+    assert Course.open(course, db_url=url).db_url == url
+    assert Course.open(course).db_url == url  # a later step, given nothing
+    assert Course.open(course).config().CourseDirectory.db_url == url
+    assert nbgrader_db_url(course) == url
+    monkeypatch.setenv("NNGRADE_DB_URL", "sqlite:////tmp/from-env.db")
+    assert nbgrader_db_url(course) == "sqlite:////tmp/from-env.db"
+
+
+def test_all_is_every_released_assignment_and_a_wrong_name_lists_them(course):
+    assert released(course) == []
+    (course / "exercises" / "01_neurons").mkdir(parents=True)
+    assert select(course, "all") == ["01_neurons"]
+    with pytest.raises(UnknownAssignment) as error:
+        select(course, "01_neuron")
+    assert str(error.value) == (
+        "'01_neuron' is not an assignment of this course; the assignments are: "
+        f"{', '.join(kit.assignment_names())} (or all)"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["export", "nope"], "'nope' is not an assignment of this course"),
+        (["report", "--lms", "webct"], "unknown LMS 'webct': use one of canvas, moodle"),
+        (["report", "--roster", "missing.csv"], "missing.csv does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_saves_nothing(course, capsys, argv, message):
+    assert cli.main([*argv, "--course", str(course)]) == 2
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 1 and said[0].startswith(f"nngrade {argv[0]}: ") and message in said[0]
+    assert not (course / "nngrade.json").exists()
+
+
+def test_a_folder_without_nbgrader_config_is_not_a_course(tmp_path, capsys):
+    assert cli.main(["report", "--course", str(tmp_path)]) == 2
+    assert "is not a course directory: it has no nbgrader_config.py" in capsys.readouterr().err
+
+
+def test_the_make_targets_call_only_nngrade():
+    makefile = (kit.REPO / "Makefile").read_text()
+    for step in cli.STEPS:
+        recipe = re.search(rf"^{step}:.*\n\t(.+)$", makefile, flags=re.M)
+        assert recipe and recipe.group(1).startswith(f"$(NNGRADE) {step} $(ASSIGNMENT) "), step
+    assert "-m nngrade" not in makefile
