@@ -26,7 +26,7 @@ COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
 	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)')
 
 .PHONY: help venv assets system-deps book test test-fast lint format release collect autograde \
-        feedback report export benchmark clean student-edition
+        feedback report export benchmark benchmark-site clean student-edition
 
 help:
 	@echo "make book        build the site into _build/html (sets everything up first)"
@@ -40,6 +40,7 @@ help:
 	@echo "make export      grades.csv (and grades-<lms>.csv for the LMS import)"
 	@echo "                 every step: ASSIGNMENT=name (default all), DB_URL=postgresql+psycopg2://..."
 	@echo "make benchmark   print the speed benchmarks"
+	@echo "make benchmark-site  Lighthouse on every page of the built site, mobile and desktop"
 
 $(STAMPS)/venv: requirements.lock pyproject.toml instructor/pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -60,7 +61,14 @@ assets: $(STAMPS)/assets
 system-deps:
 	@bash scripts/system-deps.sh
 
-book: $(STAMPS)/venv $(STAMPS)/assets
+# The execution cache keys on the chapters' code only: when the demos' renderer changes, the
+# cached outputs (static demos, figure PNGs) are stale, so the chapters are read and run again.
+$(STAMPS)/demo-renderer: nnbook/base.py
+	@mkdir -p $(STAMPS)
+	rm -rf _build/.jupyter_cache _build/.doctrees
+	@touch $@
+
+book: $(STAMPS)/venv $(STAMPS)/assets $(STAMPS)/demo-renderer
 	NNLIB_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going \
 		|| { $(PY) scripts/postbuild.py --explain-failure; exit 1; }
 	$(PY) scripts/student_edition.py --site _build/html
@@ -108,6 +116,11 @@ benchmark: $(STAMPS)/venv
 	$(PY) benchmarks/autodiff_mlp.py
 	$(PY) benchmarks/grading.py
 	$(PY) tests/grading/benchmark_autograde.py
+
+# Lighthouse (pinned in benchmarks/lighthouse/) on Debian's chromium; `make book` first.
+benchmark-site: $(STAMPS)/venv
+	npm ci --prefix benchmarks/lighthouse --no-audit --no-fund --loglevel=error
+	$(PY) benchmarks/site.py
 
 clean:
 	rm -rf _build dist $(STAMPS) _vendor node_modules .jupyter_cache

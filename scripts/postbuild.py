@@ -3,9 +3,13 @@
     python scripts/postbuild.py _build/html        # check the site; exit 1 listing every offender
     python scripts/postbuild.py --explain-failure  # after a failed build: which notebook and cell
 
-The site must work offline: no page may load a script, a style sheet, a font, an image or a frame
-from another host (links to papers are fine: they are not loaded). The vendored assets must be in
-place, and nothing from solutions/ (nbgrader solution or hidden-test blocks) may be published.
+First it rewrites the pages (scripts/site_pages.py: demo frames into files of their own, text
+alternatives for figures, the icon stylesheet instead of the Font Awesome script, accessibility
+repairs of the theme's markup). Then it checks them. The site must work offline: no page may load
+a script, a style sheet, a font, an image or a frame from another host (links to papers are fine:
+they are not loaded). The vendored assets must be in place, nothing from solutions/ (nbgrader
+solution or hidden-test blocks) may be published, no page may inline its images, and every image
+has a text alternative.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import site_pages  # noqa: E402
+from vendor_assets import ICONS  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
 REQUIRED_ASSETS = (
@@ -24,7 +32,10 @@ REQUIRED_ASSETS = (
     "_vendor/requirejs/require.js",
     "_vendor/html-manager/embed-amd.js",
     "_vendor/html-manager/require-config.js",
+    site_pages.SITE_STYLESHEET,
 )
+# a demo built by an nnbook older than its frame files (its frames inlined in a script)
+INLINE_IMAGE = re.compile(r"data:image/(?:png|jpeg|webp);base64,")
 # The comment lines nbgrader puts around solutions and hidden tests in instructor notebooks
 # (`### BEGIN SOLUTION`); none may reach the site, not even quoted.
 SOLUTION_MARKER = re.compile(r"#{2,}\s*(?:BEGIN|END) (?:SOLUTION|HIDDEN TESTS)")
@@ -117,14 +128,25 @@ def published_solutions(site: Path) -> list[str]:
     return problems
 
 
+def inlined_images(site: Path) -> list[str]:
+    return [
+        f"{page.relative_to(site)}: inlines images (built from a stale execution cache? "
+        "`rm -rf _build/.jupyter_cache _build/.doctrees` and `make book` again)"
+        for page in site_pages.site_pages(site)
+        if INLINE_IMAGE.search(page.read_text(encoding="utf-8", errors="replace"))
+    ]
+
+
 def check_site(site: Path) -> int:
     if not (site / "index.html").is_file():
         print(f"postbuild: {site} has no index.html; did the build run?", file=sys.stderr)
         return 1
     sections = {
+        "pages could not be repaired": site_pages.rewrite_site(site, set(ICONS)),
         "pages load something from another host (the site must work offline)": external_loads(site),
         "vendored front-end assets are missing": missing_assets(site),
         "instructor material reached the site": published_solutions(site),
+        "pages inline their images instead of loading them when needed": inlined_images(site),
     }
     failed = False
     for title, problems in sections.items():
@@ -136,7 +158,11 @@ def check_site(site: Path) -> int:
     if failed:
         return 1
     pages = sum(1 for _ in site.rglob("*.html"))
-    print(f"postbuild: OK: {pages} pages, no external loads, assets vendored, no solutions")
+    frames = len(list((site / site_pages.FRAMES_DIR).glob("*.png")))
+    print(
+        f"postbuild: OK: {pages} pages, {frames} demo frames in {site_pages.FRAMES_DIR}/, "
+        "no external loads, assets vendored, no solutions, every image described"
+    )
     return 0
 
 

@@ -319,7 +319,7 @@ def release(course: Course | Path, assignment: str = ALL) -> list[Path]:
     return released_files
 
 
-def release_differences(course: Course | Path, fresh: Path, assignment: str) -> list[str]:
+def release_differences(course: Course | Path, fresh: Course | Path, assignment: str) -> list[str]:
     """How `course`'s `exercises/<assignment>/` differs from the release made in `fresh`."""
     ours = as_course(course).directory("release") / assignment
     theirs = as_course(fresh).directory("release") / assignment
@@ -378,10 +378,10 @@ __all__ = [
     "master_notebooks",
     "release",
     "release_differences",
-    "stale_releases",
     "released",
     "select",
     "source_dir",
+    "stale_releases",
     "test_cell_ids",
     "total_points",
 ]

@@ -36,8 +36,9 @@ answer cell, and lives in a closure, so an answer that replaces `np.allclose`, `
 again to the functions made here, so an answer that rebinds `check_array` changes nothing either.
 
 The grader also uses `_own(*functions)` (each was written in this notebook, not imported from or
-built on nnlib) and `with _without_nnlib():` (every nnlib function raises while the block runs):
-a part answered with nnlib's own code earns nothing.
+built on nnlib) and `with _without_nnlib():` (every nnlib function raises while the block runs;
+`_without_nnlib("nnlib.conv")` blocks that module only, where a part may use nnlib's layers): a part
+answered with nnlib's own code earns nothing.
 """
 
 
@@ -111,12 +112,17 @@ def _make_checks():
     def indented(label, text):
         return f"\n  {label}" + str_(text).replace("\n", "\n" + " " * (len_(label) + 2))
 
-    def fail(name, what, inputs=None, details=""):
+    def describe(name, what, inputs, details):
         message = f"{name}: {what}{details}"
         if type_(inputs) is dict_ and inputs:
             message += "\n  called with:"
             for key, value in inputs.items():
                 message += indented(f"  {key} = ", show(value))
+        return message
+
+    def fail(name, what, inputs=None, details=""):
+        message = describe(name, what, inputs, details)
+        # A check failed: the message below says what was expected and what was received.
         raise error_(message)
 
     def rel_error(x, y):
@@ -132,6 +138,7 @@ def _make_checks():
 
     def check_type(name, received, expected_type, **given):
         """`received` is exactly of `expected_type` (a type or a tuple of types): no subclass."""
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         inputs = options(given, inputs=None)["inputs"]
         if not is_one_of(received, expected_type):
             kinds = expected_type if type_(expected_type) is tuple_ else (expected_type,)
@@ -142,6 +149,7 @@ def _make_checks():
 
     def check_shape(name, received, shape, **given):
         """Exact ndarray of `shape` (a tuple) and, when given, of `dtype`."""
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         o = options(given, dtype=None, inputs=None)
         check_type(name, received, ndarray, inputs=o["inputs"])
         if received.shape != shape:
@@ -152,6 +160,7 @@ def _make_checks():
 
     def check_array(name, received, expected, **given):
         """Exact ndarray, then shape, dtype and values (equal for bool and integer dtypes)."""
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         o = options(given, rtol=1e-7, atol=0.0, inputs=None)
         if type_(expected) is not ndarray:
             raise type_error("check_array: `expected` must be a numpy.ndarray")  # a test's bug
@@ -188,6 +197,7 @@ def _make_checks():
 
     def check_scalar(name, received, expected, **given):
         """Exact type among `types`, then the value (close for floats, equal otherwise)."""
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         o = options(given, rtol=1e-7, atol=0.0, types=(float_,), inputs=None)
         check_type(name, received, o["types"], inputs=o["inputs"])
         exact = type_(received) is bool_ or type_(received) is int_
@@ -205,20 +215,24 @@ def _make_checks():
             fail(name, what, o["inputs"])
 
     def check_sequence(kind, name, received, length, inputs):
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         check_type(name, received, kind, inputs=inputs)
         if len_(received) != length:
             fail(name, f"expected {length} items, received {len_(received)}", inputs)
 
     def check_tuple(name, received, length, **given):
         """An exact tuple of `length` items (check the items with the other checks)."""
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         check_sequence(tuple_, name, received, length, options(given, inputs=None)["inputs"])
 
     def check_list(name, received, length, **given):
         """An exact list of `length` items (check the items with the other checks)."""
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         check_sequence(list_, name, received, length, options(given, inputs=None)["inputs"])
 
     def check_str(name, received, expected, **given):
         """An exact str equal to `expected`."""
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         inputs = options(given, inputs=None)["inputs"]
         check_type(name, received, str_, inputs=inputs)
         if not str_.__eq__(received, expected):
@@ -226,6 +240,7 @@ def _make_checks():
 
     def check_at_least(name, received, minimum, **given):
         """An exact `types` value (float by default) no smaller than `minimum`."""
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         o = options(given, types=(float_,), inputs=None)
         check_type(name, received, o["types"], inputs=o["inputs"])
         if not float_(received) >= minimum:
@@ -233,14 +248,15 @@ def _make_checks():
 
     def check_at_most(name, received, maximum_, **given):
         """An exact `types` value (float by default) no larger than `maximum_`."""
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         o = options(given, types=(float_,), inputs=None)
         check_type(name, received, o["types"], inputs=o["inputs"])
         if not float_(received) <= maximum_:
             fail(name, f"expected at most {maximum_!r}, received {show(received)}", o["inputs"])
 
-    def from_nnlib(obj):
+    def from_nnlib(obj, packages=("nnlib",)):
         names = (getattr_(obj, "__module__", None), type_(obj).__module__)
-        return any_(type_(n) is str_ and n.startswith("nnlib") for n in names)
+        return any_(type_(n) is str_ and n.startswith(packages) for n in names)
 
     def nnlib_inside(f):
         """An nnlib callable that `f` keeps in its defaults or closure (a hidden wrapper)."""
@@ -258,6 +274,7 @@ def _make_checks():
 
     def own(*functions):
         """Each function (or class) was written in this notebook, not imported from nnlib."""
+        __tracebackhide__ = True  # IPython shows the test's line, not this one
         for f in functions:
             label = getattr_(f, "__name__", "this answer")
             if not callable_(f) or getattr_(f, "__module__", None) != "__main__":
@@ -269,8 +286,10 @@ def _make_checks():
                 raise error_(f"{label} must not call nnlib's implementation")
 
     @contextlib.contextmanager
-    def without_nnlib():
-        """Every nnlib callable (in nnlib and in this notebook) raises while the block runs."""
+    def without_nnlib(*only):
+        """Every nnlib callable (in nnlib and in this notebook) raises while the block runs, or,
+        given module names ("nnlib.conv", ...), those modules' callables only."""
+        packages = tuple_(only) if only else ("nnlib",)
 
         def blocked(*args, **kwargs):
             raise error_("this part must not call nnlib's implementation")
@@ -280,7 +299,7 @@ def _make_checks():
         saved = []
         for space in spaces:
             for name, value in list_(space.items()):
-                if not name.startswith("__") and callable_(value) and from_nnlib(value):
+                if not name.startswith("__") and callable_(value) and from_nnlib(value, packages):
                     saved.append((space, name, value))
                     space[name] = blocked
         try:

@@ -1,6 +1,8 @@
 """The Demo class: frames, the widget UI and the self-contained static scrubber (no browser)."""
 
 import base64
+import io
+import json
 import re
 
 import matplotlib
@@ -10,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from nnbook import base  # noqa: E402
 from nnbook.base import MAX_FRAMES, Demo  # noqa: E402
@@ -85,12 +88,68 @@ def test_static_html_one_control_per_parameter(demo):
     assert page.count("<option") == 2
 
 
-def test_static_html_embeds_every_frame_and_shows_values(demo):
+def test_static_html_carries_every_frame_for_postbuild_and_shows_values(demo):
     page = demo.static_html()
-    assert len(re.findall(r"iVBORw0KGgo[A-Za-z0-9+/=]+", page)) == 1 + demo.n_frames
+    block = re.search(
+        r'<script type="application/json"[^>]*"nnlib-demo-frames">(.*?)</script>', page
+    )
+    frames = json.loads(block.group(1))
+    assert sorted(frames) == sorted(demo.frames())
+    assert all(url.startswith("data:image/png;base64,iVBORw0KGgo") for url in frames.values())
     assert 'data-nnlib-frames="6"' in page
-    assert re.search(r"<output[^>]*>1</output>", page), "the current frequency is shown"
-    assert re.search(r"<output[^>]*>sin</output>", page), "the current shape is shown"
+    assert re.search(r"<output[^>]*>1</output>", page), "the slider's value is shown beside it"
+    assert 'aria-valuetext="1"' in page, "and announced"
+    assert re.search(r'<option value="0" selected>sin</option>', page), "the select shows its own"
+    assert page.count("<output") == 1, "a select's value is not printed a second time"
+
+
+def test_static_html_first_frame_has_its_size_and_loads_lazily(demo):
+    page = demo.static_html()
+    image = re.search(r'<img [^>]*class="nnlib-demo-frame"[^>]*>', page).group(0)
+    assert 'loading="lazy"' in image
+    width, height = base.png_size(base64.b64decode(demo.frames()["0,0"]))
+    assert f'width="{width}"' in image and f'height="{height}"' in image
+
+
+def test_frames_are_palette_pngs_smaller_than_full_colour(demo):
+    png = base64.b64decode(demo.frames()["0,0"])
+    fig = demo.figure()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=demo.dpi)
+    plt.close(fig)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.mode == "P"
+    assert len(png) < len(buffer.getvalue())
+
+
+def test_compact_png_keeps_the_picture_and_carries_a_description():
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [0, 1], color="tab:blue")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    png = base.compact_png(buffer.getvalue(), "Figure: a line")
+    with Image.open(io.BytesIO(png)) as small, Image.open(buffer) as full:
+        assert small.text[base.DESCRIPTION_KEY] == "Figure: a line"
+        difference = np.abs(
+            np.asarray(small.convert("RGB"), float) - np.asarray(full.convert("RGB"), float)
+        )
+        assert difference.mean() < 1.0  # fmt: skip
+
+
+def test_describe_figure_reads_titles_axes_and_legend():
+    fig, (left, right) = plt.subplots(1, 2)
+    left.plot([0, 1], label="SGD")
+    left.plot([1, 0], label="Adam")
+    left.legend()
+    left.set(title="loss", xlabel="step $k$", ylabel=r"$f(\theta_k)$")
+    fig.suptitle("Optimizers")
+    text = base.describe_figure(fig)
+    plt.close(fig)
+    assert text == (
+        "Figure: Optimizers, 2 panels: "
+        "'loss' (f(theta_k) against step k) showing SGD, Adam; a panel"
+    )
 
 
 def test_static_html_is_self_contained(demo):
@@ -125,6 +184,7 @@ def test_widget_has_one_control_per_parameter_and_redraws(demo):
     assert [c.description for c in controls] == ["frequency", "shape"]
     assert isinstance(controls[0], widgets.SelectionSlider)
     assert isinstance(controls[1], widgets.ToggleButtons | widgets.Dropdown)
+    assert all(c.style.description_width == "initial" for c in controls), "labels never cut"
 
     drawn = []
     demo.plot_fn = lambda **params: drawn.append(params) or sine_plot(**params)

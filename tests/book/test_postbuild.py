@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location("postbuild", ROOT / "scripts" / "postbuild.py")
@@ -85,3 +87,148 @@ def test_failing_cell_is_located(tmp_path: Path):
         "raise ValueError('boom')\n------------------\n\nValueError: boom"
     )
     assert postbuild.failing_cell(path, traceback) == "cell 3 of 3"
+
+
+# ---- the pages' rewrite (scripts/site_pages.py) ------------------------------------------------
+
+
+def sine(frequency=1.0):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(2, 1.5))
+    ax.plot(np.sin(frequency * np.linspace(0, 6, 50)))
+    return fig
+
+
+@pytest.fixture
+def demo_page(site: Path) -> Path:
+    from nnbook.base import Demo
+
+    demo = Demo(sine, {"frequency": [1.0, 2.0, 3.0]}, title="A sine", defaults={"frequency": 2.0})
+    (site / "lectures").mkdir()
+    page = site / "lectures" / "chapter.html"
+    page.write_text(f"<html><head></head><body><main>{demo.static_html()}</main></body></html>")
+    return page
+
+
+def frame_urls(page: Path) -> dict[str, str]:
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    return json.loads(soup.select_one("script.nnlib-demo-frames").string)
+
+
+def test_demo_frames_move_into_files_the_page_names(site: Path, demo_page: Path):
+    inline_size = demo_page.stat().st_size
+    assert postbuild.check_site(site) == 0
+    html = demo_page.read_text()
+    assert "data:image" not in html
+    assert demo_page.stat().st_size < inline_size / 3
+    urls = frame_urls(demo_page)
+    assert sorted(urls) == ["0", "1", "2"]
+    files = [(demo_page.parent / url).resolve() for url in urls.values()]
+    assert all(f.is_file() and f.parent == (site / "_demos").resolve() for f in files)
+    assert len({f.read_bytes() for f in files}) == 3
+    image = BeautifulSoup(html, "html.parser").select_one("img.nnlib-demo-frame")
+    assert image["src"] == urls["1"], "the starting frame is the default's, from its file"
+
+
+def test_rewrite_is_idempotent_and_drops_unused_frames(site: Path, demo_page: Path):
+    assert postbuild.check_site(site) == 0
+    once = demo_page.read_text()
+    stale = site / "_demos" / "0123456789abcdef0123.png"
+    stale.write_bytes(b"old frame")
+    assert postbuild.check_site(site) == 0
+    assert demo_page.read_text() == once
+    assert not stale.exists()
+    assert len(list((site / "_demos").glob("*.png"))) == 3
+
+
+def test_stale_inline_demo_fails(site: Path, capsys):
+    (site / "old.html").write_text(
+        "<html><body><script>var frames={'0':'iV'};img.src='data:image/png;base64,'+frames[0]"
+        "</script></body></html>"
+    )
+    assert postbuild.check_site(site) == 1
+    assert "jupyter_cache" in capsys.readouterr().err
+
+
+def write_figure(path: Path, description: str | None) -> None:
+    import io
+
+    from nnbook.base import compact_png
+
+    fig = sine()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(compact_png(buffer.getvalue(), description))
+
+
+def test_figures_get_their_description_as_alt(site: Path):
+    write_figure(site / "_images" / "abc.png", "Figure: 'loss' (loss against epoch)")
+    page = site / "page.html"
+    page.write_text(
+        '<html><body><img alt="../_images/abc.png" src="_images/abc.png"></body></html>'
+    )
+    assert postbuild.check_site(site) == 0
+    image = BeautifulSoup(page.read_text(), "html.parser").img
+    assert image["alt"] == "Figure: 'loss' (loss against epoch)"
+
+
+def test_figure_without_description_fails(site: Path, capsys):
+    write_figure(site / "_images" / "abc.png", None)
+    (site / "page.html").write_text('<html><body><img alt="_images/abc.png" src="_images/abc.png">')
+    assert postbuild.check_site(site) == 1
+    assert "without a text alternative" in capsys.readouterr().err
+
+
+THEME_PAGE = """<html><head><script defer src="_static/scripts/fontawesome.js?digest=1"></script>
+<script src="_static/documentation_options.js?v=1"></script>
+<script>DOCUMENTATION_OPTIONS.pagename = 'page';</script>
+<script defer="defer" src="_static/../_vendor/mathjax/tex-chtml.js?v=2"></script>
+<script src="_static/searchtools.js"></script><script src="searchindex.js"></script></head><body>
+<div class="bd-sidebar-primary"><a href="intro.html">Title</a></div>
+<ul><li><a href="ex.html">Exercises</a><details><summary><span><i class="fa-solid fa-chevron-down">
+</i></span></summary></details></li></ul>
+<button aria-label="Search"><i class="fa-solid fa-magnifying-glass"></i> Search <kbd>Ctrl</kbd>
+</button><a aria-label="Download source file" href="x.ipynb">.ipynb</a>
+<details class="hide below-input"><summary aria-label="Toggle hidden content">
+<p class="collapsed">Show code cell output</p><p class="expanded">Hide code cell output</p>
+</summary></details>
+<table><thead><tr><th class="head"></th><th class="head">symbol</th></tr></thead></table>
+<div role="list" class="citation-list"><div class="citation" role="doc-biblioentry">[1] A.</div>
+</div></body></html>"""
+
+
+def test_theme_markup_is_repaired(site: Path):
+    page = site / "page.html"
+    page.write_text(THEME_PAGE)
+    (site / "_static").mkdir()
+    (site / "_static" / "documentation_options.js").write_text("const DOCUMENTATION_OPTIONS = {};")
+    assert postbuild.check_site(site) == 0
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    assert not soup.find("script", src=lambda s: s and "fontawesome" in s)
+    assert soup.head.find("link", rel="stylesheet", href="_vendor/site/site.css")
+    scripts = soup.head.find_all("script")
+    assert all(s.has_attr("defer") for s in soup.find_all("script", src=True)), "nothing blocks"
+    assert scripts[0].string == "const DOCUMENTATION_OPTIONS = {};", "inlined before its user"
+    assert "pagename" in scripts[1].string
+    assert not soup.find("script", src=lambda s: s and "mathjax" in s)
+    assert "addEventListener('load'" in scripts[2].string, "MathJax starts after the load event"
+    assert '"_static/../_vendor/mathjax/tex-chtml.js?v=2"' in scripts[2].string
+    assert soup.select_one("div.bd-sidebar-primary")["role"] == "navigation"
+    assert soup.summary["aria-label"] == "Pages of Exercises"
+    assert not soup.select_one("details.hide summary").has_attr("aria-label"), "its text names it"
+    assert not soup.button.has_attr("aria-label"), "its visible text names it"
+    assert soup.find("a", href="x.ipynb")["aria-label"] == ".ipynb: Download source file"
+    assert [c.name for c in soup.tr.find_all(["th", "td"])] == ["td", "th"]
+    assert soup.select_one(".citation")["role"] == "listitem"
+
+
+def test_icon_missing_from_the_stylesheet_fails(site: Path, capsys):
+    (site / "page.html").write_text('<html><body><i class="fa-solid fa-rocket"></i></body></html>')
+    assert postbuild.check_site(site) == 1
+    assert "fa-rocket" in capsys.readouterr().err

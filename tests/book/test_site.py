@@ -1,6 +1,8 @@
 """The built site in a real browser: every page of the table of contents loads from 127.0.0.1
 alone, with its maths typeset, its images and widgets rendered, its demos responding to their
-controls, and nothing failing: no failed request, no request to another host, no console error.
+controls, nothing failing (no failed request, no request to another host, no console error), and
+no serious or critical finding of axe-core (the engine of browsers' accessibility audits). A demo
+also works from file://, and fetches its frames only when it comes into view.
 
 Needs `make book` first (`make test` does it). One browser visit per page gathers every fact
 (`PageReport`); the tests below each assert one kind of fact, so a failure names what broke.
@@ -78,6 +80,9 @@ class PageReport:
     demos: list[DemoReport] = dataclasses.field(default_factory=list)
     # requests still unanswered QUIET_TIMEOUT_MS after the demos were exercised
     pending: list[str] = dataclasses.field(default_factory=list)
+    # axe-core's critical and serious findings: "rule (impact): where"
+    accessibility: list[str] = dataclasses.field(default_factory=list)
+    requested: list[str] = dataclasses.field(default_factory=list)
 
 
 def record_requests(context, page, report: PageReport) -> None:
@@ -98,6 +103,7 @@ def record_requests(context, page, report: PageReport) -> None:
         ),
     )
     page.on("response", lambda r: r.status >= 400 and report.failed.append(f"{r.url} ({r.status})"))
+    page.on("request", lambda r: report.requested.append(r.url))
     page.on("console", lambda m: m.type == "error" and report.console_errors.append(m.text))
     page.on("pageerror", lambda e: report.console_errors.append(f"uncaught: {e}"))
 
@@ -160,6 +166,35 @@ def check_widgets(page, report: PageReport) -> None:
         report.rendered_widgets = page.locator(".jupyter-widgets").count()
 
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core's default rules (WCAG 2.x A and AA, best practices), plus this experimental one that
+# Lighthouse also runs: a control's accessible name must contain the text it shows. No preload:
+# axe would fetch the style sheets again and resolve their @imports against the page (a 404).
+RUN_AXE = """async () => {
+  const results = await axe.run(document, {
+    resultTypes: ['violations'],
+    preload: false,
+    rules: {'label-content-name-mismatch': {enabled: true}},
+  });
+  return results.violations
+    .filter(v => v.impact === 'critical' || v.impact === 'serious')
+    .map(v => `${v.id} (${v.impact}): ` +
+         v.nodes.slice(0, 3).map(n => n.target.join(' ')).join('; '));
+}"""
+
+
+def audit_accessibility(page, report: PageReport) -> None:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (make book does)", pytrace=False)
+    page.add_script_tag(path=str(AXE))
+    report.accessibility = page.evaluate(RUN_AXE)
+
+
+SHOWN_VALUE = """c => c.tagName === 'SELECT' ? c.options[c.selectedIndex].text
+  : [c.getAttribute('aria-valuetext'), document.querySelector(`output[for="${c.id}"]`).textContent]
+    .join('|')"""
+
+
 def move_control(control) -> None:
     tag = control.evaluate("c => c.tagName.toLowerCase()")
     options = control.evaluate("c => c.tagName === 'SELECT' ? c.options.length : (+c.max + 1)")
@@ -179,10 +214,9 @@ def exercise_demos(page, report: PageReport) -> None:
         unchanged = []
         for control in controls:
             name = control.get_attribute("data-nnlib-param")
-            value_text = demo.locator(f'output[for="{control.get_attribute("id")}"]')
-            before = (image.get_attribute("src"), value_text.inner_text())
+            before = (image.get_attribute("src"), control.evaluate(SHOWN_VALUE))
             move_control(control)
-            after = (image.get_attribute("src"), value_text.inner_text())
+            after = (image.get_attribute("src"), control.evaluate(SHOWN_VALUE))
             if before[0] == after[0] or before[1] == after[1]:
                 unchanged.append(name)
         report.demos.append(DemoReport(demo_id, len(controls), unchanged))
@@ -205,6 +239,7 @@ def visit(browser, url: str) -> PageReport:
         report.raw_dollars = facts["rawDollars"]
         check_widgets(page, report)
         report.broken_images = page.evaluate(BROKEN_IMAGES)
+        audit_accessibility(page, report)
         exercise_demos(page, report)
         report.pending = [url[:120] for url in in_flight.wait_until_quiet(page)]
     finally:
@@ -283,6 +318,18 @@ def test_every_demo_responds_to_every_control(report, docname):
         assert demo.unchanged == [], (
             f"{docname}: demo {demo.demo_id} did not respond to {demo.unchanged}"
         )
+
+
+@pages
+def test_no_page_loads_font_awesome(report, docname):
+    """The theme's 1.5 MB icon script and 156 kB icon font are replaced by _vendor/site/site.css."""
+    loaded = [url for url in report.requested if "fontawesome" in url or "fa-solid" in url]
+    assert loaded == [], f"{docname} loads Font Awesome: {loaded}"
+
+
+@pages
+def test_no_serious_accessibility_finding(report, docname):
+    assert report.accessibility == [], f"{docname}: axe-core found {report.accessibility}"
 
 
 def test_site_has_maths_and_demos(browser, site_url):
@@ -373,3 +420,59 @@ def test_browser_tests_share_one_worker(request):
         assert request.node.nodeid.endswith("@browser"), request.node.nodeid
     else:
         assert request.config.getoption("numprocesses", None) in (None, 0)
+
+
+def demo_frame_urls(page, demo) -> list[str]:
+    """The absolute URLs of every frame of a demo, from the page's own list of them."""
+    return page.evaluate(
+        """demo => Object.values(JSON.parse(demo.querySelector('script.nnlib-demo-frames')
+             .textContent)).map(u => new URL(u, document.baseURI).href)""",
+        demo.element_handle(),
+    )
+
+
+def test_demo_frames_are_fetched_when_the_demo_comes_into_view(browser, site_url, site_dir):
+    """Frames are files, not in the HTML; none is fetched before its demo nears the screen."""
+    html = (site_dir / "lectures" / "04_optimizers.html").read_text(encoding="utf-8")
+    assert "data:image" not in html
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda r: "/_demos/" in r.url and fetched.append(r.url))
+    try:
+        page.goto(f"{site_url}/lectures/04_optimizers.html", wait_until="load")
+        page.wait_for_timeout(500)
+        last_demo = page.locator("[data-nnlib-demo]").last
+        frames = demo_frame_urls(page, last_demo)
+        assert len(frames) > 1
+        assert not set(frames) & set(fetched), "frames of a demo far below were fetched at load"
+        last_demo.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "n => performance.getEntriesByType('resource')"
+            ".filter(e => e.name.includes('/_demos/')).length >= n",
+            arg=len(frames),
+            timeout=PAGE_TIMEOUT_MS,
+        )
+        assert set(frames) <= set(fetched), "scrolled into view, the demo fetched all its frames"
+    finally:
+        context.close()
+
+
+def test_a_demo_works_from_file_urls(browser, site_dir):
+    """Opened from disk (file://, where fetch() fails), a demo still swaps and shows its frames."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto((site_dir / "lectures" / "04_optimizers.html").resolve().as_uri())
+        demo = page.locator("[data-nnlib-demo]").first
+        demo.scroll_into_view_if_needed()
+        image = demo.locator("img.nnlib-demo-frame")
+        control = demo.locator("[data-nnlib-param]").first
+        before = image.get_attribute("src")
+        move_control(control)
+        assert image.get_attribute("src") != before
+        assert image.evaluate(
+            "img => img.decode().then(() => img.naturalWidth > 0, () => false)"
+        ), "the new frame loads from file://"
+    finally:
+        context.close()

@@ -164,3 +164,17 @@ def test_the_nnlib_guard_refuses_nnlib_and_hidden_wrappers(checks):
     checks["_own"](relu)
     assert "must not call nnlib" in failure(checks["_own"], sigmoid)
     assert "not imported" in failure(checks["_own"], act.sigmoid)
+
+
+def test_the_nnlib_guard_can_block_named_modules_only(checks):
+    """_without_nnlib("nnlib.conv") where a part may use nnlib's layers but not its convolution."""
+    import nnlib.conv as conv
+    import nnlib.layers as layers
+
+    image, kernel = np.ones((4, 4)), np.ones((2, 2))
+    with checks["_without_nnlib"]("nnlib.conv", "nnlib.autoencoder"):
+        assert layers.Dense(2, 3, rng=np.random.default_rng(0))(np.ones((1, 2))).shape == (1, 3)
+        assert "must not call nnlib" in failure(conv.conv2d, image, kernel)
+    assert conv.conv2d(image, kernel).shape == (3, 3)  # restored after the block
+    with checks["_without_nnlib"]():
+        assert "must not call nnlib" in failure(layers.Dense, 2, 3)

@@ -1,0 +1,312 @@
+"""What postbuild.py changes in the built pages, so that they open fast and serve every reader.
+
+Jupyter Book writes the pages; this module rewrites each of them once more, in place (running it
+again changes nothing):
+
+- demo frames leave the page: ``nnbook.base.Demo.static_html`` keeps every frame in the notebook's
+  output as a ``data:`` URL (so a page rebuilt from the execution cache still has them all); here
+  each frame becomes a file ``_demos/<sha256>.png`` (content-addressed: the same frame is stored
+  once and stays cacheable) and the page keeps only the file names. Frames no page uses any more
+  are deleted;
+- every figure gets a text alternative: matplotlib outputs carry a description of themselves in
+  their PNG (``nnbook.base.describe_figure``), which becomes the ``alt`` of their ``<img>``;
+- nothing holds up the first paint that the reader does not need to start reading: the theme's
+  1.5 MB Font Awesome script gives way to a stylesheet of the few icons it uses
+  (``scripts/vendor_assets.py``); the theme's small scripts in <head> are deferred (Sphinx's
+  ``documentation_options.js``, which an inline script needs at once, is inlined instead); MathJax
+  is loaded once the page has loaded and painted, and typesets a few formulas at a time, those on
+  screen first;
+- accessibility repairs of the theme's markup: a name for the table of contents' expand toggles
+  (empty ``<summary>``), accessible names that contain the visible text, the sidebar inside a
+  landmark, no empty table header cell, and bibliography entries that are list items.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+FRAMES_DIR = "_demos"
+DATA_URL = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=]+)$")
+SITE_STYLESHEET = "_vendor/site/site.css"
+ICON_SCRIPT = re.compile(r"(^|/)fontawesome\.js(\?|$)")
+OPTIONS_SCRIPT = re.compile(r"(^|/)documentation_options\.js(\?|$)")
+MATHJAX_SCRIPT = re.compile(r"(^|/)mathjax/tex-chtml\.js(\?|$)")
+# Starts MathJax after the load event and the next frame, so that its download, compilation and
+# first pass never delay the first paint (maths shows as TeX for a moment instead); then typesets
+# the formulas a few at a time, those of the sections on screen first, each batch its own short
+# task, so that the page stays responsive (one pass over 200 formulas blocks a phone for seconds).
+MATHJAX_LOADER = """window.addEventListener('load',function(){requestAnimationFrame(function(){
+setTimeout(function(){var c=window.MathJax=window.MathJax||{};c.startup=c.startup||{};
+c.startup.typeset=false;c.startup.pageReady=function(){
+return MathJax.startup.defaultPageReady().then(function(){var h=innerHeight;
+var near=[].filter.call(document.querySelectorAll('.bd-article > section > section'),
+function(s){var r=s.getBoundingClientRect();return r.bottom>-h&&r.top<2*h;});
+var maths=[].slice.call(document.querySelectorAll('.math'));
+function shown(m){return near.some(function(s){return s.contains(m);});}
+maths=maths.filter(shown).concat(maths.filter(function(m){return !shown(m);}));
+return new Promise(function(done){(function next(){if(!maths.length)return done();
+MathJax.typesetPromise(maths.splice(0,%d)).then(function(){setTimeout(next,0);},
+function(){setTimeout(next,0);});})();});});};
+var s=document.createElement('script');s.src=%s;s.async=true;document.head.appendChild(s);
+},0);});});"""
+FORMULAS_PER_TASK = 8
+# classes that set an icon's style or size, not which icon it is
+ICON_MODIFIERS = {"fa-solid", "fa-regular", "fa-brands", "fa-lg", "fa-fw", "fa-xs", "fa-sm"}
+DESCRIPTION_KEY = "Description"  # nnbook.base.DESCRIPTION_KEY
+
+
+def site_pages(site: Path) -> list[Path]:
+    """Every HTML page of the site, the vendored and theme assets aside."""
+    skipped = {"_vendor", "_static", "_sources", FRAMES_DIR}
+    return [
+        page
+        for page in sorted(site.rglob("*.html"))
+        if not skipped & set(page.relative_to(site).parts)
+    ]
+
+
+def _url(site: Path, page: Path, target: str) -> str:
+    """The relative URL from a page to a file given relative to the site root."""
+    return Path(os.path.relpath(site / target, page.parent)).as_posix()
+
+
+# ---- demo frames ---------------------------------------------------------------------------------
+
+
+def move_demo_frames(soup: BeautifulSoup, site: Path, page: Path, used: set[str]) -> int:
+    """Write each demo's data: frames to _demos/ and point the page at the files; count frames."""
+    moved = 0
+    for block in soup.select("script.nnlib-demo-frames"):
+        frames = json.loads(block.string or "{}")
+        urls = {}
+        for key, value in frames.items():
+            match = DATA_URL.match(value)
+            if not match:  # already a file (postbuild ran before on this page)
+                urls[key] = value
+                used.add(Path(value).name)
+                continue
+            png = base64.b64decode(match.group(1))
+            name = f"{hashlib.sha256(png).hexdigest()[:20]}.png"
+            target = site / FRAMES_DIR / name
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(png)
+            urls[key] = _url(site, page, f"{FRAMES_DIR}/{name}")
+            used.add(name)
+            moved += 1
+        block.string = json.dumps(urls, separators=(",", ":"))
+        demo = block.find_parent(attrs={"data-nnlib-demo": True})
+        image = demo.select_one("img.nnlib-demo-frame") if demo else None
+        if image is not None and DATA_URL.match(image.get("src", "")):
+            payload = DATA_URL.match(image["src"]).group(1)
+            key = next((k for k, v in frames.items() if v.endswith(payload)), None)
+            if key is not None:
+                image["src"] = urls[key]
+    return moved
+
+
+def delete_unused_frames(site: Path, used: set[str]) -> int:
+    folder = site / FRAMES_DIR
+    unused = [f for f in folder.glob("*.png") if f.name not in used] if folder.is_dir() else []
+    for frame in unused:
+        frame.unlink()
+    return len(unused)
+
+
+# ---- figures ------------------------------------------------------------------------------------
+
+
+def png_description(path: Path) -> str | None:
+    """The description nnbook.base stored in a figure's PNG, if any."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return (getattr(image, "text", None) or {}).get(DESCRIPTION_KEY)
+    except (OSError, ValueError):
+        return None
+
+
+def describe_images(soup: BeautifulSoup, page: Path) -> list[str]:
+    """Give each image without a real alt its figure's description; list those left without."""
+    missing = []
+    for image in soup.find_all("img"):
+        src, alt = image.get("src", ""), (image.get("alt") or "").strip()
+        placeholder = not alt or alt == src or alt.endswith((".png", ".svg", ".jpg", ".jpeg"))
+        if not placeholder or src.startswith("data:"):
+            continue
+        description = png_description(page.parent / src) if src.endswith(".png") else None
+        if description:
+            image["alt"] = description
+        else:
+            missing.append(src)
+    return missing
+
+
+def lazy_images(soup: BeautifulSoup, page: Path) -> None:
+    """Figures load as they come near the screen, with their size known in advance (no shift)."""
+    from PIL import Image
+
+    for image in soup.find_all("img"):
+        src = image.get("src", "")
+        if src.startswith("data:") or image.has_attr("loading"):
+            continue
+        image["loading"] = "lazy"
+        image["decoding"] = "async"
+        path = page.parent / src
+        if path.suffix == ".png" and path.is_file() and not image.has_attr("width"):
+            with Image.open(path) as picture:
+                image["width"], image["height"] = (str(n) for n in picture.size)
+
+
+# ---- weight ------------------------------------------------------------------------------------
+
+
+def replace_icon_script(soup: BeautifulSoup, site: Path, page: Path) -> None:
+    """Drop the theme's Font Awesome script; link the small icon stylesheet instead."""
+    scripts = [s for s in soup.find_all("script", src=True) if ICON_SCRIPT.search(s["src"])]
+    for script in scripts:
+        script.decompose()
+    for link in soup.find_all("link", href=True):
+        if ICON_SCRIPT.search(link["href"]):
+            link.decompose()
+    href = _url(site, page, SITE_STYLESHEET)
+    if scripts and soup.head and not soup.head.find("link", href=href):
+        soup.head.append(soup.new_tag("link", rel="stylesheet", href=href))
+
+
+def defer_head_scripts(soup: BeautifulSoup, page: Path) -> None:
+    """No script in <head> blocks the parser: each waits until the page has been read.
+
+    Sphinx's documentation_options.js defines the object that the next inline script fills in,
+    so it is inlined rather than deferred; MathJax is started only after the first paint.
+    """
+    if soup.head is None:
+        return
+    for script in soup.head.find_all("script", src=True):
+        if OPTIONS_SCRIPT.search(script["src"]):
+            source = page.parent / script["src"].split("?")[0]
+            if source.is_file():
+                del script["src"]
+                script.string = source.read_text(encoding="utf-8")
+                continue
+        if MATHJAX_SCRIPT.search(script["src"]):
+            script.string = MATHJAX_LOADER % (FORMULAS_PER_TASK, json.dumps(script["src"]))
+            for attribute in ("src", "defer", "async"):
+                if script.has_attr(attribute):
+                    del script[attribute]
+            continue
+        if not script.has_attr("async") and script.get("type", "text/javascript") in {
+            "text/javascript",
+            "application/javascript",
+        }:
+            script["defer"] = ""
+
+
+def unknown_icons(soup: BeautifulSoup, known: set[str]) -> set[str]:
+    names = set()
+    for element in soup.find_all(class_=re.compile(r"^fa-")):
+        names.update(c for c in element.get("class", []) if c.startswith("fa-"))
+    return {n for n in names - ICON_MODIFIERS if n[3:] not in known}
+
+
+# ---- accessibility -----------------------------------------------------------------------------
+
+
+def _visible_text(element) -> str:
+    return " ".join(element.get_text(" ").split())
+
+
+def name_toc_toggles(soup: BeautifulSoup) -> None:
+    """An empty <summary> (the table of contents' expand arrow) says what it expands."""
+    for summary in soup.find_all("summary"):
+        if _visible_text(summary) or summary.get("aria-label"):
+            continue
+        item = summary.find_parent("li")
+        link = item.find("a") if item else None
+        section = _visible_text(link) if link else "this section"
+        summary["aria-label"] = f"Pages of {section}"
+
+
+def names_contain_visible_text(soup: BeautifulSoup) -> None:
+    """A control's accessible name contains the text it shows (speech input users say that)."""
+    for element in soup.find_all(attrs={"aria-label": True}):
+        if element.name not in {"button", "a", "summary"}:
+            continue
+        label, visible = element["aria-label"].strip(), _visible_text(element)
+        if not visible or visible.lower() in label.lower():
+            continue
+        if element.name == "summary":
+            # myst-nb's "Show/Hide code cell output": one of two texts shows, and names it
+            del element["aria-label"]
+            continue
+        if label.lower() in visible.lower():
+            del element["aria-label"]  # the visible text alone names it, and says more
+        else:
+            element["aria-label"] = f"{visible}: {label}"
+
+
+def sidebar_in_landmark(soup: BeautifulSoup) -> None:
+    """The primary sidebar (book title, search, chapters) is navigation, a landmark."""
+    for sidebar in soup.select("div.bd-sidebar-primary"):
+        sidebar["role"] = "navigation"
+        sidebar["aria-label"] = "Book"
+
+
+def no_empty_header_cells(soup: BeautifulSoup) -> None:
+    """An empty table header cell heads nothing: it becomes an ordinary (empty) cell."""
+    for cell in soup.find_all("th"):
+        if not _visible_text(cell) and not cell.find(["img", "svg"]):
+            cell.name = "td"
+
+
+def bibliography_as_list(soup: BeautifulSoup) -> None:
+    """Entries of a role="list" citation list are its list items (doc-biblioentry is deprecated)."""
+    for citation_list in soup.select('[role="list"]'):
+        for entry in citation_list.find_all(attrs={"role": "doc-biblioentry"}, recursive=False):
+            entry["role"] = "listitem"
+
+
+# ---- one page, the whole site ------------------------------------------------------------------
+
+
+def rewrite_page(page: Path, site: Path, used_frames: set[str], icons: set[str]) -> list[str]:
+    """Rewrite one page in place; return what could not be repaired."""
+    text = page.read_text(encoding="utf-8")
+    soup = BeautifulSoup(text, "html.parser")
+    move_demo_frames(soup, site, page, used_frames)
+    problems = [f"{src}: image without a text alternative" for src in describe_images(soup, page)]
+    lazy_images(soup, page)
+    replace_icon_script(soup, site, page)
+    defer_head_scripts(soup, page)
+    problems.extend(
+        f"icon fa-{n[3:]} is not in scripts/vendor_assets.py ICONS"
+        for n in sorted(unknown_icons(soup, icons))
+    )
+    name_toc_toggles(soup)
+    names_contain_visible_text(soup)
+    sidebar_in_landmark(soup)
+    no_empty_header_cells(soup)
+    bibliography_as_list(soup)
+    rewritten = str(soup)
+    if rewritten != text:
+        page.write_text(rewritten, encoding="utf-8")
+    return problems
+
+
+def rewrite_site(site: Path, icons: set[str]) -> list[str]:
+    """Rewrite every page; delete frames no page uses; return the problems, page by page."""
+    used: set[str] = set()
+    problems = []
+    for page in site_pages(site):
+        found = rewrite_page(page, site, used, icons)
+        problems.extend(f"{page.relative_to(site)}: {p}" for p in found)
+    delete_unused_frames(site, used)
+    return problems
