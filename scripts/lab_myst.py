@@ -10,7 +10,8 @@ of each chapter is therefore rewritten at generation time (the site's chapters s
   chapter number dot position) and ``{eq}`name``` becomes ``(2.6)``; the others are not
   numbered (``:enumerated: false``), as on the site (jupyterlab-myst would number every one);
 - ``{doc}`` becomes a relative link to the chapter or exercise notebook of the edition, or plain
-  text for a page that only the site has; ``{ref}`` becomes the title of the section it names;
+  text for a page that only the site has; ``{ref}`` becomes the title of the section it names
+  (a link to its chapter when that is another one);
 - the ``(label)=`` targets that only those references used are dropped.
 """
 
@@ -97,32 +98,31 @@ def chapter_number(path: Path) -> int:
     return int(path.name.split("_", 1)[0])
 
 
-def _equation_numbers(cells: list[str], chapter: int) -> dict[str, str]:
-    labels = [m["label"] for text in cells for m in LABELED_MATH.finditer(text)]
-    return {label: f"{chapter}.{index}" for index, label in enumerate(labels, start=1)}
+def _markdown(chapter: Path) -> list[str]:
+    nb = nbformat.read(chapter, as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "markdown"]
 
 
-def _section_titles(cells: list[str]) -> dict[str, str]:
-    """Per ``(label)=`` target, the heading that follows it."""
+def equation_numbers(chapters: list[Path]) -> dict[str, str]:
+    """Per equation label of any chapter, its number on the site (``2.6``)."""
+    numbers = {}
+    for chapter in chapters:
+        labels = [m["label"] for text in _markdown(chapter) for m in LABELED_MATH.finditer(text)]
+        for index, label in enumerate(labels, start=1):
+            numbers[label] = f"{chapter_number(chapter)}.{index}"
+    return numbers
+
+
+def section_titles(chapters: list[Path]) -> dict[str, tuple[Path, str]]:
+    """Per ``(label)=`` target of any chapter, its chapter and the heading that follows it."""
     titles = {}
-    for text in cells:
-        for target in TARGET.finditer(text):
-            heading = HEADING.search(text, target.end())
-            if heading:
-                titles[target.group(1)] = heading.group(1)
+    for chapter in chapters:
+        for text in _markdown(chapter):
+            for target in TARGET.finditer(text):
+                heading = HEADING.search(text, target.end())
+                if heading:
+                    titles[target.group(1)] = (chapter, heading.group(1))
     return titles
-
-
-def _sections_of_other_chapters(chapter: Path) -> dict[str, tuple[Path, str]]:
-    """Per ``(label)=`` target of the chapter's sibling notebooks: that notebook and the heading."""
-    found: dict[str, tuple[Path, str]] = {}
-    for other in sorted(chapter.parent.glob("*.ipynb")):
-        if other.resolve() != chapter.resolve():
-            cells = nbformat.read(other, as_version=4).cells
-            texts = [c.source for c in cells if c.cell_type == "markdown"]
-            for label, title in _section_titles(texts).items():
-                found.setdefault(label, (other, title))
-    return found
 
 
 def notebook_title(path: Path) -> str:
@@ -143,6 +143,9 @@ class ChapterRewriter:
         self.root = chapter.resolve().parent.parent
         self.bibliography = bibliography
         self.cited: list[str] = []
+        siblings = sorted(chapter.parent.glob("*.ipynb"))
+        self.equations = equation_numbers(siblings)
+        self.sections = section_titles(siblings)
 
     def _cite(self, match: re.Match) -> str:
         keys = [k.strip() for k in match.group(1).split(",")]
@@ -180,21 +183,16 @@ class ChapterRewriter:
 
     def _ref(self, match: re.Match) -> str:
         text, label = (match.group(1), match.group(2)) if match.group(2) else (None, match[3])
-        if label in self.sections:
-            return text or f"“{self.sections[label]}”"
-        found = _sections_of_other_chapters(self.chapter).get(label)
-        if found is None:
+        if label not in self.sections:
             raise UnresolvedReference(f"{self.chapter.name}: no section labelled {label!r}")
-        other, title = found
-        relative = Path(os.path.relpath(other, self.chapter.parent)).as_posix()
-        return f"[{text or f'“{title}”'}]({relative})"
+        chapter, title = self.sections[label]
+        if chapter.name == self.chapter.name:
+            return text or f"“{title}”"
+        return f"[{text or '“' + title + '”'}]({chapter.name})"  # a link to that chapter
 
     def rewrite(self, nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         nb = copy.deepcopy(nb)
         markdown = [c for c in nb.cells if c.cell_type == "markdown"]
-        texts = [c.source for c in markdown]
-        self.equations = _equation_numbers(texts, chapter_number(self.chapter))
-        self.sections = _section_titles(texts)
         for cell in markdown:
             text = LABELED_MATH.sub(self._number, cell.source)
             text = UNLABELED_MATH.sub(self._unnumbered, text)

@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lab_myst import load_bibliography, rewrite_chapter  # noqa: E402
+from lab_myst import UnresolvedReference, load_bibliography, rewrite_chapter  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "student"
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         edition = build(REPO, args.out)
-    except EditionError as error:
+    except (EditionError, UnresolvedReference) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     archive = write_zip(edition, args.out / f"{NAME}.zip")

@@ -62,12 +62,10 @@ def test_doc_and_ref_become_links_and_titles(tmp_path):
     )
 
 
-def test_a_ref_to_another_chapter_links_to_that_notebook(tmp_path):
-    _chapter(tmp_path, "(ch5-x)=\n## Weight decay under Adam", name="05_other.ipynb")
-    nb = _chapter(tmp_path, "As in {ref}`ch5-x`, and {ref}`there <ch5-x>`.", name="07_here.ipynb")
-    assert nb.cells[0].source == (
-        "As in [“Weight decay under Adam”](05_other.ipynb), and [there](05_other.ipynb)."
-    )
+def test_a_section_of_another_chapter_links_to_that_chapter(tmp_path):
+    _chapter(tmp_path, "(sec-y)=\n## Elsewhere", name="01_other.ipynb")
+    nb = _chapter(tmp_path, "As in {ref}`sec-y`.")
+    assert nb.cells[0].source == "As in [“Elsewhere”](01_other.ipynb)."
 
 
 @pytest.mark.parametrize(
