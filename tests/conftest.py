@@ -1,7 +1,9 @@
-"""Fixtures shared by the test folders: a private PostgreSQL server for the gradebook tests."""
+"""Fixtures shared by the test folders: a private PostgreSQL server for the gradebook tests, and
+the one headless chromium of a test process (the site's and the student edition's browser tests)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -69,3 +71,44 @@ def postgres_server() -> Iterator[Callable[[str], str]]:
     yield new_database
     _as_postgres(str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
     shutil.rmtree(base, ignore_errors=True)
+
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+def chromium_path() -> str:
+    """Debian's chromium (`make system-deps` installs it); never a browser Playwright downloads."""
+    for candidate in CHROMIUM_CANDIDATES:
+        if Path(candidate).is_file():
+            return candidate
+    found = shutil.which("chromium")
+    if not found:
+        pytest.fail("Debian's chromium is not installed: run `make system-deps`", pytrace=False)
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless chromium driven by Playwright's sync API, one per test process: the API allows
+    one running instance per process, so the site's and the edition's tests share it."""
+    from playwright.sync_api import sync_playwright
+
+    args = [
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-default-apps",
+        "--disable-dev-shm-usage",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=args
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

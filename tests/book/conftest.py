@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # the built site; BOOK_SITE=path overrides it (e.g. to test a build made in another checkout)
 SITE = Path(os.environ.get("BOOK_SITE", ROOT / "_build" / "html"))
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -46,38 +44,3 @@ def site_url(site_dir: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-def chromium_path() -> str:
-    for candidate in CHROMIUM_CANDIDATES:
-        if Path(candidate).is_file():
-            return candidate
-    found = shutil.which("chromium")
-    if not found:
-        pytest.fail("Debian's chromium is not installed: run `make system-deps`", pytrace=False)
-    return found
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    args = [
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-default-apps",
-        "--disable-dev-shm-usage",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.append("--no-sandbox")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=args
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()

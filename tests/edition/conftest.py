@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -26,19 +24,6 @@ def built_edition(tmp_path_factory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    """Debian's chromium, headless, driven by Playwright (never `playwright install`)."""
-    from playwright.sync_api import sync_playwright
-
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        pytest.fail("Debian's chromium is not installed: run `make system-deps`", pytrace=False)
-    args = ["--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        args.append("--no-sandbox")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=True, args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def chromium(browser):
+    """Debian's chromium, headless: the test process's one browser (tests/conftest.py)."""
+    return browser
