@@ -214,44 +214,13 @@ def check_module(
     module.zero_grad()
     module(x.copy())
     grad_x = module.backward(weights.copy())
-    named = named_parameters(module)
+    named = module.named_parameters()
     analytic = {name: p.grad.copy() for name, p in named}
     reports = {"input": _report(grad_x, central_difference(loss_of_input, x, h), tol, "input")}
     for name, param in named:
         numerical = _parameter_gradient(param, lambda: float(np.sum(module(x) * weights)), h)
         reports[name] = _report(analytic[name], numerical, tol, name)
     return reports
-
-
-def named_parameters(module: Module) -> list[tuple[str, Parameter]]:
-    """(name, parameter) for every parameter, each once, named as PyTorch names them.
-
-    An attribute's name ('weight'), prefixed by the path of sub-modules; the layers of a
-    `Sequential` by their position, so the first layer's bias is '0.bias' and the third
-    layer's weight '2.weight'.
-    """
-    found: list[tuple[str, Parameter]] = []
-    seen: set[int] = set()
-
-    def walk(node: Module, prefix: str) -> None:
-        for attribute, value in vars(node).items():
-            if isinstance(value, list | tuple):
-                position = "" if attribute == "layers" else f"{attribute}."
-                items = [(f"{position}{i}", item) for i, item in enumerate(value)]
-            else:
-                items = [(attribute, value)]
-            for key, item in items:
-                if isinstance(item, Parameter) and id(item) not in seen:
-                    seen.add(id(item))
-                    found.append((prefix + key, item))
-                elif isinstance(item, Module):
-                    walk(item, f"{prefix}{key}.")
-
-    walk(module, "")
-    for index, param in enumerate(module.parameters()):  # held in a container walk() skips
-        if id(param) not in seen:
-            found.append((f"{index}.{param.name or 'param'}", param))
-    return found
 
 
 def _parameter_gradient(param: Parameter, loss: Callable[[], float], h: float) -> np.ndarray:

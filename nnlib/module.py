@@ -142,6 +142,26 @@ class Module:
                     found.append(child)
         return found
 
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
+        """(name, Parameter) for every parameter, each once, named as PyTorch names them: the
+        attribute ('weight'), after the path of `named_children` ('0.bias' is the bias of a
+        Sequential's first layer)."""
+        found: list[tuple[str, Parameter]] = []
+        seen: set[int] = set()
+
+        def walk(module: Module, prefix: str) -> None:
+            for name, value in vars(module).items():
+                items = enumerate(value) if isinstance(value, list | tuple) else [(None, value)]
+                for i, item in items:
+                    if isinstance(item, Parameter) and id(item) not in seen:
+                        seen.add(id(item))
+                        found.append((prefix + (name if i is None else f"{name}.{i}"), item))
+            for name, child in module.named_children():
+                walk(child, f"{prefix}{name}.")
+
+        walk(self, "")
+        return found
+
     def zero_grad(self) -> None:
         for p in self.parameters():
             p.zero_grad()

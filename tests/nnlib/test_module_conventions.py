@@ -65,6 +65,19 @@ def test_a_float_input_of_the_parameters_dtype_stays_in_that_dtype(name, dtype):
     assert all(p.data.dtype == dtype and p.grad.dtype == dtype for p in module.parameters())
 
 
+@pytest.mark.parametrize("name", list(WITH_PARAMETERS))
+def test_named_parameters_names_every_parameter_once(name):
+    module = WITH_PARAMETERS[name][0](np.float64)
+    named = module.named_parameters()
+    assert [id(p) for _, p in named] == [id(p) for p in module.parameters()]
+    assert len({n for n, _ in named}) == len(named)
+
+
+def test_named_parameters_are_pytorchs_names():
+    net = L.Sequential(L.Dense(4, 6, rng=0), L.ReLU(), L.Dense(6, 2, rng=1))
+    assert [n for n, _ in net.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", list(WITH_PARAMETERS))
 def test_a_float_input_of_another_dtype_is_a_type_error_naming_both(name, dtype):
