@@ -123,9 +123,11 @@ HOSTILE = [
         "memory_bomb",
         score=1.0,
         reason="MemoryError",
+        # reserved, not touched: the address-space limit stops it at once, where touching 2 GiB
+        # page by page took longer than the 4 s cell limit on a loaded machine (a flaky test)
         mul=(
-            "def mul(a, b):\n    blocks = []\n    while True:\n"
-            "        blocks.append(bytearray(64 * 2**20))"
+            "def mul(a, b):\n    import numpy as np\n    blocks = []\n    while True:\n"
+            "        blocks.append(np.empty(256 * 2**20, dtype=np.uint8))"
         ),
     ),
     Case(
