@@ -32,7 +32,7 @@ def one_blas_thread() -> Iterator[None]:
     are, and small matrices gain nothing from more threads (on a loaded machine spinning BLAS
     threads make them up to ten times slower)."""
     try:
-        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+        from threadpoolctl import threadpool_limits  # in both locks; optional elsewhere
     except ImportError:  # pragma: no cover - timing still works, only noisier
         yield
         return

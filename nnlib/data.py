@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from nnlib.random import RNGLike, as_rng
+
+#: The digits and the two photographs, with their sources and licences (README.md there).
+DATA_FILES = Path(__file__).resolve().parent / "data_files"
+SAMPLE_IMAGES = ("china.jpg", "flower.jpg")
 
 
 def rng(seed: int | None = None) -> np.random.Generator:
@@ -147,10 +152,10 @@ def target_1d(
 
 
 def digits(dtype: type = np.float64, images: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's bundled 8x8 digits (1797 images, no download), pixels scaled to [0, 1].
+    """The 8x8 handwritten digits (1797 images, UCI; the copy scikit-learn ships, kept in
+    ``nnlib/data_files/``), pixels scaled to [0, 1].
 
-    Returns X of shape (1797, 64), or (1797, 8, 8) with ``images=True``, and labels 0..9. The
-    file is read where scikit-learn keeps it, without importing scikit-learn (0.6 s of CPU).
+    Returns X of shape (1797, 64), or (1797, 8, 8) with ``images=True``, and labels 0..9.
     """
     table = _digits_table()
     X = table[:, :-1].astype(dtype) / 16.0
@@ -160,13 +165,8 @@ def digits(dtype: type = np.float64, images: bool = False) -> tuple[np.ndarray, 
 @lru_cache(maxsize=1)
 def _digits_table() -> np.ndarray:
     import gzip
-    import importlib.util
-    from pathlib import Path
 
-    spec = importlib.util.find_spec("sklearn")  # finds the package without importing it
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("the digits come with scikit-learn: pip install scikit-learn")
-    with gzip.open(Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz", "rt") as f:
+    with gzip.open(DATA_FILES / "digits.csv.gz", "rt") as f:
         table = np.loadtxt(f, delimiter=",")
     table.flags.writeable = False  # cached: callers get copies
     return table
@@ -288,8 +288,9 @@ def _check_positive_float(name: str, value: float) -> float:
 
 
 def sample_images_grey(downsample: int = 1) -> tuple[np.ndarray, ...]:
-    """scikit-learn's two bundled photographs (china.jpg, flower.jpg; 427 x 640, no download) as
-    grey levels in [0, 1], each shrunk by averaging ``downsample`` x ``downsample`` blocks."""
+    """Two photographs (china.jpg, flower.jpg in ``nnlib/data_files/``, the ones scikit-learn
+    ships; 427 x 640) as grey levels in [0, 1], each shrunk by averaging ``downsample`` x
+    ``downsample`` blocks."""
     return tuple(
         image.copy() for image in _sample_images_grey(_check_positive("downsample", downsample))
     )
@@ -297,10 +298,12 @@ def sample_images_grey(downsample: int = 1) -> tuple[np.ndarray, ...]:
 
 @lru_cache(maxsize=4)
 def _sample_images_grey(factor: int) -> tuple[np.ndarray, ...]:
-    from sklearn.datasets import load_sample_images
+    from PIL import Image  # Pillow comes with Matplotlib
 
     images = []
-    for rgb in load_sample_images().images:
+    for name in SAMPLE_IMAGES:
+        with Image.open(DATA_FILES / name) as file:
+            rgb = np.asarray(file)
         grey = rgb.astype(np.float64) @ LUMA_WEIGHTS / 255.0
         rows, cols = grey.shape[0] // factor, grey.shape[1] // factor
         if min(rows, cols) < 1:
@@ -342,7 +345,7 @@ def natural_patches(
     dtype: type = np.float64,
     rng: RNGLike = None,
 ) -> np.ndarray:
-    """``n`` random ``size`` x ``size`` grey patches of scikit-learn's two natural photographs,
+    """``n`` random ``size`` x ``size`` grey patches of ``sample_images_grey``'s photographs,
     preprocessed as in Ng's sparse autoencoder notes (UFLDL). Returns an array (n, size * size).
 
     1. Pick a photograph (each with probability 1/2) and a position uniformly at random.

@@ -11,7 +11,8 @@ assignment of `exercises/`), never from a list:
 - `exercises/<a>/`, the released student versions, refused if any is out of date with `solutions/`
   (compared with a fresh `nbgrader generate_assignment`), plus a pristine copy in `.released/` for
   `python -m nnbook.reset`;
-- the packages the chapters import (`nnlib`, `nnbook`), Python sources and their READMEs only;
+- the packages the chapters import (`nnlib`, `nnbook`): Python sources, READMEs and nnlib's data
+  files (the digits and two photographs);
 - `requirements-student.lock`, a `pyproject.toml` and the Jupyter settings in `jupyter-config/`
   (`scripts/student/`), and a README made from the site's Setup page, so both say one thing.
 
@@ -39,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "student"
 NAME = "nn-course-student"
 PACKAGES = ("nnlib", "nnbook")
-PACKAGE_FILES = ("*.py", "README.md")
+PACKAGE_FILES = ("*.py", "README.md", "data_files/*")
 LOCK = "requirements-student.lock"
 #: The part of book/setup.md that is also the edition's README (everything after the download).
 README_START, README_END = "<!-- student-readme:start -->", "<!-- student-readme:end -->"

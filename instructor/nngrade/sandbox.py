@@ -126,8 +126,8 @@ def _environment(exposed_prefix: str) -> list[str]:
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
-        # no /dev/shm in the sandbox: joblib (scikit-learn's, under nnlib.data.digits) would warn
-        # on stderr that it runs serially, and nbgrader fails a test cell that writes to stderr
+        # no /dev/shm in the sandbox: joblib (if a submission imports scikit-learn) would warn on
+        # stderr that it runs serially, and nbgrader fails a test cell that writes to stderr
         "JOBLIB_MULTIPROCESSING": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",

@@ -1,5 +1,8 @@
 """nnlib.data: the data sets have the stated geometry; splits and batches partition the data."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -66,8 +69,8 @@ def test_digits_are_bundled_and_scaled():
     assert sorted(set(y.tolist())) == list(range(10))
 
 
-def test_digits_are_scikit_learns_without_importing_it():
-    from sklearn.datasets import load_digits
+def test_digits_are_scikit_learns_and_need_no_scikit_learn():
+    from sklearn.datasets import load_digits  # the development install keeps it for this check
 
     bunch = load_digits()
     X, y = data.digits()
@@ -77,6 +80,28 @@ def test_digits_are_scikit_learns_without_importing_it():
     np.testing.assert_array_equal(images, bunch.images / 16.0)
     X[0, 0] = 99.0  # a caller's array is its own
     assert data.digits()[0][0, 0] == bunch.data[0, 0] / 16.0
+
+
+def test_sample_images_are_scikit_learns_photographs():
+    from sklearn.datasets import load_sample_images
+
+    for ours, theirs in zip(data.sample_images_grey(), load_sample_images().images, strict=True):
+        np.testing.assert_array_equal(ours, theirs.astype(np.float64) @ data.LUMA_WEIGHTS / 255.0)
+    small = data.sample_images_grey(downsample=4)
+    assert [image.shape for image in small] == [(106, 160), (106, 160)]
+
+
+def test_data_loads_without_scikit_learn_or_scipy():
+    code = (
+        "import sys; from nnlib import data; data.digits(); data.sample_images_grey(8); "
+        "data.natural_patches(10, rng=0); "
+        "print(sorted(m for m in ('sklearn', 'scipy') if sys.modules[m] is not None))"
+    )
+    blocker = "import sys; sys.modules['sklearn'] = None; sys.modules['scipy'] = None; "
+    out = subprocess.run(
+        [sys.executable, "-c", blocker + code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stderr
 
 
 def test_standardize_fits_on_train_only():
