@@ -68,7 +68,14 @@ $(STAMPS)/demo-renderer: nnbook/base.py
 	rm -rf _build/.jupyter_cache _build/.doctrees
 	@touch $@
 
-book: $(STAMPS)/venv $(STAMPS)/assets $(STAMPS)/demo-renderer
+# postbuild rewrites the pages in place, once: when that rewrite changes, Sphinx writes every
+# page again for it (the execution cache stays).
+$(STAMPS)/page-rewriter: scripts/site_pages.py scripts/typeset_math.js
+	@mkdir -p $(STAMPS)
+	rm -rf _build/html
+	@touch $@
+
+book: $(STAMPS)/venv $(STAMPS)/assets $(STAMPS)/demo-renderer $(STAMPS)/page-rewriter
 	NNLIB_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going \
 		|| { $(PY) scripts/postbuild.py --explain-failure; exit 1; }
 	$(PY) scripts/student_edition.py --site _build/html

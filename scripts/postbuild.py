@@ -27,7 +27,6 @@ from vendor_assets import ICONS  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
 REQUIRED_ASSETS = (
-    "_vendor/mathjax/tex-chtml.js",
     "_vendor/mathjax/output/chtml/fonts/woff-v2",
     "_vendor/requirejs/require.js",
     "_vendor/html-manager/embed-amd.js",

@@ -13,9 +13,12 @@ again changes nothing):
 - nothing holds up the first paint that the reader does not need to start reading: the theme's
   1.5 MB Font Awesome script gives way to a stylesheet of the few icons it uses
   (``scripts/vendor_assets.py``); the theme's small scripts in <head> are deferred (Sphinx's
-  ``documentation_options.js``, which an inline script needs at once, is inlined instead); MathJax
-  is loaded once the page has loaded and painted, and typesets a few formulas at a time, those on
-  screen first;
+  ``documentation_options.js``, which an inline script needs at once, is inlined instead);
+- the maths is typeset here, once, by MathJax in node (``typeset_math.js``): each formula becomes
+  MathJax's CommonHTML with hidden MathML for screen readers, each page gets the stylesheet of the
+  characters it uses, and the MathJax script is dropped. A reader's browser runs no MathJax (on a
+  phone it spent seconds typesetting a chapter, and moved the text as it did); a TeX error fails
+  the build, naming the page and the formula;
 - accessibility repairs of the theme's markup: a name for the table of contents' expand toggles
   (empty ``<summary>``), accessible names that contain the visible text, the sidebar inside a
   landmark, no empty table header cell, and bibliography entries that are list items.
@@ -28,9 +31,10 @@ import hashlib
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, NavigableString
 
 FRAMES_DIR = "_demos"
 DATA_URL = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/=]+)$")
@@ -38,25 +42,18 @@ SITE_STYLESHEET = "_vendor/site/site.css"
 ICON_SCRIPT = re.compile(r"(^|/)fontawesome\.js(\?|$)")
 OPTIONS_SCRIPT = re.compile(r"(^|/)documentation_options\.js(\?|$)")
 MATHJAX_SCRIPT = re.compile(r"(^|/)mathjax/tex-chtml\.js(\?|$)")
-# Starts MathJax after the load event and the next frame, so that its download, compilation and
-# first pass never delay the first paint (maths shows as TeX for a moment instead); then typesets
-# the formulas a few at a time, those of the sections on screen first, each batch its own short
-# task, so that the page stays responsive (one pass over 200 formulas blocks a phone for seconds).
-MATHJAX_LOADER = """window.addEventListener('load',function(){requestAnimationFrame(function(){
-setTimeout(function(){var c=window.MathJax=window.MathJax||{};c.startup=c.startup||{};
-c.startup.typeset=false;c.startup.pageReady=function(){
-return MathJax.startup.defaultPageReady().then(function(){var h=innerHeight;
-var near=[].filter.call(document.querySelectorAll('.bd-article > section > section'),
-function(s){var r=s.getBoundingClientRect();return r.bottom>-h&&r.top<2*h;});
-var maths=[].slice.call(document.querySelectorAll('.math'));
-function shown(m){return near.some(function(s){return s.contains(m);});}
-maths=maths.filter(shown).concat(maths.filter(function(m){return !shown(m);}));
-return new Promise(function(done){(function next(){if(!maths.length)return done();
-MathJax.typesetPromise(maths.splice(0,%d)).then(function(){setTimeout(next,0);},
-function(){setTimeout(next,0);});})();});});};
-var s=document.createElement('script');s.src=%s;s.async=true;document.head.appendChild(s);
-},0);});});"""
-FORMULAS_PER_TASK = 8
+MATHJAX_CONFIG = re.compile(r"^\s*window\.MathJax\s*=")
+TYPESETTER = Path(__file__).resolve().parent / "typeset_math.js"
+#: Sphinx writes each formula as the only text of a ``.math`` element (a display formula may also
+#: hold its equation number): \(inline\) or \[display\].
+TEX = re.compile(r"^\s*\\\((?P<inline>.*)\\\)\s*$|^\s*\\\[(?P<display>.*)\\\]\s*$", re.S)
+FONT_URL = "_vendor/mathjax/output/chtml/fonts/woff-v2"  # typeset_math.js FONT_URL
+MATH_STYLE_ID = "MJX-CHTML-styles"
+# In a browser MathJax scales each formula to the x-height of the text around it; at build time
+# there is no font to measure. The theme's system-ui fonts have x-heights of about 0.50 to 0.56 em
+# (Segoe UI, Roboto, San Francisco, DejaVu Sans) against the TeX fonts' 0.442 em: MathJax chose
+# 113% to 127% for them (127% in Debian's chromium), so the pages set the maths at 120%.
+MATH_SCALE = 'mjx-container[jax="CHTML"] { font-size: 120%; }'
 # classes that set an icon's style or size, not which icon it is
 ICON_MODIFIERS = {"fa-solid", "fa-regular", "fa-brands", "fa-lg", "fa-fw", "fa-xs", "fa-sm"}
 DESCRIPTION_KEY = "Description"  # nnbook.base.DESCRIPTION_KEY
@@ -186,7 +183,7 @@ def defer_head_scripts(soup: BeautifulSoup, page: Path) -> None:
     """No script in <head> blocks the parser: each waits until the page has been read.
 
     Sphinx's documentation_options.js defines the object that the next inline script fills in,
-    so it is inlined rather than deferred; MathJax is started only after the first paint.
+    so it is inlined rather than deferred.
     """
     if soup.head is None:
         return
@@ -197,12 +194,6 @@ def defer_head_scripts(soup: BeautifulSoup, page: Path) -> None:
                 del script["src"]
                 script.string = source.read_text(encoding="utf-8")
                 continue
-        if MATHJAX_SCRIPT.search(script["src"]):
-            script.string = MATHJAX_LOADER % (FORMULAS_PER_TASK, json.dumps(script["src"]))
-            for attribute in ("src", "defer", "async"):
-                if script.has_attr(attribute):
-                    del script[attribute]
-            continue
         if not script.has_attr("async") and script.get("type", "text/javascript") in {
             "text/javascript",
             "application/javascript",
@@ -274,17 +265,83 @@ def bibliography_as_list(soup: BeautifulSoup) -> None:
             entry["role"] = "listitem"
 
 
+# ---- maths ---------------------------------------------------------------------------------------
+
+
+def formulas(soup: BeautifulSoup) -> list[tuple[NavigableString, str, bool]]:
+    """The formulas still written in TeX: (text node, TeX, display?)."""
+    found = []
+    for element in soup.select(".math"):
+        for text in element.find_all(string=True, recursive=False):
+            match = TEX.match(text)
+            if match:
+                display = match["display"] is not None
+                found.append((text, match["display"] if display else match["inline"], display))
+    return found
+
+
+def run_typesetter(pages: list[list[tuple[str, bool]]]) -> list[dict]:
+    """typeset_math.js on every page's formulas: per page, HTML and error per formula, and CSS."""
+    request = json.dumps([[{"tex": tex, "display": d} for tex, d in page] for page in pages])
+    run = subprocess.run(
+        ["node", str(TYPESETTER)], input=request, capture_output=True, text=True, check=False
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"{TYPESETTER.name} failed: {run.stderr.strip()[-2000:]}")
+    return json.loads(run.stdout)
+
+
+def typeset_maths(soups: dict[Path, BeautifulSoup], site: Path) -> list[str]:
+    """Replace every page's TeX by typeset HTML and give the page its stylesheet; return the TeX
+    errors as problems ("page: formula: error")."""
+    found = {page: formulas(soup) for page, soup in soups.items()}
+    pages = [page for page, maths in found.items() if maths]
+    if not pages:
+        return []
+    results = run_typesetter([[(tex, d) for _, tex, d in found[page]] for page in pages])
+    problems = []
+    for page, result in zip(pages, results, strict=True):
+        soup = soups[page]
+        for (text, tex, display), html, error in zip(
+            found[page], result["html"], result["errors"], strict=True
+        ):
+            if error:
+                problems.append(f"{page.relative_to(site)}: TeX error {error!r} in {tex!r}")
+            fragment = BeautifulSoup(html, "html.parser")
+            if display:  # a wide formula scrolls sideways: keyboards must reach it (as MathJax's
+                fragment.find("mjx-container")["tabindex"] = "0"  # menu makes every formula)
+            text.replace_with(fragment)
+        fonts = _url(site, page, FONT_URL)
+        style = soup.new_tag("style", id=MATH_STYLE_ID)
+        style.string = result["css"].replace(f'url("{FONT_URL}/', f'url("{fonts}/') + MATH_SCALE
+        old = soup.find("style", id=MATH_STYLE_ID)
+        if old:
+            old.replace_with(style)
+        elif soup.head:
+            soup.head.append(style)
+    return problems
+
+
+def drop_mathjax(soup: BeautifulSoup) -> None:
+    """The MathJax script and its configuration: the maths is typeset already."""
+    for script in soup.find_all("script"):
+        source = script.get("src", "")
+        if MATHJAX_SCRIPT.search(source) or MATHJAX_CONFIG.match(script.string or ""):
+            script.decompose()
+
+
 # ---- one page, the whole site ------------------------------------------------------------------
 
 
-def rewrite_page(page: Path, site: Path, used_frames: set[str], icons: set[str]) -> list[str]:
-    """Rewrite one page in place; return what could not be repaired."""
-    text = page.read_text(encoding="utf-8")
-    soup = BeautifulSoup(text, "html.parser")
+def rewrite_page(
+    page: Path, soup: BeautifulSoup, site: Path, used_frames: set[str], icons: set[str]
+) -> list[str]:
+    """Rewrite one parsed page (its maths typeset already); return what could not be repaired."""
     move_demo_frames(soup, site, page, used_frames)
     problems = [f"{src}: image without a text alternative" for src in describe_images(soup, page)]
     lazy_images(soup, page)
     replace_icon_script(soup, site, page)
+    drop_mathjax(soup)
     defer_head_scripts(soup, page)
     problems.extend(
         f"icon fa-{n[3:]} is not in scripts/vendor_assets.py ICONS"
@@ -295,18 +352,21 @@ def rewrite_page(page: Path, site: Path, used_frames: set[str], icons: set[str])
     sidebar_in_landmark(soup)
     no_empty_header_cells(soup)
     bibliography_as_list(soup)
-    rewritten = str(soup)
-    if rewritten != text:
-        page.write_text(rewritten, encoding="utf-8")
     return problems
 
 
 def rewrite_site(site: Path, icons: set[str]) -> list[str]:
-    """Rewrite every page; delete frames no page uses; return the problems, page by page."""
+    """Rewrite every page in place; delete frames no page uses; return the problems, page by
+    page. The maths of all pages goes to MathJax in one batch."""
     used: set[str] = set()
-    problems = []
-    for page in site_pages(site):
-        found = rewrite_page(page, site, used, icons)
+    texts = {page: page.read_text(encoding="utf-8") for page in site_pages(site)}
+    soups = {page: BeautifulSoup(text, "html.parser") for page, text in texts.items()}
+    problems = typeset_maths(soups, site)
+    for page, soup in soups.items():
+        found = rewrite_page(page, soup, site, used, icons)
         problems.extend(f"{page.relative_to(site)}: {p}" for p in found)
+        rewritten = str(soup)
+        if rewritten != texts[page]:
+            page.write_text(rewritten, encoding="utf-8")
     delete_unused_frames(site, used)
     return problems

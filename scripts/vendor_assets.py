@@ -26,13 +26,9 @@ ASSETS: dict[str, tuple[str, list[str]]] = {
         "mathjax",
         [
             "LICENSE",
-            "es5/tex-chtml.js",  # the combined TeX input + CommonHTML output component
-            "es5/output/chtml",  # its web fonts (woff-v2) and font data
-            "es5/input/tex/extensions",  # TeX packages autoloaded on demand (\boldsymbol, ...)
-            "es5/ui",  # the contextual menu
-            "es5/a11y",  # accessibility extensions the menu can switch on
-            "es5/sre",  # the speech rule engine those extensions load
-            "es5/adaptors",
+            # the web fonts of the maths that scripts/typeset_math.js typesets at build time
+            # (readers' browsers run no MathJax script)
+            "es5/output/chtml/fonts/woff-v2",
         ],
     ),
     "requirejs": ("requirejs", ["require.js"]),

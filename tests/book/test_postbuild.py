@@ -57,7 +57,7 @@ def test_external_css_url_fails(site: Path):
 
 
 def test_missing_assets_fail(site: Path):
-    (site / "_vendor" / "mathjax" / "tex-chtml.js").unlink()
+    (site / "_vendor" / "site" / "site.css").unlink()
     assert postbuild.check_site(site) == 1
 
 
@@ -188,6 +188,7 @@ def test_figure_without_description_fails(site: Path, capsys):
 THEME_PAGE = """<html><head><script defer src="_static/scripts/fontawesome.js?digest=1"></script>
 <script src="_static/documentation_options.js?v=1"></script>
 <script>DOCUMENTATION_OPTIONS.pagename = 'page';</script>
+<script>window.MathJax = {"options": {"processHtmlClass": "math"}}</script>
 <script defer="defer" src="_static/../_vendor/mathjax/tex-chtml.js?v=2"></script>
 <script src="_static/searchtools.js"></script><script src="searchindex.js"></script></head><body>
 <div class="bd-sidebar-primary"><a href="intro.html">Title</a></div>
@@ -217,8 +218,7 @@ def test_theme_markup_is_repaired(site: Path):
     assert scripts[0].string == "const DOCUMENTATION_OPTIONS = {};", "inlined before its user"
     assert "pagename" in scripts[1].string
     assert not soup.find("script", src=lambda s: s and "mathjax" in s)
-    assert "addEventListener('load'" in scripts[2].string, "MathJax starts after the load event"
-    assert '"_static/../_vendor/mathjax/tex-chtml.js?v=2"' in scripts[2].string
+    assert not any("MathJax" in (s.string or "") for s in scripts), "no MathJax in the browser"
     assert soup.select_one("div.bd-sidebar-primary")["role"] == "navigation"
     assert soup.summary["aria-label"] == "Pages of Exercises"
     assert not soup.select_one("details.hide summary").has_attr("aria-label"), "its text names it"
@@ -232,3 +232,40 @@ def test_icon_missing_from_the_stylesheet_fails(site: Path, capsys):
     (site / "page.html").write_text('<html><body><i class="fa-solid fa-rocket"></i></body></html>')
     assert postbuild.check_site(site) == 1
     assert "fa-rocket" in capsys.readouterr().err
+
+
+MATHS_PAGE = """<html><head><script>window.MathJax = {}</script>
+<script defer src="../_static/../_vendor/mathjax/tex-chtml.js"></script></head><body><main>
+<p>The rate <span class="math notranslate nohighlight">\\(\\eta &lt; 1\\)</span> and</p>
+<div class="math notranslate nohighlight" id="equation-ch2-chain">
+<span class="eqno">(2.1)<a class="headerlink" href="#equation-ch2-chain">#</a></span>
+\\[\\frac{d}{dt} f(x(t)) = \\boldsymbol{W}\\,\\frac{dx}{dt}.\\]</div></main></body></html>"""
+
+
+def test_maths_is_typeset_at_build_time(site: Path):
+    page = site / "lectures" / "ch.html"
+    page.parent.mkdir()
+    page.write_text(MATHS_PAGE)
+    assert postbuild.check_site(site) == 0
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    inline, display = soup.select(".math")
+    assert inline.find("mjx-container") and "\\(" not in inline.get_text()
+    assert inline.find("math").find("mo").string == "<", "hidden MathML for screen readers"
+    assert display.find("mjx-container", display="true", tabindex="0"), "a keyboard can scroll it"
+    assert display.select_one(".eqno").get_text() == "(2.1)#", "the equation number stays"
+    assert not soup.find("script"), "the MathJax script and its settings are gone"
+    style = soup.head.find("style", id="MJX-CHTML-styles").string
+    assert 'url("../_vendor/mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff")' in style
+    assert ".mjx-c1D702" in style, "the page's stylesheet has its characters (eta)"
+    text = page.read_text()
+    assert postbuild.check_site(site) == 0
+    assert page.read_text() == text, "running it again changes nothing"
+
+
+def test_tex_error_fails_naming_page_and_formula(site: Path, capsys):
+    (site / "page.html").write_text(
+        '<html><head></head><body><span class="math">\\(x \\mathbbb{R}\\)</span></body></html>'
+    )
+    assert postbuild.check_site(site) == 1
+    err = capsys.readouterr().err
+    assert "page.html: TeX error" in err and "\\mathbbb" in err and "x \\\\mathbbb{R}" in err

@@ -74,6 +74,8 @@ class PageReport:
     math_elements: int = 0
     untypeset_math: int = 0
     raw_dollars: bool = False
+    math_fonts_loaded: int = 0
+    math_font_errors: list[str] = dataclasses.field(default_factory=list)
     broken_images: list[str] = dataclasses.field(default_factory=list)
     widget_views: int = 0
     rendered_widgets: int = 0
@@ -128,20 +130,18 @@ class InFlight:
         return [] if quiet_for >= QUIET_MS else sorted(set(self.requests.values()))
 
 
-WAIT_FOR_MATHJAX = """async () => {
-  if (!document.querySelector('.math')) return;
-  for (let i = 0; i < 200 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++)
-    await new Promise(r => setTimeout(r, 50));
-  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
-}"""
-
-MATH_FACTS = """() => {
+# The maths arrives typeset (scripts/typeset_math.js at build time); its fonts load as used.
+MATH_FACTS = """async () => {
+  await document.fonts.ready;
   const maths = [...document.querySelectorAll('.math')];
   const main = document.querySelector('main') || document.body;
+  const fonts = [...document.fonts].filter(f => f.family.startsWith('MJX'));
   return {
     total: maths.length,
     untypeset: maths.filter(m => !m.querySelector('mjx-container')).length,
     rawDollars: main.innerText.includes('$$'),
+    fontsLoaded: fonts.filter(f => f.status === 'loaded').length,
+    fontErrors: fonts.filter(f => f.status === 'error').map(f => f.family),
   };
 }"""
 
@@ -232,11 +232,12 @@ def visit(browser, url: str) -> PageReport:
     try:
         response = page.goto(url, wait_until="load")
         report.status = response.status if response else None
-        page.evaluate(WAIT_FOR_MATHJAX)
         facts = page.evaluate(MATH_FACTS)
         report.math_elements = facts["total"]
         report.untypeset_math = facts["untypeset"]
         report.raw_dollars = facts["rawDollars"]
+        report.math_fonts_loaded = facts["fontsLoaded"]
+        report.math_font_errors = facts["fontErrors"]
         check_widgets(page, report)
         report.broken_images = page.evaluate(BROKEN_IMAGES)
         audit_accessibility(page, report)
@@ -297,6 +298,16 @@ def test_maths_is_typeset(report, docname):
         f"{docname}: {report.untypeset_math} of {report.math_elements} maths not typeset"
     )
     assert not report.raw_dollars, f"{docname}: raw $$ left in the text"
+    assert report.math_font_errors == [], f"{docname}: maths fonts failed {report.math_font_errors}"
+    if report.math_elements:
+        assert report.math_fonts_loaded > 0, f"{docname}: maths shown without MathJax's fonts"
+
+
+@pages
+def test_no_page_runs_mathjax(report, docname):
+    """The maths is typeset when the site is built: a reader's browser downloads no MathJax."""
+    loaded = [url for url in report.requested if "mathjax" in url and not url.endswith(".woff")]
+    assert loaded == [], f"{docname} loads MathJax: {loaded}"
 
 
 @pages
