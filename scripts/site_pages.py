@@ -47,12 +47,12 @@ TYPESETTER = Path(__file__).resolve().parent / "typeset_math.js"
 #: Sphinx writes each formula as the only text of a ``.math`` element (a display formula may also
 #: hold its equation number): \(inline\) or \[display\].
 TEX = re.compile(r"^\s*\\\((?P<inline>.*)\\\)\s*$|^\s*\\\[(?P<display>.*)\\\]\s*$", re.S)
-FONT_URL = "_vendor/mathjax/output/chtml/fonts/woff-v2"  # typeset_math.js FONT_URL
+FONT_URL = "_vendor/mathjax/output/chtml/fonts/woff-v2"  # relative to the site root
 MATH_STYLE_ID = "MJX-CHTML-styles"
 # In a browser MathJax scales each formula to the x-height of the text around it; at build time
 # there is no font to measure. The theme's system-ui fonts have x-heights of about 0.50 to 0.56 em
-# (Segoe UI, Roboto, San Francisco, DejaVu Sans) against the TeX fonts' 0.442 em: MathJax chose
-# 113% to 127% for them (127% in Debian's chromium), so the pages set the maths at 120%.
+# (Segoe UI, Roboto, San Francisco, DejaVu Sans) against the TeX fonts' 0.442 em, a scale of 113%
+# to 127% (MathJax chose 127% in Debian's chromium), so the pages set the maths at 120%.
 MATH_SCALE = 'mjx-container[jax="CHTML"] { font-size: 120%; }'
 # classes that set an icon's style or size, not which icon it is
 ICON_MODIFIERS = {"fa-solid", "fa-regular", "fa-brands", "fa-lg", "fa-fw", "fa-xs", "fa-sm"}
@@ -281,8 +281,14 @@ def formulas(soup: BeautifulSoup) -> list[tuple[NavigableString, str, bool]]:
 
 
 def run_typesetter(pages: list[list[tuple[str, bool]]]) -> list[dict]:
-    """typeset_math.js on every page's formulas: per page, HTML and error per formula, and CSS."""
-    request = json.dumps([[{"tex": tex, "display": d} for tex, d in page] for page in pages])
+    """typeset_math.js on every page's formulas: per page, HTML and error per formula, and CSS
+    whose fonts are at FONT_URL."""
+    request = json.dumps(
+        {
+            "fontURL": FONT_URL,
+            "pages": [[{"tex": tex, "display": d} for tex, d in page] for page in pages],
+        }
+    )
     run = subprocess.run(
         ["node", str(TYPESETTER)], input=request, capture_output=True, text=True, check=False
     )
@@ -293,7 +299,7 @@ def run_typesetter(pages: list[list[tuple[str, bool]]]) -> list[dict]:
 
 def typeset_maths(soups: dict[Path, BeautifulSoup], site: Path) -> list[str]:
     """Replace every page's TeX by typeset HTML and give the page its stylesheet; return the TeX
-    errors as problems ("page: formula: error")."""
+    errors as problems ("page: TeX error '...' in '<formula>'")."""
     found = {page: formulas(soup) for page, soup in soups.items()}
     pages = [page for page, maths in found.items() if maths]
     if not pages:
@@ -314,10 +320,7 @@ def typeset_maths(soups: dict[Path, BeautifulSoup], site: Path) -> list[str]:
         fonts = _url(site, page, FONT_URL)
         style = soup.new_tag("style", id=MATH_STYLE_ID)
         style.string = result["css"].replace(f'url("{FONT_URL}/', f'url("{fonts}/') + MATH_SCALE
-        old = soup.find("style", id=MATH_STYLE_ID)
-        if old:
-            old.replace_with(style)
-        elif soup.head:
+        if soup.head:  # a typeset page has no TeX left, so it never comes here twice
             soup.head.append(style)
     return problems
 

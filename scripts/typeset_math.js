@@ -2,19 +2,17 @@
 //
 //   node scripts/typeset_math.js < pages.json > typeset.json
 //
-// Reads one list of formulas per page, [[{"tex": "...", "display": true|false}, ...], ...], and
-// writes, per page, {"html": [...], "errors": [...], "css": "..."}: a CommonHTML fragment per
-// formula, with hidden MathML for screen readers (what MathJax's menu switches on in a browser),
-// the TeX error of each formula (null if none), and the stylesheet of exactly the characters the
-// page uses, whose fonts load from the vendored MathJax (`FONT_URL`, relative to the site root,
-// which the caller rewrites for the page). Called by scripts/site_pages.py; MathJax is the npm
-// package that package.json pins.
+// Reads {"fontURL": "...", "pages": [[{"tex": "...", "display": true|false}, ...], ...]} (one
+// list of formulas per page) and writes, per page, {"html": [...], "errors": [...], "css": "..."}:
+// a CommonHTML fragment per formula, with hidden MathML for screen readers (what MathJax's menu
+// switches on in a browser), the TeX error of each formula (null if none), and the stylesheet of
+// exactly the characters the page uses, its fonts loading from `fontURL`. Called by
+// scripts/site_pages.py, which owns the font URL; MathJax is the npm package package.json pins.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 
-const FONT_URL = "_vendor/mathjax/output/chtml/fonts/woff-v2";
-const pages = JSON.parse(fs.readFileSync(0, "utf8"));
+const { fontURL, pages } = JSON.parse(fs.readFileSync(0, "utf8"));
 let lastError = null;
 
 require(path.join(__dirname, "..", "node_modules", "mathjax"))
@@ -30,7 +28,7 @@ require(path.join(__dirname, "..", "node_modules", "mathjax"))
         return jax.formatError(error);
       },
     },
-    chtml: { fontURL: FONT_URL, adaptiveCSS: true },
+    chtml: { fontURL, adaptiveCSS: true },
     startup: { typeset: false },
   })
   .then(async (MathJax) => {
@@ -47,8 +45,7 @@ require(path.join(__dirname, "..", "node_modules", "mathjax"))
         html.push(adaptor.outerHTML(await MathJax.tex2chtmlPromise(tex, { display })));
         errors.push(lastError);
       }
-      const css = formulas.length ? adaptor.textContent(MathJax.chtmlStylesheet()) : "";
-      results.push({ html, errors, css });
+      results.push({ html, errors, css: adaptor.textContent(MathJax.chtmlStylesheet()) });
     }
     process.stdout.write(JSON.stringify(results));
   })
