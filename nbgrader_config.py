@@ -22,6 +22,15 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 
+# Kernels talk over local sockets: no race for TCP ports between nbgrader runs side by side, and no
+# "running over TCP without encryption" warning (nnbook.kernels).
+try:
+    from nnbook.kernels import use_local_sockets
+except ImportError:
+    pass
+else:
+    use_local_sockets(c)
+
 # Feedback never shows hidden tests nor the tracebacks that quote them (nbgrader issues 917, 1363).
 # Students who run `nbgrader validate` here may not have the instructor package: they need no
 # feedback settings.

@@ -15,6 +15,13 @@ nnbook imports nnlib, never the other way round. Import a chapter's module direc
 does not import them, so one chapter's demos never slow down another).
 """
 
-from nnbook.base import Demo
-
 __all__ = ["Demo"]
+
+
+def __getattr__(name: str):
+    # Lazily: the student tools (reset, upgrade, kernels) must not pay for Matplotlib's import.
+    if name == "Demo":
+        from nnbook.base import Demo
+
+        return Demo
+    raise AttributeError(f"module 'nnbook' has no attribute {name!r}")

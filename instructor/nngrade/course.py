@@ -31,6 +31,7 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from nnbook.kernels import use_local_sockets
 from nngrade.authoring import build_master
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -147,7 +148,8 @@ class Course:
         from nngrade.feedback import FEEDBACK_PREPROCESSORS
 
         config.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
-        return config
+        # any nbgrader course, not only this one's file: kernels on local sockets (no port race)
+        return use_local_sockets(config)
 
     def api(self) -> NbGraderAPI:
         _venv_on_path()

@@ -12,6 +12,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from nnbook.kernels import use_local_sockets
+
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted((ROOT / "lectures").glob("[0-9][0-9]_*.ipynb"))
 CELL_TIMEOUT_S = 120
@@ -33,6 +35,7 @@ def test_chapter_executes_in_a_fresh_kernel(chapter: Path, monkeypatch):
     notebook = nbformat.read(chapter, as_version=4)
     client = NotebookClient(
         notebook,
+        config=use_local_sockets(),
         timeout=CELL_TIMEOUT_S,
         kernel_name="python3",
         allow_errors=False,

@@ -2,18 +2,13 @@
 
 `nbgrader validate` (and JupyterLab's Validate button) starts a fresh kernel. Over TCP, ipykernel
 warns that the connection is not encrypted; the kernel only ever talks to this computer, so the
-edition connects through local sockets (IPC) instead, in a folder of the temporary directory that
-only this user can open. Windows has
-no IPC transport: there the warning may still appear, and it is harmless.
+edition connects through local sockets (IPC) in a private folder of the temporary directory
+(nnbook.kernels). Windows has no IPC transport: there the warning may still appear, and it is
+harmless.
 """
 
-import os
-import tempfile
+from nnbook.kernels import use_local_sockets
 
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
 
-if os.name != "nt":
-    sockets = os.path.join(tempfile.gettempdir(), f"nn-course-{os.getuid()}")
-    os.makedirs(sockets, mode=0o700, exist_ok=True)
-    c.KernelManager.transport = "ipc"
-    c.KernelManager.ip = os.path.join(sockets, "kernel")
+use_local_sockets(c)
