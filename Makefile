@@ -31,6 +31,9 @@ COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
 help:
 	@echo "make book        build the site into _build/html (sets everything up first)"
 	@echo "make test        lint, then every test: nnlib, notebooks, grading, browser"
+	@echo "make test-fast   only the quick unit tests (no notebooks, no grading, no browser)"
+	@echo "make lint        ruff check and ruff format --check"
+	@echo "make format      ruff format, then ruff check --fix"
 	@echo "make student-edition  dist/student/ and dist/nn-course-student.zip (no solutions)"
 	@echo "make release     regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make collect     SUBMISSIONS=zip-or-dir [ROSTER=roster.csv LMS=canvas]: into submitted/"
@@ -41,6 +44,7 @@ help:
 	@echo "                 every step: ASSIGNMENT=name (default all), DB_URL=postgresql+psycopg2://..."
 	@echo "make benchmark   print the speed benchmarks"
 	@echo "make benchmark-site  Lighthouse on every page of the built site, mobile and desktop"
+	@echo "make clean       remove what the build made (_build, dist, .stamps, _vendor, node_modules)"
 
 $(STAMPS)/venv: requirements.lock pyproject.toml instructor/pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -105,7 +109,8 @@ release: $(STAMPS)/venv
 collect: $(STAMPS)/venv
 	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)'
 
-autograde: system-deps $(STAMPS)/venv
+autograde: $(STAMPS)/venv
+	@bash scripts/system-deps.sh bubblewrap
 	$(NNGRADE) autograde $(ASSIGNMENT) $(COURSE_FLAGS) --workers $(WORKERS) \
 		$(if $(REGRADE),--regrade) $(AUTOGRADE_FLAGS)
 
