@@ -26,7 +26,7 @@ COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
 	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)')
 
 .PHONY: help venv assets system-deps book test test-fast lint format release collect autograde \
-        feedback report export benchmark benchmark-site clean student-edition
+        feedback report export similarity benchmark benchmark-site clean student-edition
 
 help:
 	@echo "make book        build the site into _build/html (sets everything up first)"
@@ -41,6 +41,7 @@ help:
 	@echo "make feedback    feedback pages without hidden tests, and feedback-upload/<a>.zip"
 	@echo "make report      what collect/autograde said about each submission"
 	@echo "make export      grades.csv (and grades-<lms>.csv for the LMS import)"
+	@echo "make similarity  reports/<a>-similarity.html: the most similar answers (instructor only)"
 	@echo "                 every step: ASSIGNMENT=name (default all), DB_URL=postgresql+psycopg2://..."
 	@echo "make benchmark   print the speed benchmarks"
 	@echo "make benchmark-site  Lighthouse on every page of the built site, mobile and desktop"
@@ -122,6 +123,9 @@ report: $(STAMPS)/venv
 
 export: $(STAMPS)/venv
 	$(NNGRADE) export $(ASSIGNMENT) $(COURSE_FLAGS)
+
+similarity: $(STAMPS)/venv
+	$(NNGRADE) similarity $(ASSIGNMENT) $(COURSE_FLAGS)
 
 benchmark: $(STAMPS)/venv
 	$(PY) benchmarks/train_mlp.py

@@ -6,6 +6,7 @@
     nngrade feedback [ASSIGNMENT]                 feedback pages, and a zip of them for the LMS
     nngrade export   [ASSIGNMENT] [--to FILE]     grades.csv (and grades-<lms>.csv for the import)
     nngrade report   [ASSIGNMENT]                 what collect and autograde said per student
+    nngrade similarity [ASSIGNMENT] [--top N]     the most similar answers, side by side (HTML)
     nngrade check-isolation                       whether isolated grading works on this machine
 
 ASSIGNMENT defaults to ``all``: every released assignment; a step skips, saying so, an assignment
@@ -38,6 +39,7 @@ STEPS = {
     "feedback": "feedback pages without hidden tests, and a zip of them for the LMS",
     "export": "grades.csv, and grades-<lms>.csv for the LMS's gradebook import",
     "report": "what collect and autograde said about each student",
+    "similarity": "the most similar pairs of answers, side by side, for the instructor only",
 }
 
 
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         steps[name] = step
     steps["collect"].add_argument("--from", dest="source", type=Path, required=True)
     steps["export"].add_argument("--to", type=Path, help="default: grades.csv in the course")
+    steps["similarity"].add_argument("--top", type=int, default=20, help="pairs shown (20)")
     _autograde_options(steps["autograde"])
     commands.add_parser("check-isolation", help="say whether isolated grading works here")
     return parser
@@ -249,6 +252,22 @@ def report(course: Course, args) -> int:
     return 0
 
 
+def similarity(course: Course, args) -> int:
+    from .course import select
+    from .intake import submitted_students
+    from .similarity import write_report
+
+    for name in select(course, args.assignment):
+        if len(submitted_students(course, name)) < 2:
+            print(f"{name}: fewer than two submissions collected, nothing to compare")
+            continue
+        path, pairs = write_report(course, name, top=args.top)
+        print(f"{name}: {path.relative_to(course.root)} (most similar first; no grade changed)")
+        for pair in pairs[: min(args.top, 5)]:
+            print(f"  {pair.score:4.0%}  {pair.first} and {pair.second}")
+    return 0
+
+
 def check_isolation() -> int:
     problem = isolation_problem()
     print(problem or "isolation works: bwrap, prlimit and setpriv are usable")
@@ -265,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         return check_isolation()
     args.assignment = args.assignment or args.assignment_option or ALL
     step = {"release": release, "collect": collect, "autograde": autograde}
-    step |= {"feedback": feedback, "export": export, "report": report}
+    step |= {"feedback": feedback, "export": export, "report": report, "similarity": similarity}
     try:
         course = open_course(args)
         return step[args.command](course, args)
