@@ -47,6 +47,7 @@ def _course_options() -> argparse.ArgumentParser:
     common.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db")
     common.add_argument("--roster", help="roster CSV: student_id,name,email,lms_id")
     common.add_argument("--lms", help="canvas, moodle, blackboard or folders (default: detect)")
+    common.add_argument("--timezone", help="IANA time zone of the LMS's times (default: UTC)")
     return common
 
 
@@ -66,7 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
         step.add_argument("--assignment", dest="assignment_option", metavar="ASSIGNMENT")
         steps[name] = step
     steps["collect"].add_argument("--from", dest="source", type=Path, required=True)
+    steps["collect"].add_argument(
+        "--worksheet", type=Path, help="Moodle: the assignment's grading worksheet (CSV)"
+    )
     steps["export"].add_argument("--to", type=Path, help="default: grades.csv in the course")
+    steps["export"].add_argument(
+        "--gradebook", type=Path, help="Canvas/Blackboard: its gradebook export (column ids)"
+    )
     _autograde_options(steps["autograde"])
     commands.add_parser("check-isolation", help="say whether isolated grading works here")
     return parser
@@ -114,7 +121,20 @@ def open_course(args: argparse.Namespace) -> Course:
         from .roster import load_roster
 
         load_roster(Path(args.roster))
-    return Course.open(args.course, db_url=args.db_url, roster=args.roster, lms=args.lms)
+    if args.timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(args.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CourseError(
+                f"unknown time zone {args.timezone!r}: use an IANA name such as Europe/London"
+            ) from None
+    gradebook = getattr(args, "gradebook", None)
+    if gradebook and not Path(gradebook).is_file():
+        raise CourseError(f"gradebook export {gradebook} does not exist")
+    return Course.open(args.course, db_url=args.db_url, roster=args.roster, lms=args.lms,
+                       timezone=args.timezone, lms_gradebook=gradebook)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,7 +156,7 @@ def collect(course: Course, args) -> int:
 
     course.roster()  # a broken roster stops here, before anything is written
     for name in assignments_in(course, args.source, args.assignment):
-        collect_assignment(course, name, args.source)
+        collect_assignment(course, name, args.source, args.worksheet)
         print(format_report(course, name))
     return 0
 
