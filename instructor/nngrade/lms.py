@@ -760,15 +760,15 @@ def _choose_for_student(student: str, group: list[Candidate], choice: Choice) ->
 
 def _moodle_students(plan: Plan, ctx: Context) -> dict[str, tuple[str | None, str]]:
     """Each Moodle participant who handed in a file: (roster student id or None, note or why).
-    Raises DownloadError for a worksheet of another assignment, a worksheet row that matches
-    no roster student, or a name that two roster students share: nothing is written then."""
+    Raises DownloadError for a worksheet of another assignment, two worksheet rows matching one
+    roster student, or a name that two roster students share: nothing is written then."""
     handed_in = {c.identity for c in plan.candidates}
     sheet = ctx.worksheet
     try:
         if sheet is not None:
             moodle.check_same_assignment(sheet, plan.participants)
             found = moodle.map_participants(sheet, ctx.roster, handed_in)
-            return {pid: (student.id, "") for pid, student in found.items()}
+            return {pid: (s.id if s else None, why) for pid, (s, why) in found.items()}
     except moodle.WorksheetError as error:
         raise DownloadError(str(error)) from None
     result = {}

@@ -177,24 +177,29 @@ def student_of_row(row: Row, roster: Roster) -> Student | None:
     return None
 
 
-def map_participants(sheet: Worksheet, roster: Roster, wanted: set[str]) -> dict[str, Student]:
-    """Each participant of `wanted` (those who handed in) to a roster student, or one
-    WorksheetError naming every row that matches no student, or two rows that match one."""
-    found, problems, taken = {}, [], {}
+def map_participants(
+    sheet: Worksheet, roster: Roster, wanted: set[str]
+) -> dict[str, tuple[Student | None, str]]:
+    """Each participant of `wanted` (those who handed in) to (roster student, "") or, for a row
+    that matches no roster student, (None, why: the file, the row, the name). Two rows that
+    match one student are refused (WorksheetError): the roster or the worksheet is wrong."""
+    found, taken = {}, {}
     for pid in sorted(wanted, key=lambda p: sheet.rows[p].line):
         row = sheet.rows[pid]
         student = student_of_row(row, roster)
         if student is None:
-            problems.append(f"{row.describe()} matches no roster student by email or ID number")
+            why = (
+                f"{sheet.path.name} {row.describe()} matches no roster student by email or ID "
+                "number, so the participant is not on the roster: not collected"
+            )
+            found[pid] = (None, why)
         elif student.id in taken:
-            problems.append(f"{row.describe()} and row {taken[student.id]} both match {student.id}")
+            raise WorksheetError(
+                f"{sheet.path}: {row.describe()} and row {taken[student.id]} both match roster "
+                f"student {student.id}: fix the roster's emails; nothing was collected"
+            )
         else:
-            found[pid], taken[student.id] = student, row.line
-    if problems:
-        raise WorksheetError(
-            f"{sheet.path}: " + "; ".join(problems) + ": add the student to the roster (or fix "
-            "the email), then collect again; nothing was collected"
-        )
+            found[pid], taken[student.id] = (student, ""), row.line
     return found
 
 
