@@ -423,7 +423,8 @@ def test_moodle_files_of_one_submission_are_not_ordered_by_zip_times(tmp_path):
     assert [p.source for p in result.placed] == [f"{folder}/old/01_neurons.ipynb"]
     assert result.unplaced == []
     assert sorted(p.source for p in result.superseded) == [
-        f"{folder}/01_neurons (1).ipynb", f"{folder}/01_neurons (2).ipynb"
+        f"{folder}/01_neurons (1).ipynb",
+        f"{folder}/01_neurons (2).ipynb",
     ]
 
 

@@ -56,9 +56,7 @@ NOTES = {
         "dee": "renamed: '01_neurons (1).ipynb' collected as 01_neurons.ipynb",
     },
     "moodle": {
-        "ben": "not graded: Ben Babbage_4702_assignsubmission_file_/01_neurons.ipynb (superseded: "
-        "the later Ben Babbage_4702_assignsubmission_file_/v2/01_neurons.ipynb of 2026-09-30 "
-        "18:30:00 UTC counts)",
+        "ben": "",  # Moodle's zip holds only the latest submission's files
         "cam": f"submitted 9 h 16 min late: penalty {0.1 * TOP:g}",
         "dee": "renamed: '01_neurons(2).ipynb' collected as 01_neurons.ipynb",
     },
