@@ -388,6 +388,7 @@ def test_each_worksheet_goes_back_filled_in(moodle_term):
         assert written[0] == header and len(written) == len(original)
         grade, comments = header.index("Grade"), header.index("Feedback comments")
         top = nncourse.total_points(course, a)
+        full = a == "01_neurons"  # the reference solution; 02 and 03 are handed in blank
         for before, after in zip(original[1:], written[1:], strict=True):
             sid = before[header.index("Email address")].split("@")[0]
             keep = [c for c in range(len(header)) if c not in (grade, comments)]
@@ -401,11 +402,13 @@ def test_each_worksheet_goes_back_filled_in(moodle_term):
                 assert after[comments] == "no submission: scored 0"
             else:
                 auto, most = float(row["autograded"]), float(row["autograded_max"])
+                # a written answer left blank is 0 at once; one written waits for formgrader
+                waiting = "; the written answers are not graded yet" if full else ""
+                assert row["needs_manual_grade"] == str(full)
                 assert after[comments] == (
-                    f"{auto:g}/{top:g}: autograded {auto:g}/{most:g}; the written answers are not "
-                    "graded yet. Details in the feedback file."
+                    f"{auto:g}/{top:g}: autograded {auto:g}/{most:g}{waiting}. Details in the "
+                    "feedback file."
                 )
-        full = a == "01_neurons"  # the reference solution earns every autograded point
         expected = float(grades[("ada", a)]["autograded_max"]) if full else 0.0
         assert float(grades[("ada", a)]["score"]) == expected
 
