@@ -154,11 +154,17 @@ def find_worksheet(source: Path) -> Path | None:
 # ---------------------------------------------------------------------------------------------
 
 
+#: What Moodle's `clean_filename` (PARAM_FILE) drops from a name in the zip's folder names.
+DROPPED_IN_FILE_NAMES = re.compile(r"""[\x00-\x1f\x7f&<>"`|':\\/]""")
+
+
 def same_name(a: str, b: str) -> bool:
-    """Names equal up to case, spacing, Unicode form, and `_` (Moodle's zip writes spaces)."""
+    """Names equal up to case, spacing, Unicode form, `_` (the zip writes spaces) and the
+    characters Moodle drops from file names (`O'Brien` is `OBrien` in the zip)."""
 
     def norm(text: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", text).replace("_", " ").casefold().split())
+        text = DROPPED_IN_FILE_NAMES.sub("", unicodedata.normalize("NFC", text))
+        return " ".join(text.replace("_", " ").casefold().split())
 
     return bool(a.strip()) and norm(a) == norm(b)
 

@@ -108,6 +108,25 @@ def test_the_id_number_column_matches_the_roster_before_the_email(tmp_path):
     assert [(p.student_id, p.lms_id) for p in result.placed] == [("kim", "9001")]
 
 
+def test_names_moodle_cleaned_for_the_zip_still_match_the_worksheet(tmp_path):
+    """`clean_filename` drops the apostrophe from the folder name, not from the worksheet."""
+    import zipfile
+
+    sheet = tmp_path / "Grades-y.csv"
+    sheet.write_text(
+        "Identifier,Full name,Email address,Status,Grade,Last modified (grade)\n"
+        "Participant 9002,Seán O'Brien,sob@example.edu,Submitted for grading,,-\n",
+        encoding="utf-8",
+    )
+    source = tmp_path / "y.zip"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("Seán OBrien_9002_assignsubmission_file/01_neurons.ipynb", notebook("s"))
+    roster = Roster([Student("sob", "Seán O'Brien", "SOB@example.edu", "")])
+    result = collect_download(source, assignment="01_neurons", notebooks=["01_neurons"],
+                              roster=roster, lms=None, submitted_dir=tmp_path / "s")  # fmt: skip
+    assert [(p.student_id, p.lms_id) for p in result.placed] == [("sob", "9002")]
+
+
 def test_worksheet_times_are_read_in_the_course_time_zone(tmp_path):
     download = moodle_download(tmp_path, zone=LONDON)  # the Moodle user's zone: BST in October
     in_london = collect(download, tmp_path / "a", timezone="Europe/London")
