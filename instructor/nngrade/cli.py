@@ -10,7 +10,9 @@
 
 ASSIGNMENT defaults to ``all``: every released assignment; a step skips, saying so, an assignment
 it has nothing to do for. Every step takes ``--course DIR``, ``--db-url URL`` (or the environment
-variable NNGRADE_DB_URL), ``--roster CSV`` and ``--lms NAME``; a setting given once is kept in the
+variable NNGRADE_DB_URL), ``--roster CSV``, ``--lms NAME`` and ``--timezone ZONE`` (the LMS's local
+times); collect takes Moodle's ``--worksheet CSV``, export the Canvas or Blackboard gradebook
+export ``--gradebook CSV`` (its column ids); a setting given once is kept in the
 course's ``nngrade.json``, which ``nbgrader_config.py`` reads too, so every step, nbgrader and
 JupyterLab's formgrader use the same gradebook.
 """

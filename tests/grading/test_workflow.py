@@ -233,6 +233,10 @@ def test_lms_import_file_has_one_row_per_roster_student(term, request):
         table = list(csv.reader(handle))
     header, body = table[0], table[1:]
     assert header[-1] == ASSIGNMENT
+    if lms == "canvas":  # Canvas sets the column's points from this row
+        total = nncourse.total_points(kit.REPO, ASSIGNMENT)
+        assert body[0] == ["Points Possible", "", "", "", "", f"{total:g}"]
+        body = body[1:]
     assert [row[-1] for row in body] == [row["score"] for row in term["rows"].values()]
     identity = {"canvas": "ID", "moodle": "Email address", "blackboard": "Username"}[lms]
     column = {"canvas": "lms_id", "moodle": "email", "blackboard": "lms_id"}[lms]
