@@ -190,8 +190,10 @@ def export_for_lms(course: Course, lms: str, names: list[str], rows: list[dict],
     final = {(r["student_id"], r["assignment"]): r["score"] for r in rows}
     tops = {r["assignment"]: r["max_score"] for r in rows}
     headers = column_headers(course, lms, names, tops)
+    # Blackboard reads a .csv only with every field quoted (its help on uploading)
+    quoting = csv.QUOTE_ALL if lms == "blackboard" else csv.QUOTE_MINIMAL
     with to.open("w", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, quoting=quoting)
         writer.writerow(LMS_IMPORT_COLUMNS[lms] + headers)
         if lms == "canvas":  # Canvas reads the points of each column from this row
             blank = [""] * (len(LMS_IMPORT_COLUMNS[lms]) - 1)

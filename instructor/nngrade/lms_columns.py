@@ -11,7 +11,9 @@ course setting `lms_columns` in `nngrade.json` ({"01_neurons": "Neurons (12345)"
   the `Points Possible` row (`GradebookImporter#process_pp`).
 - **Blackboard Learn** (Grade Centre ▸ Work Offline ▸ Download; a tab-separated UTF-16 `.xls`
   or a `.csv`): `Last Name, First Name, Username, ..., <Title> [Total Pts: 14 Score] |123456`.
-  Upload fills the column whose id follows `|`; the points are in the header.
+  Upload fills the column whose id follows `|` and keeps its points possible (a column without
+  an id becomes a new text column worth 0 points, as Blackboard's help on uploading says), so
+  the export is refused when the column's points are not the assignment's.
 
 An export column is the assignment's when its title, ignoring case, spaces and `_`, equals or
 contains the assignment's name (`01_neurons`, `Week 1 - 01 neurons`); two such columns are
@@ -63,13 +65,15 @@ def find_column(headers: list[str], lms: str, assignment: str, source: str) -> s
     return ours[0].strip() if ours else None
 
 
-def with_points(header: str, lms: str, points: float) -> str:
-    """Blackboard's header carries the points: ours, whatever the export said."""
+def check_points(header: str, lms: str, assignment: str, points: float) -> None:
+    """Blackboard keeps a column's points on upload: they must be the assignment's."""
     match = BLACKBOARD_COLUMN.match(header) if lms == "blackboard" else None
-    if not match:
-        return header
-    kind = match["kind"] or "Score"
-    return f"{match['title']} [Total Pts: {points:g} {kind}] |{match['id']}"
+    if match and abs(float(match["points"]) - points) > 1e-9:
+        raise CourseError(
+            f"Blackboard's column {header!r} is out of {float(match['points']):g} but "
+            f"{assignment} is out of {points:g}: set the column's Points Possible to {points:g} "
+            "in the Grade Centre and download the gradebook again (GRADEBOOK=...)"
+        )
 
 
 def column_headers(course: Course, lms: str, names: list[str], tops: dict) -> list[str]:
@@ -82,5 +86,7 @@ def column_headers(course: Course, lms: str, names: list[str], tops: dict) -> li
     out = []
     for name in names:
         header = settings.get(name) or find_column(headers, lms, name, str(course.lms_gradebook))
-        out.append(with_points(header, lms, tops.get(name, 0.0)) if header else name)
+        if header:
+            check_points(header, lms, name, tops.get(name, 0.0))
+        out.append(header or name)
     return out

@@ -305,9 +305,13 @@ def test_canvas_and_blackboard_exports_name_the_existing_columns(tmp_path):
         find_column(two, "canvas", "01_neurons", "export.csv")
     course = nncourse.Course(tmp_path, lms_gradebook=bb)
     (tmp_path / "nbgrader_config.py").write_text("")
+    with pytest.raises(nncourse.CourseError, match=r"Blackboard's column 'Neurons 01_neurons "
+                       r"\[Total Pts: 100 Score\] \|8801' is out of 100 but 01_neurons is out of "
+                       "14: set the column's Points Possible to 14"):  # fmt: skip
+        column_headers(course, "blackboard", ["01_neurons"], {"01_neurons": 14.0})
     assert column_headers(course, "blackboard", ["01_neurons", "02_backprop"],
-                          {"01_neurons": 14.0, "02_backprop": 12.0}) == [
-        "Neurons 01_neurons [Total Pts: 14 Score] |8801", "02_backprop"
+                          {"01_neurons": 100.0, "02_backprop": 12.0}) == [
+        "Neurons 01_neurons [Total Pts: 100 Score] |8801", "02_backprop"
     ]  # fmt: skip
 
 
