@@ -175,9 +175,10 @@ def collect(
     )
     worksheet = worksheet or find_worksheet(source)
     if result.lms == "moodle" and worksheet:  # kept for export: the worksheet goes back filled in
-        path = worksheet_copy(course, assignment)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(worksheet, path)
+        path, data = worksheet_copy(course, assignment), Path(worksheet).read_bytes()
+        if not path.is_file() or path.read_bytes() != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
     ensure_in_gradebook(course, assignment)
     report = load_report(course, assignment)
     for sid in sorted({placed.student_id for placed in result.placed}):

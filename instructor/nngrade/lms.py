@@ -410,7 +410,7 @@ class Context:
     roster: Roster | None
     zone: ZoneInfo
     worksheet: moodle.Worksheet | None = None
-    moodle: dict = field(default_factory=dict)  # participant id -> (student id or None, note)
+    moodle_students: dict = field(default_factory=dict)  # participant id -> (student id, note)
 
 
 def _aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -674,7 +674,7 @@ def _student_of(candidate: Candidate, lms: str, ctx: Context) -> tuple[str | Non
             return None, f"{candidate.label} cannot be a student id: {problem}"
         return candidate.identity, ""
     if lms == "moodle":
-        student_id, why = ctx.moodle[candidate.identity]
+        student_id, why = ctx.moodle_students[candidate.identity]
         if student_id is None:
             return None, why
         candidate.note = why
@@ -908,11 +908,11 @@ def collect_download(
 
     `notebooks` are the assignment's notebook names (`01_neurons` or `01_neurons.ipynb`).
     `lms` is one of `LMS_NAMES`, or None to detect it from the file names. `timezone` is the
-    IANA zone in which the LMS wrote times without a zone (Moodle's zip times, Blackboard's file
-    names when there is no receipt, the Moodle worksheet's times). `worksheet` is Moodle's
-    grading worksheet of the assignment (`nngrade.moodle`); None: the one beside the zip, if
-    any. Raises `DownloadError`, having written nothing, when the download cannot be collected
-    at all.
+    IANA zone in which the LMS wrote times without a zone (the Moodle worksheet's times,
+    Blackboard's file names when there is no receipt). `worksheet` is Moodle's grading
+    worksheet of the assignment (`nngrade.moodle`); None: the one beside the zip, if any.
+    Raises `DownloadError`, having written nothing, when the download cannot be collected at
+    all.
     """
     source, submitted_dir = Path(source), Path(submitted_dir)
     notebooks = [n.removesuffix(".ipynb") for n in notebooks]  # names, with or without .ipynb
@@ -936,6 +936,11 @@ def collect_download(
         raise DownloadError(
             f"a {TITLES[lms]} download names students by their {TITLES[lms]} identity: give a "
             "roster (CSV with student_id,name,email,lms_id) to map them to student ids"
+        )
+    if worksheet is not None and lms != "moodle":
+        raise DownloadError(
+            f"{worksheet} is a Moodle grading worksheet, and {source} is a {TITLES[lms]} "
+            "download: give the worksheet with the Moodle download of the same assignment"
         )
     sheet = None
     if lms == "moodle":
@@ -962,7 +967,7 @@ def collect_download(
             f"(it looks like a {TITLES[detected]} download): check LMS={lms}"
         )
     if lms == "moodle":
-        ctx.moodle.update(_moodle_students(plan, ctx))
+        ctx.moodle_students.update(_moodle_students(plan, ctx))
     choice = choose(plan, lms, ctx)
     result = CollectResult(lms, [], choice.superseded, choice.unplaced, plan.consumed)
     state = _load_state(submitted_dir, assignment)

@@ -456,3 +456,14 @@ def test_canvas_import_file_fills_the_existing_column(tmp_path):
                         "Week 1: 01_neurons (12345)"]  # fmt: skip
     assert table[1] == ["Points Possible", "", "", "", "", f"{top:g}"]
     assert [row[1] for row in table[2:]] == ["10001", "10002", "10003", "10004", "10005"]
+
+
+def test_a_worksheet_with_a_download_of_another_lms_is_refused(tmp_path):
+    download = moodle_download(tmp_path)
+    canvas = dl.build_canvas(tmp_path / "canvas.zip", handed_in())
+    with pytest.raises(DownloadError, match="is a Moodle grading worksheet, and .*canvas.zip is a "
+                       "Canvas download"):  # fmt: skip
+        collect_download(canvas.path, assignment="01_neurons", notebooks=["01_neurons"],
+                         roster=load_roster(canvas.roster_csv), lms=None,
+                         submitted_dir=tmp_path / "s", worksheet=download.worksheet)  # fmt: skip
+    assert not (tmp_path / "s").exists()
