@@ -17,13 +17,19 @@ SUBMISSIONS ?= downloads
 DB_URL ?=
 ROSTER ?=
 LMS ?=
+# the LMS's time zone (IANA name; default UTC), remembered too; Moodle's grading worksheet of the
+# download (default: Grades-<zip name>.csv beside it); Canvas/Blackboard gradebook export (column ids)
+TIMEZONE ?=
+WORKSHEET ?=
+GRADEBOOK ?=
 # REGRADE=1: autograde again what was already graded (hand-entered scores are kept)
 REGRADE ?=
 # more options of `nngrade autograde`, e.g. AUTOGRADE_FLAGS="--tamper zero"
 AUTOGRADE_FLAGS ?=
 NNGRADE = $(VENV)/bin/nngrade
 COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
-	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)')
+	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)') \
+	$(if $(TIMEZONE),--timezone '$(TIMEZONE)')
 
 .PHONY: help venv assets system-deps book test test-fast lint format release collect autograde \
         feedback report export similarity benchmark benchmark-site clean student-edition
@@ -108,7 +114,8 @@ release: $(STAMPS)/venv
 	$(NNGRADE) release $(ASSIGNMENT) $(COURSE_FLAGS)
 
 collect: $(STAMPS)/venv
-	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)'
+	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)' \
+		$(if $(WORKSHEET),--worksheet '$(WORKSHEET)')
 
 autograde: $(STAMPS)/venv
 	@bash scripts/system-deps.sh bubblewrap
@@ -122,7 +129,7 @@ report: $(STAMPS)/venv
 	$(NNGRADE) report $(ASSIGNMENT) $(COURSE_FLAGS)
 
 export: $(STAMPS)/venv
-	$(NNGRADE) export $(ASSIGNMENT) $(COURSE_FLAGS)
+	$(NNGRADE) export $(ASSIGNMENT) $(COURSE_FLAGS) $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)')
 
 similarity: $(STAMPS)/venv
 	$(NNGRADE) similarity $(ASSIGNMENT) $(COURSE_FLAGS)

@@ -11,7 +11,9 @@
 
 ASSIGNMENT defaults to ``all``: every released assignment; a step skips, saying so, an assignment
 it has nothing to do for. Every step takes ``--course DIR``, ``--db-url URL`` (or the environment
-variable NNGRADE_DB_URL), ``--roster CSV`` and ``--lms NAME``; a setting given once is kept in the
+variable NNGRADE_DB_URL), ``--roster CSV``, ``--lms NAME`` and ``--timezone ZONE`` (the LMS's local
+times); collect takes Moodle's ``--worksheet CSV``, export the Canvas or Blackboard gradebook
+export ``--gradebook CSV`` (its column ids); a setting given once is kept in the
 course's ``nngrade.json``, which ``nbgrader_config.py`` reads too, so every step, nbgrader and
 JupyterLab's formgrader use the same gradebook.
 """
@@ -49,6 +51,7 @@ def _course_options() -> argparse.ArgumentParser:
     common.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db")
     common.add_argument("--roster", help="roster CSV: student_id,name,email,lms_id")
     common.add_argument("--lms", help="canvas, moodle, blackboard or folders (default: detect)")
+    common.add_argument("--timezone", help="IANA time zone of the LMS's times (default: UTC)")
     return common
 
 
@@ -68,7 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         step.add_argument("--assignment", dest="assignment_option", metavar="ASSIGNMENT")
         steps[name] = step
     steps["collect"].add_argument("--from", dest="source", type=Path, required=True)
+    steps["collect"].add_argument(
+        "--worksheet", type=Path, help="Moodle: the assignment's grading worksheet (CSV)"
+    )
     steps["export"].add_argument("--to", type=Path, help="default: grades.csv in the course")
+    steps["export"].add_argument(
+        "--gradebook", type=Path, help="Canvas/Blackboard: its gradebook export (column ids)"
+    )
     steps["similarity"].add_argument("--top", type=int, default=20, help="pairs shown (20)")
     _autograde_options(steps["autograde"])
     commands.add_parser("check-isolation", help="say whether isolated grading works here")
@@ -117,7 +126,20 @@ def open_course(args: argparse.Namespace) -> Course:
         from .roster import load_roster
 
         load_roster(Path(args.roster))
-    return Course.open(args.course, db_url=args.db_url, roster=args.roster, lms=args.lms)
+    if args.timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(args.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CourseError(
+                f"unknown time zone {args.timezone!r}: use an IANA name such as Europe/London"
+            ) from None
+    gradebook = getattr(args, "gradebook", None)
+    if gradebook and not Path(gradebook).is_file():
+        raise CourseError(f"gradebook export {gradebook} does not exist")
+    return Course.open(args.course, db_url=args.db_url, roster=args.roster, lms=args.lms,
+                       timezone=args.timezone, lms_gradebook=gradebook)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,7 +161,7 @@ def collect(course: Course, args) -> int:
 
     course.roster()  # a broken roster stops here, before anything is written
     for name in assignments_in(course, args.source, args.assignment):
-        collect_assignment(course, name, args.source)
+        collect_assignment(course, name, args.source, args.worksheet)
         print(format_report(course, name))
     return 0
 

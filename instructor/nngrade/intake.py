@@ -153,9 +153,12 @@ def _rejected(course: Course, student: str, assignment: str) -> Path:
     return course.root / "rejected" / student / assignment
 
 
-def collect(course: Course, assignment: str, source: Path) -> dict[str, Intake]:
+def collect(
+    course: Course, assignment: str, source: Path, worksheet: Path | None = None
+) -> dict[str, Intake]:
     """Gather one assignment's submissions from an LMS download and check each one."""
     from nngrade.lms import collect_download
+    from nngrade.moodle import find_worksheet
 
     source = Path(source)
     check_source(source)
@@ -167,7 +170,15 @@ def collect(course: Course, assignment: str, source: Path) -> dict[str, Intake]:
         roster=course.roster(),
         lms=course.lms,
         submitted_dir=course.directory("submitted"),
+        timezone=course.timezone or "UTC",
+        worksheet=worksheet,
     )
+    worksheet = worksheet or find_worksheet(source)
+    if result.lms == "moodle" and worksheet:  # kept for export: the worksheet goes back filled in
+        path, data = worksheet_copy(course, assignment), Path(worksheet).read_bytes()
+        if not path.is_file() or path.read_bytes() != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
     ensure_in_gradebook(course, assignment)
     report = load_report(course, assignment)
     for sid in sorted({placed.student_id for placed in result.placed}):
@@ -180,6 +191,11 @@ def collect(course: Course, assignment: str, source: Path) -> dict[str, Intake]:
     save_report(course, assignment, report)
     course.remember_detected_lms(result.lms)
     return report
+
+
+def worksheet_copy(course: Course, assignment: str) -> Path:
+    """Where collect keeps the Moodle grading worksheet it was given, for export."""
+    return course.root / "reports" / f"{assignment}.moodle-worksheet.csv"
 
 
 def _record_download(report: dict[str, Intake], result) -> None:
