@@ -236,6 +236,29 @@ def fit_target(target: str, hidden_units: int, activation: str = "tanh", seed: i
     return Fit1D(target, hidden_units, model, x, y, max_error, rms_error)
 
 
+def random_features_error(target: str, hidden_units: int, seeds: Sequence[int] = range(5)) -> float:
+    """Median over seeds of max |F - f| on [-1, 1] when only the output weights are fitted.
+
+    The hidden weights and biases are drawn at random (w ~ N(0, 2²), b ~ U(-1, 1)); the output
+    weights v and the constant c of F(x) = sum_i v_i tanh(w_i x + b_i) + c then solve a linear
+    least-squares problem on the same 50 points as `fit_target`: no training, no local minima.
+    """
+    f = TARGETS[target]
+    x, y = data.target_1d(target, n=50)
+    grid = np.linspace(-1, 1, 2001)[:, None]
+    errors = []
+    for seed in seeds:
+        r = data.rng(seed)
+        w, b = r.normal(0, 2, hidden_units), r.uniform(-1, 1, hidden_units)
+
+        def features(t: np.ndarray, w: np.ndarray = w, b: np.ndarray = b) -> np.ndarray:
+            return np.hstack([np.tanh(t * w + b), np.ones_like(t)])
+
+        v, *_ = np.linalg.lstsq(features(x), y, rcond=None)
+        errors.append(float(np.max(np.abs(features(grid) @ v - f(grid)))))
+    return float(np.median(errors))
+
+
 def plot_approximation(target: str, hidden_units: int) -> Figure:
     """The target, the 50 training points, the fitted net and each unit's contribution."""
     fit = fit_target(target, hidden_units)

@@ -204,7 +204,11 @@ class Dual(NumpyDispatch):
 
     def transpose(self, *axes: int) -> Dual:
         def flip(x: Any) -> Any:
-            return x.transpose(*axes) if isinstance(x, NumpyDispatch) else np.transpose(x, axes or None)
+            return (
+                x.transpose(*axes)
+                if isinstance(x, NumpyDispatch)
+                else np.transpose(x, axes or None)
+            )
 
         return Dual(flip(self.value), flip(self.tangent))
 

@@ -46,13 +46,12 @@ def hvp(f: Callable[[Any], Any], x: Any, v: Any) -> tuple[float, np.ndarray]:
     if not isinstance(out, Dual):  # f ignored its input
         return float(np.asarray(out.data if isinstance(out, Tensor) else out)), np.zeros_like(x)
     value, directional = out.value, out.tangent
-    if not isinstance(directional, Tensor) or np.size(directional.data) != 1:
-        raise ValueError(
-            f"hvp: f must return a scalar, got shape {np.shape(getattr(directional, 'data', directional))}"
-        )
+    size = np.size(directional.data if isinstance(directional, Tensor) else directional)
+    if size != 1:
+        raise ValueError(f"hvp: f must return a scalar, got {size} numbers")
     value = float(value.data if isinstance(value, Tensor) else value)
-    if not directional.requires_grad:  # ∇f(x)ᵀv does not depend on x: f is linear, H = 0
-        return value, np.zeros_like(x)
+    if not isinstance(directional, Tensor) or not directional.requires_grad:
+        return value, np.zeros_like(x)  # ∇f(x)ᵀv does not depend on x: f is linear, H = 0
     directional.backward(np.ones_like(directional.data))
     return value, leaf.grad if leaf.grad is not None else np.zeros_like(x)
 

@@ -1,5 +1,5 @@
 """Hessian-vector products (nnlib.autodiff.hvp, hessian): exact Hessians of known functions,
-central differences of the gradient, and PyTorch's documented semantics, in float64 with fixed seeds.
+central differences of the gradient, and PyTorch's documented semantics, in float64, fixed seeds.
 
 PyTorch cannot be installed here (its Linux wheels pull gigabytes of CUDA packages), so the
 PyTorch tests write out what ``torch.autograd.functional.hvp(func, inputs, v)`` is documented to

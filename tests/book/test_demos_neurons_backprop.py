@@ -153,9 +153,9 @@ def test_stepper_graph_adjoints_match_reverse_mode_autodiff():
     adjoints = {s.node: s.adjoint for s in graph.backward(values)}
 
     def loss(w, b):
-        x, t = backprop.STEPPER_INPUTS["x"], backprop.STEPPER_INPUTS["t"]
-        y = autodiff.sigmoid(w * x + b)
-        return 0.5 * (y - t) ** 2 + 0.1 * 0.5 * w**2
+        x, y = backprop.STEPPER_INPUTS["x"], backprop.STEPPER_INPUTS["y"]
+        y_hat = autodiff.sigmoid(w * x + b)
+        return 0.5 * (y_hat - y) ** 2 + 0.1 * 0.5 * w**2
 
     dw, db = autodiff.grad(loss, argnums=(0, 1))(
         backprop.STEPPER_INPUTS["w"], backprop.STEPPER_INPUTS["b"]
