@@ -184,7 +184,7 @@ def test_stepper_frames_show_values_then_adjoints():
     computed = [n.name for n in graph.nodes if n.parents]
     assert len(frames) == 1 + len(computed) + len(computed) + 2  # inputs, forward, backward (+w, b)
     assert all(not f["adjoints"] for f in frames[: 1 + len(computed)])
-    assert list(frames[-1]["adjoints"]) == ["L_reg", "R", "L", "y", "z", "b", "w"]
+    assert list(frames[-1]["adjoints"]) == ["L_reg", "R", "L", "ŷ", "z", "b", "w"]
 
 
 # ---- chapter 2: the delta recursion, timing, gradient checks ----------------------------------
