@@ -1,6 +1,8 @@
 """Every chapter in lectures/ runs top to bottom in a fresh kernel, as the book build runs it.
 
 One test per chapter notebook present, so a failure names the chapter; the error names the cell.
+A chapter with a cell tagged ``check-numbers`` must also quote, in "Check your understanding", the
+numbers its code computes (see quoted_numbers.py).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import quoted_numbers  # tests/book/quoted_numbers.py: the numbers "Check your understanding" quotes
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -51,6 +54,8 @@ def test_chapter_executes_in_a_fresh_kernel(chapter: Path, monkeypatch):
             (i for i, cell in enumerate(notebook.cells, 1) if _has_error(cell)), "unknown"
         )
         pytest.fail(f"{chapter.name}, cell {failing}:\n{error}", pytrace=False)
+    wrong = quoted_numbers.problems(notebook.cells)
+    assert not wrong, f"{chapter.name}, Check your understanding:\n" + "\n".join(wrong)
 
 
 def _has_error(cell) -> bool:
