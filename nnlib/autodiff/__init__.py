@@ -10,8 +10,9 @@
   from them. Adding an operation is one row of that table.
 - Second derivatives, both modes nested: ``hvp(f, x, v)`` (Hessian-vector product, reverse over
   forward) and ``hessian(f, x)``.
-- The other ways to differentiate: ``nnlib.autodiff.numerical`` and ``nnlib.autodiff.symbolic``.
-  The teaching views (the slides' trace tables, computation-graph drawings, worked examples) live
+- Finite differences and gradient checks: ``nnlib.gradcheck``. Chapter 3's experiments on
+  numerical and symbolic differentiation (step-size errors, expression swell) and the teaching
+  views (the slides' trace tables, computation-graph drawings, worked examples) live
   in the book's companion package, ``nnbook.trace``, ``nnbook.graph`` and ``nnbook.examples``.
 """
 
