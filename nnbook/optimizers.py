@@ -326,9 +326,9 @@ def relu_pair_on_abs(
 
 
 def heavy_ball_parameters(kappa: float) -> tuple[float, float]:
-    """The heavy ball's best (lr, momentum) for eigenvalues in [1, kappa] (chapter 4, "How fast
-    momentum converges"): lr = 4 / (1 + sqrt(kappa))^2, momentum = ((sqrt(kappa) - 1) /
-    (sqrt(kappa) + 1))^2, which puts both extreme eigenvalues on the edge of the complex roots."""
+    """The heavy ball's best (lr, momentum) for eigenvalues in [1, kappa], eq. (4.7):
+    lr = 4 / (1 + sqrt(kappa))^2, momentum = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2, which puts
+    both extreme eigenvalues on the edge of the complex roots."""
     root = np.sqrt(kappa)
     return 4.0 / (1.0 + root) ** 2, ((root - 1.0) / (root + 1.0)) ** 2
 

@@ -30,8 +30,8 @@ class SGD(Optimizer):
 
     Without momentum: theta <- theta - eta g.  With momentum mu (a *sum*, not an average) and
     dampening tau:  b_1 = g_1,  b_t = mu b_{t-1} + (1 - tau) g_t;  theta <- theta - eta b_t.
-    Nesterov (chapter 4, "Nesterov momentum"): theta <- theta - eta (g_t + mu b_t), the step
-    taken with the gradient "looked ahead" by mu b_t; like PyTorch, it needs mu > 0 and tau = 0.
+    Nesterov: theta <- theta - eta (g_t + mu b_t), the look-ahead form rewritten (eq. (4.9) of
+    chapter 4); like PyTorch, it needs mu > 0 and tau = 0.
     ``weight_decay`` lambda replaces g by g + lambda theta before everything else.
     For the slides' moving average m = gamma m + (1 - gamma) g see :class:`Momentum`.
     """
