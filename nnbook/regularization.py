@@ -231,12 +231,13 @@ def moons_problem() -> tuple[np.ndarray, ...]:
 
 @lru_cache(maxsize=16)
 def train_moons_classifier(
-    dropout: float = 0.0, weight_decay: float = 0.0, drop_connect: float = 0.0
+    dropout: float = 0.0, weight_decay: float = 0.0, drop_connect: float = 0.0, seed: int = 0
 ) -> layers.Sequential:
     """A 2-64-64-1 ReLU net trained (400 full-batch Adam steps, learning rate 0.02) on the 40
-    points of `moons_problem`; cached, so the chapter and its demo share the trained nets."""
+    points of `moons_problem`, initialised (and its masks drawn) from `seed`; cached, so the
+    chapter and its demo share the trained nets."""
     x, y = moons_problem()[:2]
-    model = layers.mlp([2, 64, 64, 1], "relu", dropout=dropout, drop_connect=drop_connect, rng=0)
+    model = layers.mlp([2, 64, 64, 1], "relu", dropout=dropout, drop_connect=drop_connect, rng=seed)
     adam = optim.Adam(model.parameters(), lr=0.02, weight_decay=weight_decay)
     train.fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y, adam, steps=400)
     return model.eval()
