@@ -5,6 +5,10 @@ connection file in the user's private runtime folder: no TCP port to race for, a
 running over TCP without encryption" warning at every start. Windows has no IPC transport: there
 kernels stay on TCP and that warning still appears in the terminal (it is harmless: the kernel
 only listens on this computer's loopback address).
+
+Notebooks are served with the metadata their kernel will write (nnbook.contents), so that opening
+and closing a chapter or an exercise without changing it asks nothing, and a notebook without
+outputs raises no "not trusted" warning.
 """
 
 import os
@@ -13,3 +17,4 @@ c = get_config()  # noqa: F821 (injected by traitlets when Jupyter loads this fi
 
 if os.name == "posix":
     c.KernelManager.transport = "ipc"
+c.ServerApp.contents_manager_class = "nnbook.contents.CourseContentsManager"
