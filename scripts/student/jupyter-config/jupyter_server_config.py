@@ -6,6 +6,11 @@ running over TCP without encryption" warning at every start. Windows has no IPC 
 kernels stay on TCP and that warning still appears in the terminal (it is harmless: the kernel
 only listens on this computer's loopback address).
 
+The websockets' ping timeout is set to its interval: jupyter_server asks for three intervals,
+which tornado 6.5 refuses with a warning at the first kernel connection ("The
+websocket_ping_timeout (90000) cannot be longer than the websocket_ping_interval") and then
+shortens to the interval anyway; setting it so keeps the same behaviour without the warning.
+
 Notebooks are served with the metadata their kernel will write (nnbook.contents), so that opening
 and closing a chapter or an exercise without changing it asks nothing, and a notebook without
 outputs raises no "not trusted" warning.
@@ -17,4 +22,5 @@ c = get_config()  # noqa: F821 (injected by traitlets when Jupyter loads this fi
 
 if os.name == "posix":
     c.KernelManager.transport = "ipc"
+c.ServerApp.tornado_settings.update({"ws_ping_timeout": 30_000})  # ms, = ws_ping_interval
 c.ServerApp.contents_manager_class = "nnbook.contents.CourseContentsManager"
