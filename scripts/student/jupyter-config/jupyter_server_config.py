@@ -18,9 +18,15 @@ outputs raises no "not trusted" warning.
 
 import os
 
+from jupyter_core.paths import jupyter_runtime_dir
+
 c = get_config()  # noqa: F821 (injected by traitlets when Jupyter loads this file)
 
-if os.name == "posix":
+# A kernel's sockets are <runtime folder>/kernel-<36-character id>-ipc-<n>; a socket's path must
+# fit in 104 bytes on macOS (108 on Linux). A runtime folder too deep for that (a long user name
+# on macOS) keeps TCP rather than fail to start kernels.
+SOCKET = os.path.join(jupyter_runtime_dir(), "kernel-" + "0" * 36 + "-ipc-99")
+if os.name == "posix" and len(SOCKET.encode()) < 104:
     c.KernelManager.transport = "ipc"
 c.ServerApp.tornado_settings.update({"ws_ping_timeout": 30_000})  # ms, = ws_ping_interval
 c.ServerApp.contents_manager_class = "nnbook.contents.CourseContentsManager"
