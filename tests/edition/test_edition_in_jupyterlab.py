@@ -414,7 +414,8 @@ def test_a_wrong_answer_reads_the_same_in_validate_the_terminal_and_the_notebook
             const failed = outputs.find(o => o.innerText.includes('received shape (4,)'));
             if (failed) return failed.innerText;
             const w = document.querySelector('.jp-WindowedPanel-outer');  // attach every cell
-            w.scrollTop = w.scrollTop + 500 >= w.scrollHeight ? 0 : w.scrollTop + 500;
+            const end = w.scrollTop + w.clientHeight >= w.scrollHeight - 1;
+            w.scrollTop = end ? 0 : w.scrollTop + 500;
             return false;
         }""",
         timeout=180_000,
