@@ -7,6 +7,10 @@ command copies that assignment's files back over ``exercises/<assignment>/`` and
 assignment. The notebook you had is kept beside it as ``<name>.before-reset.ipynb``, so a reset
 by mistake loses nothing. Run it from the edition's folder (or anywhere: the edition is found from
 the folder nnbook is installed from).
+
+If the notebook is open in JupyterLab, nothing is done: the tab would keep the old answers and
+saving it would undo the reset. The message says to close the tab first (``--force`` skips this
+check).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ EXERCISES = "exercises"
 
 
 class EditionError(RuntimeError):
-    """What the student asked for does not exist in this edition; the message says what does."""
+    """What the student asked for cannot be done in this edition; the message says what to do."""
 
 
 def edition_root() -> Path:
@@ -49,11 +53,24 @@ def check_assignment(root: Path, name: str) -> str:
     return name
 
 
-def reset(root: Path, name: str) -> list[Path]:
+def refuse_if_open(root: Path, notebooks: list[Path], doing: str) -> None:
+    """Raise EditionError if one of `notebooks` is open in a running JupyterLab."""
+    from nnbook.running import refusal
+
+    reason = refusal(notebooks, root, doing)
+    if reason:
+        raise EditionError(reason)
+
+
+def reset(root: Path, name: str, force: bool = False) -> list[Path]:
     """Copy the released files of `name` over `exercises/<name>/`; the notebooks replaced are
-    kept as ``<stem>.before-reset.ipynb``. Returns the files written."""
+    kept as ``<stem>.before-reset.ipynb``. Returns the files written. Refused while one of those
+    notebooks is open in JupyterLab, unless `force`."""
     check_assignment(root, name)
     source, target = root / RELEASED / name, root / EXERCISES / name
+    if not force:
+        notebooks = [target / p.relative_to(source) for p in source.rglob("*.ipynb")]
+        refuse_if_open(root, notebooks, f"resetting {name}")
     written = []
     for released in sorted(p for p in source.rglob("*") if p.is_file()):
         path = target / released.relative_to(source)
@@ -72,11 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         description="Put one exercise back to its released state (the others are not touched).",
     )
     parser.add_argument("assignment", help="for example 04_optimizers")
+    parser.add_argument(
+        "--force", action="store_true", help="even if JupyterLab has the notebook open"
+    )
     args = parser.parse_args(argv)
 
     def lines():
         root = edition_root()
-        return [f"reset {path.relative_to(root)}" for path in reset(root, args.assignment)]
+        written = reset(root, args.assignment, args.force)
+        return [f"reset {path.relative_to(root)}" for path in written]
 
     return print_or_explain(lines)
 

@@ -4,15 +4,20 @@
 
 Run it in the NEW edition's folder, naming the OLD edition's folder. For every exercise you worked
 on in the old edition (its notebook differs from the one released with it), the new edition's
-notebook becomes the newly released one with your answer cells put back (matched by nbgrader's
-cell id), and any other file you added to that exercise's folder is copied over. The old folder is
-only read. An exercise you already started in the new edition is left alone (reported), unless
-you pass ``--overwrite``; the notebook it replaces is then kept as ``<stem>.before-upgrade.ipynb``.
+notebook becomes the newly released one with your work put back: every answer cell you changed
+(matched by nbgrader's grade id) and every cell you added (your own tests, notes), each in place,
+after the cell it followed. Any other file you added to that exercise's folder is copied over,
+except the backups that reset and upgrade leave (``*.before-reset.ipynb``). The counts printed
+are exact: the answers you wrote, the cells you added. The old folder is only read. An exercise
+you already started in the new edition is left alone (reported), unless you pass
+``--overwrite``; the notebook it replaces is then kept as ``<stem>.before-upgrade.ipynb``.
+Nothing is done while a notebook it would rewrite is open in JupyterLab (``--force`` skips this).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import shutil
 import sys
 from pathlib import Path
@@ -26,17 +31,28 @@ from nnbook.reset import (
     assignments,
     edition_root,
     print_or_explain,
+    refuse_if_open,
 )
 
+BACKUPS = (".before-reset.ipynb", ".before-upgrade.ipynb")
 
-def _answers(notebook: nbformat.NotebookNode) -> dict[str, str]:
-    """The source of every answer cell (nbgrader ``solution: true``), by grade id."""
-    found = {}
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and meta.get("grade_id"):
-            found[meta["grade_id"]] = cell.source
-    return found
+
+def _grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def _is_answer(cell) -> bool:
+    return bool(cell.metadata.get("nbgrader", {}).get("solution") and _grade_id(cell))
+
+
+def _key(cell) -> str | None:
+    """How a cell is recognised from one edition to the next: nbgrader's grade id, else the
+    cell's own id (JupyterLab keeps it while the cell is edited; a new cell gets a new one)."""
+    return _grade_id(cell) or cell.get("id")
+
+
+def _read(path: Path) -> nbformat.NotebookNode | None:
+    return nbformat.read(path, as_version=4) if path.exists() else None
 
 
 def _worked_on(edition: Path, name: str, notebook: str) -> bool:
@@ -45,8 +61,52 @@ def _worked_on(edition: Path, name: str, notebook: str) -> bool:
     return mine.exists() and (not released.exists() or mine.read_bytes() != released.read_bytes())
 
 
+def carry_cells(mine, released_then, released_now) -> tuple[nbformat.NotebookNode, int, int]:
+    """`released_now` with the student's work of `mine` put back: every answer cell the student
+    changed (by grade id), and every cell the student added, in place (after the cell it follows
+    in `mine`). `released_then` is what `mine` was released as (None if unknown: then a cell
+    counts as added when the new release has no cell with its id). Returns the notebook, the
+    number of answers carried and the number of cells added."""
+    fresh = copy.deepcopy(released_now)
+    then = {_key(c): c for c in released_then.cells} if released_then is not None else {}
+    now = {_key(c): i for i, c in enumerate(fresh.cells)}
+    answers = 0
+    for cell in mine.cells:
+        key = _key(cell)
+        if not _is_answer(cell) or key not in now:
+            continue
+        before = then.get(key) if released_then is not None else fresh.cells[now[key]]
+        if before is not None and before.source == cell.source:
+            continue  # not answered: the new edition's stub (maybe improved) stays
+        target = fresh.cells[now[key]]
+        target.source = cell.source
+        if cell.cell_type == "code" and target.cell_type == "code":
+            target.outputs, target.execution_count = [], None
+        answers += 1
+    added, anchor, placed = 0, None, {}
+    for cell in mine.cells:
+        key = _key(cell)
+        ours = key not in then if released_then is not None else key not in now
+        if not ours and key in now:
+            anchor = key
+            continue
+        if not ours:
+            continue  # a released cell the new edition dropped
+        position = now[anchor] + 1 if anchor is not None else 0
+        position += placed.get(anchor, 0)
+        new_cell = copy.deepcopy(cell)
+        fresh.cells.insert(position, new_cell)
+        placed[anchor] = placed.get(anchor, 0) + 1
+        now = {k: (i + 1 if i >= position else i) for k, i in now.items()}
+        added += 1
+    for index, cell in enumerate(fresh.cells):  # ids must stay unique within the notebook
+        if not cell.get("id") or any(c.get("id") == cell.id for c in fresh.cells[:index]):
+            cell.id = f"carried-{index}"
+    return fresh, answers, added
+
+
 def carry_assignment(old: Path, new: Path, name: str, overwrite: bool = False) -> list[str]:
-    """Carry one assignment's answers from `old` into `new`; returns what was done, as lines."""
+    """Carry one assignment's work from `old` into `new`; returns what was done, as lines."""
     done = []
     old_folder, new_folder = old / EXERCISES / name, new / EXERCISES / name
     released = {p.name for p in (new / RELEASED / name).glob("*.ipynb")}
@@ -59,20 +119,23 @@ def carry_assignment(old: Path, new: Path, name: str, overwrite: bool = False) -
                 done.append(f"kept {target.relative_to(new)}: already changed here (--overwrite)")
                 continue
             shutil.copyfile(target, target.with_name(f"{target.stem}.before-upgrade.ipynb"))
-        answers = _answers(nbformat.read(old_folder / notebook, as_version=4))
-        fresh = nbformat.read(new / RELEASED / name / notebook, as_version=4)
-        carried = 0
-        for cell in fresh.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
-                cell.source = answers[grade_id]
-                carried += 1
+        fresh, answers, added = carry_cells(
+            nbformat.read(old_folder / notebook, as_version=4),
+            _read(old / RELEASED / name / notebook),
+            nbformat.read(new / RELEASED / name / notebook, as_version=4),
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(fresh, target)
-        done.append(f"carried {carried} answer cell(s) into {target.relative_to(new)}")
+        done.append(
+            f"carried {answers} answer{'s' * (answers != 1)} and {added} cell"
+            f"{'s' * (added != 1)} of your own into {target.relative_to(new)}"
+        )
     extras = sorted(p for p in old_folder.rglob("*") if p.is_file()) if old_folder.is_dir() else []
     for extra in extras:
         relative = extra.relative_to(old_folder)
-        if extra.name in released or ".ipynb_checkpoints" in relative.parts:
+        if extra.name in released or extra.name.endswith(BACKUPS):
+            continue
+        if {".ipynb_checkpoints", "__pycache__"} & set(relative.parts):
             continue
         target = new_folder / relative
         if not target.exists():
@@ -82,13 +145,25 @@ def carry_assignment(old: Path, new: Path, name: str, overwrite: bool = False) -
     return done
 
 
-def upgrade(old: Path, new: Path, overwrite: bool = False) -> list[str]:
-    """Carry every assignment's answers from the edition `old` into the edition `new`."""
+def _to_write(old: Path, new: Path) -> list[Path]:
+    """The new edition's notebooks an upgrade may rewrite."""
+    return [
+        new / EXERCISES / name / p.name
+        for name in assignments(new)
+        for p in (new / RELEASED / name).glob("*.ipynb")
+        if _worked_on(old, name, p.name)
+    ]
+
+
+def upgrade(old: Path, new: Path, overwrite: bool = False, force: bool = False) -> list[str]:
+    """Carry every assignment's work from the edition `old` into the edition `new`."""
     old, new = Path(old).resolve(), Path(new).resolve()
     if old == new:
         raise EditionError("name the OLD edition's folder; this command runs in the new one")
     if not (old / EXERCISES).is_dir():
         raise EditionError(f"{old} is not a student edition: it has no `{EXERCISES}/` folder")
+    if not force:
+        refuse_if_open(new, _to_write(old, new), "the upgrade")
     done = []
     for name in assignments(new):
         done.extend(carry_assignment(old, new, name, overwrite))
@@ -102,8 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("old", type=Path, help="the older edition's folder")
     parser.add_argument("--overwrite", action="store_true", help="also replace started exercises")
+    parser.add_argument(
+        "--force", action="store_true", help="even if JupyterLab has a notebook open"
+    )
     args = parser.parse_args(argv)
-    return print_or_explain(lambda: upgrade(args.old, edition_root(), args.overwrite))
+    return print_or_explain(lambda: upgrade(args.old, edition_root(), args.overwrite, args.force))
 
 
 if __name__ == "__main__":

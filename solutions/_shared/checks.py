@@ -3,9 +3,12 @@
 # grader restores it. Only the hidden test code that calls these helpers stays hidden.
 """Checks used by the tests below: exact type first, then length or shape, dtype, then values.
 
-Every check raises `AssertionError` with a message that says what was expected and what was
+Every check raises an `AssertionError` with a message that says what was expected and what was
 received (type, shape, dtype or value, the first entry that differs, the relative error and,
-when given, the inputs it was called with); it returns None when the answer is right.
+when given, the inputs it was called with); it returns None when the answer is right. In a
+notebook, in Validate and in `nbgrader validate`, a failure shows that message first and in full
+(lines wrapped to 80 characters, so that `nbgrader validate` cuts none), then the line of the test
+that failed; none of the checks' own code is shown.
 
     check_type(name, received, expected_type)             exact type (or a tuple of exact types)
     check_array(name, received, expected, rtol=1e-7, atol=0.0, inputs=None)
@@ -44,8 +47,10 @@ answered with nnlib's own code earns nothing.
 
 def _make_checks():
     import contextlib
+    import linecache
     import math
     import sys
+    import textwrap
 
     import numpy
 
@@ -92,7 +97,7 @@ def _make_checks():
         try:
             if type_(x) is ndarray:
                 return array2string(
-                    x, precision=8, threshold=24, edgeitems=3, max_line_width=88, separator=", "
+                    x, precision=8, threshold=24, edgeitems=3, max_line_width=64, separator=", "
                 )
             if is_one_of(x, (float_, int_, bool_, str_, type_(None))):
                 return repr_(x)
@@ -120,10 +125,46 @@ def _make_checks():
                 message += indented(f"  {key} = ", show(value))
         return message
 
+    wrap, getline = textwrap.wrap, linecache.getline
+
+    def test_line(tb):
+        """The line that called the first check: the frame before the checks' own frames."""
+        caller = None
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if getattr_(code, "co_qualname", "").startswith("_make_checks."):
+                break
+            caller, tb = tb, tb.tb_next
+        if caller is None:
+            return ""
+        line = getline(caller.tb_frame.f_code.co_filename, caller.tb_lineno).strip()
+        return f"(line {caller.tb_lineno} of the test cell: {line})" if line else ""
+
+    def rendered(failure):
+        """What IPython shows for a failed check: the message first, wrapped, then the test's
+        line; the checks' frames are left out (they say nothing about the answer)."""
+        lines = []
+        text = "AssertionError: " + str_(failure)
+        for line in text.split("\n"):
+            margin = " " * (len_(line) - len_(line.lstrip(" ")) + 2)
+            lines += wrap(line, 80, subsequent_indent=margin, break_on_hyphens=False) or [""]
+        lines[0] = "\x1b[0;31mAssertionError\x1b[0m" + lines[0][len_("AssertionError") :]
+        where = test_line(failure.__traceback__)
+        return lines + [""] + wrap(where, 80, subsequent_indent="  ") if where else lines
+
+    class CheckFailed(error_):
+        """An AssertionError whose message IPython shows first, without the checks' frames."""
+
+        def _render_traceback_(self):
+            try:
+                return rendered(self)
+            except Exception:  # noqa: BLE001 (never let the display hide the failure)
+                return ["AssertionError: " + str_(self)]
+
+    CheckFailed.__name__ = "AssertionError"  # what the student, nbgrader and feedback read
+
     def fail(name, what, inputs=None, details=""):
-        message = describe(name, what, inputs, details)
-        # A check failed: the message below says what was expected and what was received.
-        raise error_(message)
+        raise CheckFailed(describe(name, what, inputs, details))
 
     def rel_error(x, y):
         """max |x - y| / (|x| + |y|) over the entries where both are finite (0 if both are 0)."""
@@ -278,12 +319,12 @@ def _make_checks():
         for f in functions:
             label = getattr_(f, "__name__", "this answer")
             if not callable_(f) or getattr_(f, "__module__", None) != "__main__":
-                raise error_(f"{label} must be written in this notebook, not imported")
+                raise CheckFailed(f"{label} must be written in this notebook, not imported")
             if any_(from_nnlib(b) for b in getattr_(f, "__mro__", ())):
-                raise error_(f"{label} must not extend nnlib's classes")
+                raise CheckFailed(f"{label} must not extend nnlib's classes")
             methods = list_(vars_(f).values()) if type_(f) is type_ else [f]
             if any_(nnlib_inside(m) for m in methods if callable_(m)):
-                raise error_(f"{label} must not call nnlib's implementation")
+                raise CheckFailed(f"{label} must not call nnlib's implementation")
 
     @contextlib.contextmanager
     def without_nnlib(*only):
@@ -292,7 +333,7 @@ def _make_checks():
         packages = tuple_(only) if only else ("nnlib",)
 
         def blocked(*args, **kwargs):
-            raise error_("this part must not call nnlib's implementation")
+            raise CheckFailed("this part must not call nnlib's implementation")
 
         spaces = [vars_(m) for n, m in list_(modules.items()) if n.split(".")[0] == "nnlib"]
         spaces.append(vars_(modules["__main__"]))

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import time
@@ -69,7 +70,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab(student_folder):
+def lab_log(tmp_path_factory) -> Path:
+    """The terminal output of JupyterLab and of its kernels (what the student sees)."""
+    return tmp_path_factory.mktemp("lab") / "terminal.log"
+
+
+@pytest.fixture(scope="module")
+def lab(student_folder, lab_log):
     """JupyterLab started as the README says, from the edition's folder; yields its URL."""
     readme = (student_folder / "README.md").read_text()
     (command,) = readme_commands(readme, "## 3. Open JupyterLab")
@@ -82,11 +89,12 @@ def lab(student_folder):
     ]
     if os.geteuid() == 0:
         flags.append("--allow-root")  # the tests run as root; students do not
+    log = lab_log.open("w")
     server = subprocess.Popen(
         shlex.split(command) + flags,
         cwd=student_folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -102,6 +110,7 @@ def lab(student_folder):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
 
 
 @pytest.fixture
@@ -276,7 +285,8 @@ def test_readme_check_and_reset_commands(student_folder):
         validate, shell=True, cwd=student_folder, capture_output=True, text=True, timeout=300
     )
     output = run.stdout + run.stderr
-    assert "VALIDATION FAILED" in output or "Success!" in output, output[-2000:]
+    assert run.returncode == 1, output[-2000:]  # the untouched exercise fails its tests
+    assert "test cell(s) FAILED" in run.stdout and "NotImplementedError" in run.stdout
     assert "WARNING" not in output and "without encryption" not in output, output[:2000]
 
     (reset,) = readme_commands(readme, "## 5. Start an exercise again")
@@ -290,3 +300,212 @@ def test_readme_check_and_reset_commands(student_folder):
     assert (
         notebook.read_bytes() == (student_folder / ".released" / name / notebook.name).read_bytes()
     )
+
+
+NOTEBOOKS = sorted(
+    f"lectures/{p.name}" for p in (student_edition.REPO / "lectures").glob("*.ipynb")
+)
+NOTEBOOKS += [f"exercises/{a}/{a}.ipynb" for a in kit.assignment_names()]
+
+
+def api(lab: str, method: str, path: str, body: dict | None = None):
+    """A call to the Jupyter server's REST API, as JupyterLab makes it."""
+    request = urllib.request.Request(
+        f"{lab}/api/{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+def shut_down_every_kernel(lab: str) -> None:
+    for session in api(lab, "GET", "sessions"):
+        api(lab, "DELETE", f"sessions/{session['id']}")
+
+
+def _menu(page, menu: str, item: str) -> None:
+    """Click `menu` in the menu bar, then its item whose label matches the regex `item`."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=menu).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(item)).click()
+
+
+def test_every_notebook_opens_and_closes_without_a_save_prompt(lab, page, student_folder):
+    """Opening a chapter or an exercise starts its kernel, whose kernelspec and language_info
+    JupyterLab writes into the notebook: the tab must stay clean and closing it ask nothing."""
+    asked = []
+    for path in NOTEBOOKS:
+        before = (student_folder / path).read_bytes()
+        page.goto(f"{lab}/lab/tree/{path}?reset&token={TOKEN}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell")
+        page.wait_for_selector(
+            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000
+        )
+        page.wait_for_timeout(2000)  # the kernel's info is in the notebook's model by now
+        tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")
+        dirty = "jp-mod-dirty" in (tab.get_attribute("class") or "")
+        _menu(page, "File", r"^Close Tab$")
+        page.wait_for_timeout(1000)
+        if page.locator(".jp-Dialog").count():
+            asked.append(f"{path}: {page.locator('.jp-Dialog').inner_text()[:200]}")
+            page.locator(".jp-Dialog button", has_text="Discard").click()
+        elif dirty:
+            asked.append(f"{path}: marked as modified")
+        assert (student_folder / path).read_bytes() == before, f"{path} was written"
+        shut_down_every_kernel(lab)
+    assert not asked, asked
+
+
+WRONG_LINE = re.compile(
+    r"^AssertionError: sigmoid\(z\): expected shape \(3,\), received shape \(4,\)$", re.M
+)
+
+
+def _wrong_notebook(assignment: str) -> nbformat.NotebookNode:
+    """The reference answers, but `sigmoid` returns one entry too many."""
+    nb = kit.solved_notebook(assignment)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    assert "def sigmoid(" in answer.source
+    answer.source += "\n\ndef sigmoid(z):\n    return np.zeros(len(z) + 1)\n"
+    return nb
+
+
+def test_a_wrong_answer_reads_the_same_in_validate_the_terminal_and_the_notebook(
+    lab, page, student_folder
+):
+    name = "01_neurons"
+    path = f"exercises/{name}/{name}.ipynb"
+    nbformat.write(_wrong_notebook(name), student_folder / path)
+    open_notebook(page, lab, student_folder, path)
+
+    page.locator(
+        ".jp-Toolbar button, .jp-Toolbar .jp-ToolbarButtonComponent", has_text="Validate"
+    ).first.click()
+    page.wait_for_function(
+        "() => /FAILED|error/i.test((document.querySelector('.jp-Dialog') || {}).innerText)",
+        timeout=180_000,
+    )
+    dialog = page.locator(".jp-Dialog").inner_text()
+    assert WRONG_LINE.search(dialog), dialog[:3000]
+    assert "_make_checks" not in dialog and "z = [-2.,  0.,  3.]" in dialog
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+
+    readme = (student_folder / "README.md").read_text()
+    (validate,) = readme_commands(readme, "## 4. Do an exercise")
+    run = subprocess.run(
+        validate.replace("02_backprop", name),
+        shell=True,
+        cwd=student_folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 1, run.stdout[-2000:] + run.stderr
+    assert WRONG_LINE.search(run.stdout) and "_make_checks" not in run.stdout, run.stdout[:3000]
+    assert "WARNING" not in run.stderr, run.stderr
+
+    _menu(page, "Kernel", r"^Restart Kernel and Run All")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    shown = page.wait_for_function(
+        """() => {
+            const outputs = [...document.querySelectorAll('.jp-OutputArea-output')];
+            const failed = outputs.find(o => o.innerText.includes('received shape (4,)'));
+            if (failed) return failed.innerText;
+            const w = document.querySelector('.jp-WindowedPanel-outer');  // attach every cell
+            const end = w.scrollTop + w.clientHeight >= w.scrollHeight - 1;
+            w.scrollTop = end ? 0 : w.scrollTop + 500;
+            return false;
+        }""",
+        timeout=180_000,
+        polling=500,
+    ).json_value()
+    assert WRONG_LINE.match(shown.strip()), shown[:2000]  # the message comes first
+    assert "_make_checks" not in shown and "Traceback" not in shown
+
+
+def test_reset_refuses_while_the_notebook_is_open_and_resets_only_that_exercise(
+    lab, page, student_folder
+):
+    name, other = "01_neurons", kit.assignment_names()[1]
+    path = f"exercises/{name}/{name}.ipynb"
+    nbformat.write(_wrong_notebook(name), student_folder / path)
+    mine = student_folder / "exercises" / other / f"{other}.ipynb"
+    nb = nbformat.read(mine, as_version=4)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    answer.source = "# my answer to the other exercise"
+    nbformat.write(nb, mine)
+    open_notebook(page, lab, student_folder, path)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+
+    readme = (student_folder / "README.md").read_text()
+    (reset,) = readme_commands(readme, "## 5. Start an exercise again")
+    command = reset.replace(shlex.split(reset)[-1], name)
+    refused = subprocess.run(
+        command, shell=True, cwd=student_folder, capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert path in refused.stderr and "Close its tab first" in refused.stderr
+    assert "np.zeros(len(z) + 1)" in (student_folder / path).read_text(), "reset anyway"
+
+    page.goto("about:blank")  # the tab is closed ...
+    shut_down_every_kernel(lab)  # ... and its kernel shut down
+    done = subprocess.run(
+        command, shell=True, cwd=student_folder, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    released = student_folder / ".released" / name / f"{name}.ipynb"
+    assert (student_folder / path).read_bytes() == released.read_bytes()
+    assert "# my answer to the other exercise" in mine.read_text(), "another exercise was reset"
+
+
+def test_upgrade_carries_two_answers_and_an_added_cell_with_exact_counts(lab, student_folder):
+    readme = (student_folder / "README.md").read_text()
+    (command,) = readme_commands(readme, "## 6. Take a newer version")
+    old = (student_folder / shlex.split(command)[-1]).resolve()
+    name = kit.assignment_names()[2]
+    path = f"exercises/{name}/{name}.ipynb"
+    released = student_folder / ".released" / name / f"{name}.ipynb"
+    assert (student_folder / path).read_bytes() == released.read_bytes(), "not started here"
+    for folder in (".released", "exercises"):  # the old edition: the same release, worked on
+        shutil.copytree(student_folder / ".released", old / folder, copy_function=shutil.copyfile)
+    nb = nbformat.read(old / path, as_version=4)
+    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")][:2]
+    for number, cell in enumerate(answers):
+        cell.source = f"# my answer number {number}"
+    own = nbformat.v4.new_code_cell("# a test of my own")
+    nb.cells.insert(nb.cells.index(answers[0]) + 1, own)
+    nbformat.write(nb, old / path)
+
+    run = subprocess.run(
+        command, shell=True, cwd=student_folder, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.splitlines() == [f"carried 2 answers and 1 cell of your own into {path}"]
+    carried = nbformat.read(student_folder / path, as_version=4)
+    sources = [c.source for c in carried.cells]
+    at = sources.index("# a test of my own")
+    assert sources[at - 1] == "# my answer number 0" and "# my answer number 1" in sources
+
+
+def test_the_terminal_shows_no_warning_from_kernels_or_notebooks(lab, lab_log):
+    """What JupyterLab's terminal shows while notebooks open and kernels start (the tests above
+    opened every notebook and validated one): no transport, trust or websocket warning."""
+    session = api(
+        lab,
+        "POST",
+        "sessions",
+        {"path": NOTEBOOKS[0], "type": "notebook", "name": "", "kernel": {"name": "python3"}},
+    )
+    api(lab, "GET", f"contents/{NOTEBOOKS[0]}")
+    for _ in range(120):
+        if api(lab, "GET", f"kernels/{session['kernel']['id']}")["execution_state"] == "idle":
+            break
+        time.sleep(0.5)
+    api(lab, "DELETE", f"sessions/{session['id']}")
+    log = lab_log.read_text()
+    assert "Kernel started" in log
+    for warning in ("without encryption", "is not trusted", "websocket_ping_timeout", "WARNING"):
+        assert warning not in log, [line for line in log.splitlines() if warning in line][:3]
+    assert not re.findall(r"^\[W .*", log, re.M), re.findall(r"^\[W .*", log, re.M)[:3]

@@ -178,3 +178,31 @@ def test_the_nnlib_guard_can_block_named_modules_only(checks):
     assert conv.conv2d(image, kernel).shape == (3, 3)  # restored after the block
     with checks["_without_nnlib"]():
         assert "must not call nnlib" in failure(layers.Dense, 2, 3)
+
+
+def test_ipython_shows_the_message_first_in_full_and_no_frame_of_the_checks(checks):
+    """IPython (notebook, Validate, nbgrader validate, feedback) renders a failure with the
+    exception's `_render_traceback_`: the message first, lines short enough that nbgrader validate
+    (90 columns, 4 of indent) cuts none, then the test's own line."""
+    import linecache
+    import re
+
+    test = (
+        "X = np.zeros((400, 3))\n"
+        "check_shape('a_long_function_name(X, W, b, activation)[1] (the gradient dW)', "
+        "np.zeros((400, 1)), (400,), inputs={'X': X})\n"
+    )
+    linecache.cache["<test cell>"] = (len(test), None, test.splitlines(True), "<test cell>")
+    with pytest.raises(AssertionError) as caught:
+        exec(compile(test, "<test cell>", "exec"), {**checks, "np": np})
+    lines = caught.value._render_traceback_()
+    plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in lines]
+    assert type(caught.value).__name__ == "AssertionError"
+    assert plain[0].startswith("AssertionError: a_long_function_name(X, W, b, activation)[1]")
+    head = " ".join(plain[:2])
+    assert "expected shape (400,)" in head and "received shape (400, 1)" in head
+    assert "called with:" in plain[2] and "X = " in plain[3]
+    assert all(len(line) <= 80 for line in plain), max(plain, key=len)
+    text = "\n".join(plain)
+    assert "_make_checks" not in text and "fail(" not in text and "raise" not in text
+    assert "line 2 of the test cell: check_shape('a_long_function_name" in text
