@@ -135,16 +135,14 @@ def release(course: Course, args) -> int:
 
 
 def collect(course: Course, args) -> int:
-    from .intake import assignments_in, format_report, load_report
+    from .intake import assignments_in, format_report
     from .intake import collect as collect_assignment
 
     course.roster()  # a broken roster stops here, before anything is written
     for name in assignments_in(course, args.source, args.assignment):
-        before = {sid: e.digest for sid, e in load_report(course, name).items()}
-        report = collect_assignment(course, name, args.source, student=args.student)
-        new = [s for s, e in report.items() if e.digest and e.digest != before.get(s)]
-        kept = [s for s, e in report.items() if e.digest and e.digest == before.get(s)]
-        print(f"{name}: {len(new)} new or changed submission(s) collected, {len(kept)} unchanged")
+        done = collect_assignment(course, name, args.source, student=args.student)
+        changed, unchanged = len(done.changed), len(done.unchanged)
+        print(f"{name}: {changed} new or changed submission(s) collected, {unchanged} unchanged")
         print(format_report(course, name, only=args.student))
     return 0
 

@@ -70,6 +70,7 @@ def apply_settings(config, root: Path) -> None:
     url = os.environ.get(DB_URL_ENV) or read_settings(root).get("db_url")
     if url:
         config.CourseDirectory.db_url = url
+    hide_non_assignments()
 
 
 def _save_settings(root: Path, changes: dict) -> None:
@@ -217,14 +218,35 @@ def source_dir(course: Course | Path) -> Path:
     return as_course(course).directory("source")
 
 
-def assignments(course: Course | Path) -> list[str]:
-    """Every assignment of the course: a folder of `solutions/` holding `<name>.ipynb` or `.py`."""
-    root = source_dir(course)
-    return sorted(
-        d.name
-        for d in root.iterdir()
-        if d.is_dir() and any((d / f"{d.name}{ext}").exists() for ext in (".ipynb", ".py"))
+def is_assignment(folder: Path) -> bool:
+    """A folder of the source directory is an assignment when it holds a notebook (any name, one
+    or several), or this course's percent source `<name>.py` of one; a folder of shared code
+    (`solutions/_shared/`) is not."""
+    return folder.is_dir() and (
+        any(folder.glob("*.ipynb")) or (folder / f"{folder.name}.py").is_file()
     )
+
+
+def assignments(course: Course | Path) -> list[str]:
+    """Every assignment of the course (see `is_assignment`), as nbgrader names them."""
+    root = source_dir(course)
+    return sorted(d.name for d in root.iterdir() if is_assignment(d))
+
+
+def hide_non_assignments() -> None:
+    """Formgrader (nbgrader's `NbGraderAPI.get_source_assignments`) lists every folder of the
+    source directory as an assignment, `_shared` included: list only real ones. Called by the
+    course's `nbgrader_config.py` through `apply_settings`."""
+    if getattr(NbGraderAPI.get_source_assignments, "nngrade", False):
+        return
+    original = NbGraderAPI.get_source_assignments
+
+    def get_source_assignments(self):
+        root = Path(self.coursedir.root, self.coursedir.source_directory)
+        return {name for name in original(self) if is_assignment(root / name)}
+
+    get_source_assignments.nngrade = True
+    NbGraderAPI.get_source_assignments = get_source_assignments
 
 
 def released(course: Course | Path) -> list[str]:
@@ -376,6 +398,8 @@ __all__ = [
     "build_masters",
     "copy_course",
     "ensure_in_gradebook",
+    "hide_non_assignments",
+    "is_assignment",
     "is_released",
     "master_notebooks",
     "release",

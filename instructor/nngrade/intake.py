@@ -209,9 +209,17 @@ def _rejected(course: Course, student: str, assignment: str) -> Path:
     return course.root / "rejected" / student / assignment
 
 
-def collect(
-    course: Course, assignment: str, source: Path, student: str | None = None
-) -> dict[str, Intake]:
+@dataclass
+class Collected:
+    """What one collect did: the report, and the students of the download whose submission was
+    new or changed (moved in) or the same as already collected (left as it was)."""
+
+    report: dict[str, Intake]
+    changed: list[str]
+    unchanged: list[str]
+
+
+def collect(course: Course, assignment: str, source: Path, student: str | None = None) -> Collected:
     """Gather one assignment's submissions from an LMS download and check each new or changed
     one; with `student`, that student's alone (nobody else's files, report line or grade move)."""
     from nngrade.lms import collect_download
@@ -253,7 +261,8 @@ def collect(
     save_report(course, assignment, report)
     _names_in_gradebook(course, set(changed))
     course.remember_detected_lms(result.lms)
-    return report
+    placed = {p.student_id for p in result.placed}
+    return Collected(report, sorted(changed), sorted(placed - set(changed)))
 
 
 def _digest(folder: Path) -> str:
@@ -315,16 +324,23 @@ def _move_changed(course, assignment, staging, result, report, student) -> dict[
     if not result.placed:
         return changed
     if student is None:
-        shutil.rmtree(submitted / STATE_DIR, ignore_errors=True)
-        shutil.copytree(staging / STATE_DIR, submitted / STATE_DIR)
+        for path in sorted((staging / STATE_DIR).rglob("*")):
+            if path.is_file():
+                _write_if_changed(submitted / path.relative_to(staging), path.read_bytes())
     else:
         state_file = _state_path(submitted, assignment)
         state = json.loads(state_file.read_text()) if state_file.is_file() else {}
         staged = json.loads(_state_path(staging, assignment).read_text())
         state[student] = staged[student]
-        state_file.parent.mkdir(parents=True, exist_ok=True)
-        state_file.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+        text = json.dumps(state, indent=1, sort_keys=True) + "\n"
+        _write_if_changed(state_file, text.encode())
     return changed
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    if not path.is_file() or path.read_bytes() != data:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def _names_in_gradebook(course: Course, students: set[str]) -> None:
