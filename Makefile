@@ -17,11 +17,15 @@ SUBMISSIONS ?= downloads
 DB_URL ?=
 ROSTER ?=
 LMS ?=
-# REGRADE=1: autograde again what was already graded (hand-entered scores are kept)
+# REGRADE=1: autograde again what was already graded (hand-entered scores are kept where the
+# answer did not change)
 REGRADE ?=
+# STUDENT=id: collect, autograde and feedback for that one student (a late hand-in)
+STUDENT ?=
 # more options of `nngrade autograde`, e.g. AUTOGRADE_FLAGS="--tamper zero"
 AUTOGRADE_FLAGS ?=
 NNGRADE = $(VENV)/bin/nngrade
+STUDENT_FLAG = $(if $(STUDENT),--student '$(STUDENT)')
 COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
 	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)')
 
@@ -103,14 +107,14 @@ release: $(STAMPS)/venv
 	$(NNGRADE) release $(ASSIGNMENT) $(COURSE_FLAGS)
 
 collect: $(STAMPS)/venv
-	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)'
+	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)' $(STUDENT_FLAG)
 
 autograde: system-deps $(STAMPS)/venv
 	$(NNGRADE) autograde $(ASSIGNMENT) $(COURSE_FLAGS) --workers $(WORKERS) \
-		$(if $(REGRADE),--regrade) $(AUTOGRADE_FLAGS)
+		$(if $(REGRADE),--regrade) $(STUDENT_FLAG) $(AUTOGRADE_FLAGS)
 
 feedback: $(STAMPS)/venv $(STAMPS)/assets
-	$(NNGRADE) feedback $(ASSIGNMENT) $(COURSE_FLAGS)
+	$(NNGRADE) feedback $(ASSIGNMENT) $(COURSE_FLAGS) $(STUDENT_FLAG)
 
 report: $(STAMPS)/venv
 	$(NNGRADE) report $(ASSIGNMENT) $(COURSE_FLAGS)

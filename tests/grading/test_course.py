@@ -76,3 +76,26 @@ def test_the_make_targets_call_only_nngrade():
         recipe = re.search(rf"^{step}:.*\n\t(.+)$", makefile, flags=re.M)
         assert recipe and recipe.group(1).startswith(f"$(NNGRADE) {step} $(ASSIGNMENT) "), step
     assert "-m nngrade" not in makefile
+
+
+def test_formgrader_lists_the_real_assignments_not_shared_code(course):
+    """Formgrader lists what nbgrader's API calls the source assignments: once the course's
+    nbgrader_config.py is loaded (as formgrader loads it), `solutions/_shared` is not one."""
+    from nbgrader.apps import NbGraderAPI
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    listed = NbGraderAPI(config=config).get_source_assignments()
+    assert (course / "solutions" / "_shared").is_dir()
+    assert sorted(listed) == kit.assignment_names() and "_shared" not in listed
+
+
+def test_an_assignment_is_any_folder_of_notebooks(tmp_path):
+    import two_notebooks as two
+
+    root = two.make_course(tmp_path / "course")
+    (root / "source" / "notes").mkdir()
+    (root / "source" / "notes" / "helpers.py").write_text("x = 1\n")
+    assert select(Course.open(root), "ps1") == ["ps1"]
+    with pytest.raises(UnknownAssignment, match="'notes' is not an assignment.*: ps1"):
+        select(Course.open(root), "notes")
