@@ -70,7 +70,7 @@ def apply_settings(config, root: Path) -> None:
     url = os.environ.get(DB_URL_ENV) or read_settings(root).get("db_url")
     if url:
         config.CourseDirectory.db_url = url
-    hide_non_assignments()
+    adapt_formgrader()
 
 
 def _save_settings(root: Path, changes: dict) -> None:
@@ -233,20 +233,46 @@ def assignments(course: Course | Path) -> list[str]:
     return sorted(d.name for d in root.iterdir() if is_assignment(d))
 
 
-def hide_non_assignments() -> None:
-    """Formgrader (nbgrader's `NbGraderAPI.get_source_assignments`) lists every folder of the
-    source directory as an assignment, `_shared` included: list only real ones. Called by the
-    course's `nbgrader_config.py` through `apply_settings`."""
-    if getattr(NbGraderAPI.get_source_assignments, "nngrade", False):
-        return
-    original = NbGraderAPI.get_source_assignments
+def adapt_formgrader() -> None:
+    """What formgrader shows, fixed from the course's `nbgrader_config.py` (which formgrader
+    loads, and which calls this through `apply_settings`):
 
-    def get_source_assignments(self):
-        root = Path(self.coursedir.root, self.coursedir.source_directory)
-        return {name for name in original(self) if is_assignment(root / name)}
+    - nbgrader's `NbGraderAPI.get_source_assignments` lists every folder of the source directory
+      as an assignment, `_shared` included: only real ones (`is_assignment`) are listed;
+    - a submission's page loads MathJax 2 from a CDN, so offline its maths stays `$...$`: it is
+      typeset on the server as the feedback pages are (`nngrade.feedback_pages.typeset`).
+    """
+    if not getattr(NbGraderAPI.get_source_assignments, "nngrade", False):
+        original = NbGraderAPI.get_source_assignments
 
-    get_source_assignments.nngrade = True
-    NbGraderAPI.get_source_assignments = get_source_assignments
+        def get_source_assignments(self):
+            root = Path(self.coursedir.root, self.coursedir.source_directory)
+            return {name for name in original(self) if is_assignment(root / name)}
+
+        get_source_assignments.nngrade = True
+        NbGraderAPI.get_source_assignments = get_source_assignments
+    handlers = sys.modules.get("nbgrader.server_extensions.formgrader.handlers")
+    if handlers is not None and not getattr(handlers.SubmissionHandler, "nngrade", False):
+        handlers.SubmissionHandler.exporter = property(
+            lambda handler: TypesetPages(handler.settings["nbgrader_exporter"])
+        )
+        handlers.SubmissionHandler.nngrade = True
+
+
+class TypesetPages:
+    """An nbconvert exporter whose pages come out with their maths typeset (formgrader's)."""
+
+    def __init__(self, exporter) -> None:
+        self.exporter = exporter
+
+    def from_filename(self, filename, resources=None, **kw):
+        from nngrade.feedback_pages import typeset
+
+        page, resources = self.exporter.from_filename(filename, resources=resources, **kw)
+        return typeset({Path(filename): page})[Path(filename)], resources
+
+    def __getattr__(self, name):
+        return getattr(self.exporter, name)
 
 
 def released(course: Course | Path) -> list[str]:
@@ -398,7 +424,7 @@ __all__ = [
     "build_masters",
     "copy_course",
     "ensure_in_gradebook",
-    "hide_non_assignments",
+    "adapt_formgrader",
     "is_assignment",
     "is_released",
     "master_notebooks",

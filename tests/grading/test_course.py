@@ -99,3 +99,29 @@ def test_an_assignment_is_any_folder_of_notebooks(tmp_path):
     assert select(Course.open(root), "ps1") == ["ps1"]
     with pytest.raises(UnknownAssignment, match="'notes' is not an assignment.*: ps1"):
         select(Course.open(root), "notes")
+
+
+def test_formgrader_shows_a_submission_with_its_maths_typeset(course, tmp_path):
+    """Formgrader's submission page loads MathJax 2 from a CDN; once the course's config is
+    loaded (as formgrader loads it), the page comes with its maths typeset and no MathJax."""
+    from types import SimpleNamespace
+
+    from nbgrader.server_extensions.formgrader import handlers
+
+    page = (
+        '<html><head><!-- Load mathjax -->\n<script src="https://cdnjs.cloudflare.com/x.js">'
+        "</script><!-- End of mathjax configuration --></head><body>"
+        '<div class="rendered_html"><p>Why is $\\sigma(0) = 1/2$?</p></div></body></html>'
+    )
+
+    class Exporter:  # formgrader's HTMLExporter, as far as the page handler uses it
+        def from_filename(self, filename, resources=None):
+            return page, {"given": resources}
+
+    PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    handler = SimpleNamespace(settings={"nbgrader_exporter": Exporter()})
+    shown, resources = handlers.SubmissionHandler.exporter.fget(handler).from_filename(
+        str(tmp_path / "p1.ipynb"), resources={"a": 1}
+    )
+    assert resources == {"given": {"a": 1}}
+    assert "<mjx-container" in shown and "cdnjs" not in shown and "$\\sigma" not in shown
