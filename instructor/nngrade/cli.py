@@ -9,7 +9,9 @@
     nngrade check-isolation                       whether isolated grading works on this machine
 
 ASSIGNMENT defaults to ``all``: every released assignment; a step skips, saying so, an assignment
-it has nothing to do for. Every step takes ``--course DIR``, ``--db-url URL`` (or the environment
+it has nothing to do for. A step done again changes only what changed: collect moves in only new
+or changed submissions, autograde grades only those (``--regrade``: all), hand grades stay.
+``--student ID`` on collect, autograde and feedback: that student alone. Every step takes ``--course DIR``, ``--db-url URL`` (or the environment
 variable NNGRADE_DB_URL), ``--roster CSV`` and ``--lms NAME``; a setting given once is kept in the
 course's ``nngrade.json``, which ``nbgrader_config.py`` reads too, so every step, nbgrader and
 JupyterLab's formgrader use the same gradebook.
@@ -138,10 +140,15 @@ def collect(course: Course, args) -> int:
     from .intake import assignments_in, format_report
     from .intake import collect as collect_assignment
 
-    course.roster()  # a broken roster stops here, before anything is written
+    roster = course.roster()  # a broken roster stops here, before anything is written
+    if args.student and roster is not None and roster.by_id(args.student) is None:
+        raise CourseError(f"student {args.student!r} is not on the roster ({course.roster_path})")
     for name in assignments_in(course, args.source, args.assignment):
         done = collect_assignment(course, name, args.source, student=args.student)
         changed, unchanged = len(done.changed), len(done.unchanged)
+        if args.student and not changed + unchanged:
+            print(f"{name}: the download holds no submission of {args.student}")
+            continue
         print(f"{name}: {changed} new or changed submission(s) collected, {unchanged} unchanged")
         print(format_report(course, name, only=args.student))
     return 0

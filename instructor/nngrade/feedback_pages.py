@@ -255,11 +255,12 @@ def _ungraded_notebooks(course: Course, student: str, assignment: str) -> list[s
     return [nb for nb in notebooks if not (graded / f"{nb}.ipynb").exists()]
 
 
-def write_rejected_pages(course: Course, assignment: str) -> list[Path]:
-    """A page for each notebook of a collected submission that was not graded, with the reasons."""
+def write_rejected_pages(course: Course, assignment: str, student: str | None = None) -> list[Path]:
+    """A page for each notebook of a collected submission that was not graded, with the reasons
+    (`student`'s only, if given)."""
     pages = []
     for sid, entry in load_report(course, assignment).items():
-        if sid == UNPLACED or entry.status == MISSING:
+        if sid == UNPLACED or entry.status == MISSING or student not in (None, sid):
             continue
         for notebook in _ungraded_notebooks(course, sid, assignment):
             reasons = [n for n in entry.notes if not n.startswith("grading: review")]
@@ -324,7 +325,7 @@ def generate(course: Course, assignment: str, student: str | None = None) -> lis
         with quiet_nbgrader():
             made = course.api().generate_feedback(assignment, student_id=student)
         check(made, f"feedback for {assignment}")
-    write_rejected_pages(course, assignment)
+    write_rejected_pages(course, assignment, student)
     pages = sorted(course.directory("feedback").glob(f"{who}/{assignment}/*.html"))
     texts = typeset(
         {page: page.read_text() for page in pages if NBGRADER_MATHJAX.search(page.read_text())}

@@ -2,7 +2,8 @@
 
 `grades.csv` has one row per roster student and collected assignment (a student who handed in
 nothing: 0, "no submission"): the course id, name, email, the LMS identity, the submission time,
-the autograded and hand-graded points, nbgrader's late penalty, the final score and the reasons.
+the autograded and hand-graded points, nbgrader's late penalty, the final score, the status (what
+happened to that student: `nngrade.intake`'s statuses) and the reasons.
 `grades-<lms>.csv` is the same final scores in the layout that LMS's gradebook import reads (one
 row per student, one column per assignment; see the instructor guide).
 """
