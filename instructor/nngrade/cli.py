@@ -11,9 +11,9 @@
 ASSIGNMENT defaults to ``all``: every released assignment; a step skips, saying so, an assignment
 it has nothing to do for. A step done again changes only what changed: collect moves in only new
 or changed submissions, autograde grades only those (``--regrade``: all), hand grades stay.
-``--student ID`` on collect, autograde and feedback: that student alone. Every step takes ``--course DIR``, ``--db-url URL`` (or the environment
-variable NNGRADE_DB_URL), ``--roster CSV`` and ``--lms NAME``; a setting given once is kept in the
-course's ``nngrade.json``, which ``nbgrader_config.py`` reads too, so every step, nbgrader and
+``--student ID`` on collect, autograde and feedback: that student alone. Every step takes
+``--course DIR``, ``--db-url URL`` (or the environment variable NNGRADE_DB_URL), ``--roster CSV``
+and ``--lms NAME``; a setting given once is kept in the course's ``nngrade.json``, which ``nbgrader_config.py`` reads too, so every step, nbgrader and
 JupyterLab's formgrader use the same gradebook.
 """
 
