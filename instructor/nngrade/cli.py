@@ -13,8 +13,9 @@ it has nothing to do for. A step done again changes only what changed: collect m
 or changed submissions, autograde grades only those (``--regrade``: all), hand grades stay.
 ``--student ID`` on collect, autograde and feedback: that student alone. Every step takes
 ``--course DIR``, ``--db-url URL`` (or the environment variable NNGRADE_DB_URL), ``--roster CSV``
-and ``--lms NAME``; a setting given once is kept in the course's ``nngrade.json``, which ``nbgrader_config.py`` reads too, so every step, nbgrader and
-JupyterLab's formgrader use the same gradebook.
+and ``--lms NAME``; a setting given once is kept in the course's ``nngrade.json``, which
+``nbgrader_config.py`` reads too, so every step, nbgrader and JupyterLab's formgrader use the
+same gradebook.
 """
 
 from __future__ import annotations
