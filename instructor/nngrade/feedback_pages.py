@@ -61,6 +61,7 @@ PAGE_STYLE = """<style>
 body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   color: #222; margin: 0; padding: 1em 0; }
 .container { max-width: 980px; margin: 0 auto; padding: 0 15px; }
+.container .container { max-width: none; padding: 0; }
 .panel { border: 1px solid #ddd; border-radius: 4px; margin-bottom: 1.2em; background: #fff; }
 .panel-heading { padding: 8px 15px; border-bottom: 1px solid #ddd; background: #f5f5f5; }
 .panel-primary { border-color: #337ab7; }
@@ -79,6 +80,8 @@ code { background: #f4f4f4; padding: 1px 3px; border-radius: 3px; }
 .output_area pre { background: #fff; }
 table { border-collapse: collapse; } td, th { border: 1px solid #ddd; padding: 3px 8px; }
 </style>"""
+#: the maths at 120%, as the site sets it (scripts/site_pages.py MATH_SCALE explains why)
+MATH_SCALE = 'mjx-container[jax="CHTML"] { font-size: 120%; }'
 PLAIN_SPAN = re.compile(r'<span class="(?:n|p)">([^<]*)</span>')
 
 
@@ -113,7 +116,7 @@ def typeset(pages: dict[Path, str]) -> dict[Path, str]:
                 pieces.append(html.escape(str(text)[at:], quote=False))
                 text.replace_with(BeautifulSoup("".join(pieces), "html.parser"))
             css = _inline_fonts(results[page]["css"])
-            style = f'<style id="MJX-CHTML-styles">{css}</style>'
+            style = f'<style id="MJX-CHTML-styles">{css}{MATH_SCALE}</style>'
         out[page] = NBGRADER_MATHJAX.sub(lambda _, style=style: style, str(soup), count=1)
     return out
 

@@ -365,14 +365,14 @@ def _record_run(course: Course, assignment: str, outcomes: list[Outcome], auto_b
     who was graded now, who failed, and (everyone else graded before) who is unchanged."""
     from .intake import Intake, load_report, note_grading, save_report
 
-    report = load_report(course, assignment)
-    for outcome in outcomes:
-        entry = report.setdefault(outcome.student, Intake())
-        entry.answers = handgrades.reconcile(
-            course, assignment, outcome.student, entry.answers, auto_before
-        )
-    save_report(course, assignment, report)
     graded = {o.student for o in outcomes if o.score is not None and not o.error}
     failed = {o.student for o in outcomes} - graded
+    report = load_report(course, assignment)
+    for student in sorted(graded):  # a failed grading changes no hand grade
+        entry = report.setdefault(student, Intake())
+        entry.answers = handgrades.reconcile(
+            course, assignment, student, entry.answers, auto_before
+        )
+    save_report(course, assignment, report)
     reasons = {o.student: o.reasons + o.review for o in outcomes if o.reasons or o.review}
     note_grading(course, assignment, graded, reasons, failed)
