@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import re
@@ -91,54 +92,62 @@ def _repository() -> Path:
 
 def typeset(pages: dict[Path, str]) -> dict[Path, str]:
     """Every page with its TeX typeset by the site's typesetter (`scripts/typeset_math.js`,
-    MathJax 3 in node): CommonHTML with hidden MathML, the page's own stylesheet, the fonts it
-    uses inlined, and no MathJax script. A page without maths only loses MathJax."""
-    from bs4 import BeautifulSoup
-
-    soups = {page: BeautifulSoup(text, "html.parser") for page, text in pages.items()}
-    found = {page: _formulas(soup) for page, soup in soups.items()}
-    with_maths = [page for page in pages if found[page]]
-    requests = [[(m["tex"], m["display"]) for _, ms in found[p] for m in ms] for p in with_maths]
-    results = dict(zip(with_maths, _run_typesetter(requests), strict=True))
+    MathJax 3 in node, one run for all pages): CommonHTML with hidden MathML, the page's own
+    stylesheet, the fonts it uses inlined, and no MathJax script. A page without maths only loses
+    MathJax. The rest of the page is left byte for byte."""
+    found = {page: list(_formulas(text)) for page, text in pages.items()}
+    asked = {page: tuple((tex, display) for _, _, tex, display in found[page]) for page in pages}
+    unique = sorted({formulas for formulas in asked.values() if formulas})  # most pages share
+    typeset_once = dict(zip(unique, _run_typesetter([list(u) for u in unique]), strict=True))
+    results = {page: typeset_once[asked[page]] for page in pages if asked[page]}
     out = {}
-    for page, soup in soups.items():
+    for page, text in pages.items():
         style = ""
         if page in results:
-            typeset_html = iter(results[page]["html"])
-            for text, matches in found[page]:
-                pieces, at = [], 0
-                for m in matches:
-                    pieces += [
-                        html.escape(str(text)[at : m["start"]], quote=False),
-                        next(typeset_html),
-                    ]
-                    at = m["end"]
-                pieces.append(html.escape(str(text)[at:], quote=False))
-                text.replace_with(BeautifulSoup("".join(pieces), "html.parser"))
+            pieces, at = [], 0
+            for (start, end, _, _), typeset_html in zip(
+                found[page], results[page]["html"], strict=True
+            ):
+                pieces += [text[at:start], typeset_html]
+                at = end
+            text = "".join(pieces) + text[at:]
             css = _inline_fonts(results[page]["css"])
             style = f'<style id="MJX-CHTML-styles">{css}{MATH_SCALE}</style>'
-        out[page] = NBGRADER_MATHJAX.sub(lambda _, style=style: style, str(soup), count=1)
+        out[page] = NBGRADER_MATHJAX.sub(lambda _, style=style: style, text, count=1)
     return out
 
 
-def _formulas(soup) -> list[tuple]:
-    """Per text node of the rendered markdown cells that holds TeX: (node, its formulas, each
-    {tex, display, start, end})."""
-    found = []
-    for cell in soup.select(".rendered_html"):
-        for text in cell.find_all(string=True):
-            if text.find_parent(["code", "pre", "script", "style"]):
-                continue
-            matches = []
-            for match in TEX.finditer(str(text)):
-                display = match["d1"] is not None or match["d2"] is not None
-                tex = next(g for g in (match["d1"], match["d2"], match["i2"], match["i1"]) if g)
-                matches.append(
-                    {"tex": tex, "display": display, "start": match.start(), "end": match.end()}
-                )
-            if matches:
-                found.append((text, matches))
-    return found
+TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][\w-]*)([^>]*)>", re.S)
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+VERBATIM = {"code", "pre", "script", "style", "textarea"}
+
+
+def _formulas(page: str):
+    """(start, end, TeX, display?) of every formula in the text of the page's rendered markdown
+    (elements of class `rendered_html`), outside code: HTML entities in the TeX decoded, as a
+    browser's MathJax would read it. A small scan of the tags, not a parser: nbconvert's HTML."""
+    open_tags: list[tuple[str, bool]] = []  # (name, is rendered markdown)
+    at = 0
+    for tag in TAG.finditer(page):
+        inside = any(markdown for _, markdown in open_tags)
+        if inside and tag.start() > at and not any(n in VERBATIM for n, _ in open_tags):
+            yield from _formulas_in(page, at, tag.start())
+        at = tag.end()
+        closing, name = tag[1], (tag[2] or "").lower()
+        if not name or name in VOID or (tag[3] or "").rstrip().endswith("/"):
+            continue
+        if closing:
+            while open_tags and open_tags.pop()[0] != name:
+                pass
+        else:
+            open_tags.append((name, "rendered_html" in (tag[3] or "")))
+
+
+def _formulas_in(page: str, start: int, end: int):
+    for match in TEX.finditer(page, start, end):
+        display = match["d1"] is not None or match["d2"] is not None
+        tex = next(g for g in (match["d1"], match["d2"], match["i2"], match["i1"]) if g)
+        yield match.start(), match.end(), html.unescape(tex), display
 
 
 def _run_typesetter(pages: list[list[tuple[str, bool]]]) -> list[dict]:
@@ -164,6 +173,7 @@ def _run_typesetter(pages: list[list[tuple[str, bool]]]) -> list[dict]:
     return json.loads(run.stdout)
 
 
+@functools.lru_cache(maxsize=64)
 def _inline_fonts(css: str) -> str:
     """The stylesheet with each font the page's formulas use, cut down to the characters they
     use (fontTools, matplotlib's dependency), as a data: URL: a page works as an attachment and
