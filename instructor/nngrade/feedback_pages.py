@@ -7,7 +7,8 @@
 - Every page is self-contained and light: nbgrader's template loads MathJax 2 from a CDN; instead
   the maths is typeset when the page is written, by the site's own typesetter
   (`scripts/typeset_math.js`, MathJax 3 in node): CommonHTML with hidden MathML, the page's
-  stylesheet of the characters it uses, the fonts it needs inlined, no script. The 117 kB of
+  stylesheet of the characters it uses, the fonts it needs cut down to those characters (fontTools)
+  and inlined, no script. Pages with the same formulas are typeset once. The 117 kB of
   Bootstrap that nbgrader's template inlines give way to a few rules, syntax-highlighting spans
   that style nothing are unwrapped, and any resource from another host is dropped.
 - `feedback-upload/<assignment>/` and `feedback-upload/<assignment>.zip` hold the same pages named
@@ -237,7 +238,7 @@ def _subset(font: bytes, characters: set[str]) -> bytes:
     return out.getvalue()
 
 
-def self_contained(page: str, course_root: Path | None = None) -> str:
+def self_contained(page: str) -> str:
     """`page` with nothing from another host, and lighter: Bootstrap replaced by PAGE_STYLE,
     syntax-highlighting spans that style nothing (names, punctuation) unwrapped. The MathJax
     block must be gone already (`typeset`)."""
