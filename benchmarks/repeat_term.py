@@ -70,15 +70,19 @@ def main() -> None:
         pages = list((course / "feedback").glob(f"*/{args.assignment}/*.html"))
         largest = max(p.stat().st_size for p in pages)
         upload = course / "feedback-upload" / f"{args.assignment}.zip"
-        print(f"{len(download.expected)} students of {args.assignment}, {os.cpu_count()} CPUs")
+        load = os.getloadavg()[0]
+        print(
+            f"{len(download.expected)} students of {args.assignment}, {os.cpu_count()} CPUs, "
+            f"load average {load:.1f}; seconds as wall (CPU)"
+        )
         for name, (c, g) in [("first collect + autograde", first), ("the same again", again)]:
-            total = c[0] + g[0]
             print(
-                f"{name:28s} collect {c[0]:6.2f} s  autograde {g[0]:7.2f} s  total {total:7.2f} s"
+                f"{name:28s} collect {c[0]:6.1f} ({c[2]:5.1f})  autograde {g[0]:6.1f} "
+                f"({g[2]:6.1f})  total {c[0] + g[0]:6.1f} ({c[2] + g[2]:6.1f})"
             )
         print(
-            f"feedback {feedback[0]:.1f} s: {len(pages)} pages, largest {largest / 1000:.0f} kB, "
-            f"upload zip {upload.stat().st_size / 1000:.0f} kB"
+            f"feedback {feedback[0]:.1f} ({feedback[2]:.1f}): {len(pages)} pages, largest "
+            f"{largest / 1000:.0f} kB, upload zip {upload.stat().st_size / 1000:.0f} kB"
         )
 
 
