@@ -17,6 +17,11 @@ SUBMISSIONS ?= downloads
 DB_URL ?=
 ROSTER ?=
 LMS ?=
+# the LMS's time zone (IANA name; default UTC), remembered too; Moodle's grading worksheet of the
+# download (default: Grades-<zip name>.csv beside it); Canvas/Blackboard gradebook export (column ids)
+TIMEZONE ?=
+WORKSHEET ?=
+GRADEBOOK ?=
 # REGRADE=1: autograde again what was already graded (hand-entered scores are kept where the
 # answer did not change)
 REGRADE ?=
@@ -27,14 +32,18 @@ AUTOGRADE_FLAGS ?=
 NNGRADE = $(VENV)/bin/nngrade
 STUDENT_FLAG = $(if $(STUDENT),--student '$(STUDENT)')
 COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
-	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)')
+	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)') \
+	$(if $(TIMEZONE),--timezone '$(TIMEZONE)')
 
 .PHONY: help venv assets system-deps book test test-fast lint format release collect autograde \
-        feedback report export benchmark benchmark-site clean student-edition
+        feedback report export similarity benchmark benchmark-site clean student-edition
 
 help:
 	@echo "make book        build the site into _build/html (sets everything up first)"
 	@echo "make test        lint, then every test: nnlib, notebooks, grading, browser"
+	@echo "make test-fast   only the quick unit tests (no notebooks, no grading, no browser)"
+	@echo "make lint        ruff check and ruff format --check"
+	@echo "make format      ruff format, then ruff check --fix"
 	@echo "make student-edition  dist/student/ and dist/nn-course-student.zip (no solutions)"
 	@echo "make release     regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make collect     SUBMISSIONS=zip-or-dir [ROSTER=roster.csv LMS=canvas]: into submitted/"
@@ -42,9 +51,11 @@ help:
 	@echo "make feedback    feedback pages without hidden tests, and feedback-upload/<a>.zip"
 	@echo "make report      what collect/autograde said about each submission"
 	@echo "make export      grades.csv (and grades-<lms>.csv for the LMS import)"
+	@echo "make similarity  reports/<a>-similarity.html: the most similar answers (instructor only)"
 	@echo "                 every step: ASSIGNMENT=name (default all), DB_URL=postgresql+psycopg2://..."
 	@echo "make benchmark   print the speed benchmarks"
 	@echo "make benchmark-site  Lighthouse on every page of the built site, mobile and desktop"
+	@echo "make clean       remove what the build made (_build, dist, .stamps, _vendor, node_modules)"
 
 $(STAMPS)/venv: requirements.lock pyproject.toml instructor/pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -107,9 +118,11 @@ release: $(STAMPS)/venv
 	$(NNGRADE) release $(ASSIGNMENT) $(COURSE_FLAGS)
 
 collect: $(STAMPS)/venv
-	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)' $(STUDENT_FLAG)
+	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)' \
+		$(if $(WORKSHEET),--worksheet '$(WORKSHEET)') $(STUDENT_FLAG)
 
-autograde: system-deps $(STAMPS)/venv
+autograde: $(STAMPS)/venv
+	@bash scripts/system-deps.sh bubblewrap
 	$(NNGRADE) autograde $(ASSIGNMENT) $(COURSE_FLAGS) --workers $(WORKERS) \
 		$(if $(REGRADE),--regrade) $(STUDENT_FLAG) $(AUTOGRADE_FLAGS)
 
@@ -120,7 +133,10 @@ report: $(STAMPS)/venv
 	$(NNGRADE) report $(ASSIGNMENT) $(COURSE_FLAGS)
 
 export: $(STAMPS)/venv
-	$(NNGRADE) export $(ASSIGNMENT) $(COURSE_FLAGS)
+	$(NNGRADE) export $(ASSIGNMENT) $(COURSE_FLAGS) $(if $(GRADEBOOK),--gradebook '$(GRADEBOOK)')
+
+similarity: $(STAMPS)/venv
+	$(NNGRADE) similarity $(ASSIGNMENT) $(COURSE_FLAGS)
 
 benchmark: $(STAMPS)/venv
 	$(PY) benchmarks/train_mlp.py

@@ -4,6 +4,9 @@
   of deck 004's example f(x1, x2) = ln x1 + x1 x2 - sin x2, one trace row per step.
 - :func:`finite_difference_explorer`: the error of forward and central differences against the
   step h, in float64 and float32: truncation on the right, round-off on the left.
+- :func:`difference_errors`, :func:`error_model`, :func:`optimal_step`: the error of finite
+  differences (nnlib.gradcheck's) against the step h, measured and modelled (3.3).
+- :func:`logistic_map`, :func:`expression_swell`: symbolic differentiation's expression swell.
 - :func:`plot_difference_errors`, :func:`plot_expression_swell`: the chapter's static figures.
 - :func:`time_modes`, :func:`plot_mode_costs`: the cost of a full Jacobian by forward mode
   (one pass per input) against reverse mode (one sweep per output).
@@ -12,8 +15,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import sympy
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullLocator
 
@@ -22,10 +27,92 @@ from nnbook.examples import baydin
 from nnbook.graph import draw_graph
 from nnbook.timing import best_time
 from nnbook.trace import BAR, DOT, capture, decorate, fmt
-from nnlib import viz
+from nnlib import gradcheck, viz
 from nnlib.autodiff import jacobian, tanh
-from nnlib.autodiff.numerical import difference_errors, error_model, optimal_step
-from nnlib.autodiff.symbolic import expression_swell
+
+# ---------------------------------------------------------------------------------------------
+# Numerical differentiation: why the step h cannot simply be made small
+# ---------------------------------------------------------------------------------------------
+# The forward difference has truncation error ~ h |f''| / 2 and round-off error ~ 2 ε |f| / h
+# (ε the machine epsilon), smallest near h ~ √ε; the central difference has truncation error
+# ~ h² |f'''| / 6, best near h ~ ε^(1/3). Below those steps the error grows again as 1/h (3.3).
+
+SCHEMES = {"forward": gradcheck.forward_difference, "central": gradcheck.central_difference}
+
+
+def difference_errors(
+    f: Callable[[float], float], dfdx: float, x: float, steps: np.ndarray, scheme: str = "forward"
+) -> np.ndarray:
+    """|finite difference - exact derivative| of scalar f at x, for every step h in ``steps``."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {sorted(SCHEMES)}, got {scheme!r}")
+    rule = SCHEMES[scheme]
+    return np.array([abs(float(rule(f, x, float(h))) - dfdx) for h in steps])
+
+
+def optimal_step(scheme: str = "forward", eps: float = float(np.finfo(float).eps)) -> float:
+    """The step that balances truncation and round-off, eq. (3.3): √ε or ε^(1/3)."""
+    return {"forward": eps**0.5, "central": eps ** (1 / 3)}[scheme]
+
+
+def error_model(
+    steps: np.ndarray,
+    scheme: str,
+    f_value: float,
+    higher_derivative: float,
+    eps: float = float(np.finfo(float).eps),
+) -> np.ndarray:
+    """The bound of eq. (3.3): truncation + round-off, with |f''| (forward) or |f'''| (central)."""
+    steps = np.asarray(steps, dtype=float)
+    if scheme == "forward":
+        return steps * abs(higher_derivative) / 2 + 2 * eps * abs(f_value) / steps
+    return steps**2 * abs(higher_derivative) / 6 + eps * abs(f_value) / steps
+
+
+# ---------------------------------------------------------------------------------------------
+# Symbolic differentiation and expression swell: the logistic map l_{n+1} = 4 l_n (1 - l_n)
+# ---------------------------------------------------------------------------------------------
+# Differentiating the composed expression repeats the product rule at every composition, so the
+# derivative's expression grows much faster than the function's, although both are cheap to
+# *evaluate* step by step (which is what AD does).
+
+x = sympy.Symbol("x")
+
+
+def logistic_map(n: int) -> sympy.Expr:
+    """l_n with l_1 = x and l_{n+1} = 4 l_n (1 - l_n), unsimplified."""
+    if n < 1:
+        raise ValueError(f"n starts at 1, got {n}")
+    expr: sympy.Expr = x
+    for _ in range(n - 1):
+        expr = 4 * expr * (1 - expr)
+    return expr
+
+
+@dataclass
+class SwellRow:
+    n: int
+    l_n: sympy.Expr  # factored, as the slides print it
+    derivative: sympy.Expr  # sympy.diff of the factored form, as the slides print it
+    l_n_ops: int
+    derivative_ops: int
+    expanded_derivative_ops: int
+    nested_ops: int  # l_n as the composed expression tree, unsimplified
+    nested_derivative_ops: int  # sympy.diff of that tree, unsimplified
+
+
+def expression_swell(n_max: int = 4) -> list[SwellRow]:
+    """For n = 1..n_max: l_n, its symbolic derivative, and their sizes (sympy.count_ops)."""
+    rows = []
+    for n in range(1, n_max + 1):
+        nested = logistic_map(n)
+        l_n = sympy.factor(nested)
+        d = sympy.diff(l_n, x)
+        counts = [sympy.count_ops(e) for e in (l_n, d, sympy.expand(d), nested)]
+        counts.append(sympy.count_ops(sympy.diff(nested, x)))
+        rows.append(SwellRow(n, l_n, d, *counts))
+    return rows
+
 
 # ---------------------------------------------------------------------------------------------
 # Forward and reverse traces, step by step

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from nnbook.base import Demo
 from nnbook.timing import best_times, one_blas_thread
-from nnlib import activations, layers, losses, optim, viz
+from nnlib import activations, autodiff, layers, losses, optim, viz
 
 # ---------------------------------------------------------------------------------------------
 # A scalar computation graph and its two passes
@@ -109,7 +110,10 @@ class ScalarGraph:
 
 
 def regularized_logistic_graph(lam: float = 0.1) -> ScalarGraph:
-    """Deck 002's example: z = wx + b, y = σ(z), L = ½(y - t)², R = ½w², L_reg = L + λR."""
+    """Deck 002's example: z = wx + b, ŷ = σ(z), L = ½(ŷ - y)², R = ½w², L_reg = L + λR.
+
+    The deck names the prediction y and the target t; the book's ŷ and y are used here.
+    """
     sigma = activations.logistic
 
     def sig(z: float) -> float:
@@ -118,7 +122,7 @@ def regularized_logistic_graph(lam: float = 0.1) -> ScalarGraph:
     return ScalarGraph(
         [
             Node("x"),
-            Node("t"),
+            Node("y"),
             Node("w"),
             Node("b"),
             Node(
@@ -128,13 +132,13 @@ def regularized_logistic_graph(lam: float = 0.1) -> ScalarGraph:
                 lambda w, x, b: (x, w, 1.0),
                 "z = w x + b",
             ),
-            Node("y", ("z",), sig, lambda z: (sig(z) * (1 - sig(z)),), "y = σ(z)"),
+            Node("ŷ", ("z",), sig, lambda z: (sig(z) * (1 - sig(z)),), "ŷ = σ(z)"),
             Node(
                 "L",
-                ("y", "t"),
-                lambda y, t: 0.5 * (y - t) ** 2,
-                lambda y, t: (y - t, t - y),
-                "L = ½ (y − t)²",
+                ("ŷ", "y"),
+                lambda y_hat, y: 0.5 * (y_hat - y) ** 2,
+                lambda y_hat, y: (y_hat - y, y - y_hat),
+                "L = ½ (ŷ − y)²",
             ),
             Node("R", ("w",), lambda w: 0.5 * w**2, lambda w: (w,), "R = ½ w²"),
             Node(
@@ -153,14 +157,14 @@ def _bar(name: str) -> str:
     return name[0] + "\u0304" + name[1:]
 
 
-STEPPER_INPUTS = {"x": 1.5, "t": 1.0, "w": 0.8, "b": -0.5}
+STEPPER_INPUTS = {"x": 1.5, "y": 1.0, "w": 0.8, "b": -0.5}
 _POSITIONS = {
     "x": (0.0, 2.0),
     "w": (0.0, 1.0),
     "b": (0.0, 0.0),
-    "t": (2.0, 2.2),
+    "y": (2.0, 2.2),
     "z": (1.0, 1.0),
-    "y": (2.0, 1.0),
+    "ŷ": (2.0, 1.0),
     "L": (3.0, 1.5),
     "R": (2.0, -0.2),
     "L_reg": (4.0, 0.7),
@@ -455,3 +459,38 @@ def count_backward_passes(
 
     history = [float(opt.step(closure)) for _ in range(steps)]
     return QuasiNewtonRun(history, passes)
+
+
+def flat_loss(
+    model: layers.Sequential, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, Callable[[Any], Any]]:
+    """The mean logistic loss of a Dense/tanh MLP with one logit, as a function of one vector θ.
+
+    Returns θ (the model's parameters, flattened in ``parameters()`` order) and ``loss(θ)``,
+    written with ``nnlib.autodiff`` so that ``grad`` and ``hvp`` apply; its value equals
+    ``losses.BCEWithLogitsLoss()(model(x), y)``: the mean of softplus(z) - y z, computed stably
+    as relu(z) + log(1 + exp(-|z|)) - y z.
+    """
+    shapes = [p.data.shape for p in model.parameters()]
+    theta = np.concatenate([p.data.ravel() for p in model.parameters()])
+    for module in model:
+        if not isinstance(module, layers.Dense) and "tanh" not in repr(module).lower():
+            raise ValueError(f"flat_loss handles Dense and tanh layers only, got {module!r}")
+    target = np.asarray(y, dtype=np.float64).reshape(-1)
+
+    def loss(t: Any) -> Any:
+        pieces, start = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            pieces.append(t[start : start + size].reshape(shape))
+            start += size
+        out, k = x, 0
+        for module in model:
+            if isinstance(module, layers.Dense):
+                out, k = out @ pieces[k] + pieces[k + 1], k + 2
+            else:
+                out = autodiff.tanh(out)
+        z = out.reshape(-1)
+        return (autodiff.relu(z) + autodiff.log(1 + autodiff.exp(-abs(z))) - target * z).mean()
+
+    return theta, loss

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from nnbook.base import Demo
 from nnlib import conv, data, layers, losses, optim, train, viz
 from nnlib.autoencoder import Autoencoder, fit_lbfgs
+from nnlib.random import RNGLike, as_rng
 
 GREY_CMAP = "gray_r"  # ink dark on white paper, as the digits are drawn
 
@@ -69,6 +70,44 @@ def digit_cnn(channels: int = 8, seed: int = 0) -> layers.Sequential:
         layers.Flatten(),
         layers.Dense(channels * 16, 10, rng=gen),
     )
+
+
+def lenet(
+    channels: tuple[int, int] = (6, 16), hidden: int = 32, seed: int = 0
+) -> layers.Sequential:
+    """A LeNet-style network for flat 8x8 digits (N, 64), two stages of convolution and pooling
+    then two dense layers, after LeCun et al. (1998) at the digits' scale:
+    Conv2d(1, c1, 3, padding 1) -> ReLU -> MaxPool2d(2)      8x8 maps, pooled to 4x4
+    Conv2d(c1, c2, 3, padding 1) -> ReLU -> MaxPool2d(2)     4x4 maps, pooled to 2x2
+    Flatten -> Dense(4 c2, hidden) -> ReLU -> Dense(hidden, 10)."""
+    gen = data.rng(seed)
+    c1, c2 = channels
+    return layers.Sequential(
+        conv.Unflatten((1, 8, 8)),
+        conv.Conv2d(1, c1, kernel_size=3, padding=1, rng=gen),
+        layers.ReLU(),
+        conv.MaxPool2d(2),
+        conv.Conv2d(c1, c2, kernel_size=3, padding=1, rng=gen),
+        layers.ReLU(),
+        conv.MaxPool2d(2),
+        layers.Flatten(),
+        layers.Dense(4 * c2, hidden, rng=gen),
+        layers.ReLU(),
+        layers.Dense(hidden, 10, rng=gen),
+    )
+
+
+def parameter_formula(module: layers.Module) -> int:
+    """The parameter count of one layer by the chapter's formulas: a Dense layer has
+    D_in D_out + D_out, a Conv2d k_h k_w C_in C_out + C_out; pooling, activations and reshapes 0.
+    Written from the layer's sizes, not from its arrays, so it can be checked against them."""
+    if isinstance(module, conv.Conv2d):
+        k = module.kernel_size
+        return k * k * module.in_channels * module.out_channels + module.out_channels
+    if isinstance(module, layers.Dense):
+        d_in, d_out = module.in_features, module.out_features
+        return d_in * d_out + (d_out if module.bias is not None else 0)
+    return 0
 
 
 def train_digit_classifier(
@@ -129,6 +168,37 @@ def train_autoencoder(
     )
     model.eval()
     return model, history
+
+
+def mask_pixels(x: np.ndarray, fraction: float, rng: RNGLike = None) -> np.ndarray:
+    """Masking noise (Vincent et al., 2008): a copy of `x` with each entry set to 0 with
+    probability `fraction`, independently."""
+    keep = as_rng(rng).random(x.shape) >= fraction
+    return x * keep
+
+
+@lru_cache(maxsize=4)
+def train_denoising_autoencoder(
+    code_size: int = 32,
+    fraction: float = 0.3,
+    epochs: int = 30,
+    weight_decay: float = 1e-4,
+    seed: int = 0,
+) -> Autoencoder:
+    """`train_autoencoder`'s network and training, but each epoch sees the training digits with a
+    fresh `fraction` of their pixels masked to 0 and is asked for the clean digits: a denoising
+    autoencoder. The Adam optimiser keeps its state across epochs. Cached."""
+    x_train, _ = digit_splits()
+    gen = data.rng(seed)
+    model = Autoencoder(64, code_size, rng=data.rng(seed))
+    optimizer = optim.Adam(model.parameters(), lr=0.01, weight_decay=weight_decay)
+    for _ in range(epochs):
+        noisy = mask_pixels(x_train, fraction, gen)
+        train.fit(
+            model, losses.MSELoss(), optimizer, noisy, x_train, epochs=1, progress=False, rng=gen
+        )
+    model.eval()
+    return model
 
 
 @lru_cache(maxsize=2)

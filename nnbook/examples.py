@@ -76,3 +76,21 @@ __all__ = [
     "play",
     "play_gradient",
 ]
+
+
+QUOTED_NUMBERS_MARK = "numbers quoted in the text:"
+
+
+def quote_numbers(numbers: dict[str, float]) -> None:
+    """Print the numbers a chapter's "Check your understanding" quotes, as its code computes them.
+
+    The convention (for any chapter): one code cell tagged ``check-numbers`` calls this with a
+    dict from each number *as the text writes it* ("1.716", "-0.284", "147", "1/4") to the value
+    the chapter's code computes. ``tests/book/quoted_numbers.py`` then checks, on the executed
+    chapter, that every key appears in the "Check your understanding" section, that each value
+    rounds to its key (to the decimals the key shows; fractions exactly), and that every decimal
+    number of that section is listed.
+    """
+    import json
+
+    print(QUOTED_NUMBERS_MARK, json.dumps({k: float(v) for k, v in numbers.items()}))

@@ -54,18 +54,12 @@ def _slides_normal(std_at_4096: float) -> init.Initializer:
     return initializer
 
 
-def _standard_uniform(shape, rng=None, dtype=np.float64):
-    """Glorot and Bengio's "standard" initialization U(-1/sqrt(n), 1/sqrt(n)), n = fan_in."""
-    fan_in, _ = init.fans(shape)
-    bound = 1.0 / math.sqrt(fan_in)
-    return init.uniform(shape, rng, dtype, -bound, bound)
-
-
 #: Scheme name -> initializer(shape, rng). The first two carry deck 002's stds (at 4096 units).
 SCHEMES: dict[str, init.Initializer] = {
     "small σ=0.01": _slides_normal(0.01),
     "large σ=0.05": _slides_normal(0.05),
-    "standard U(±1/√n)": _standard_uniform,
+    # Glorot and Bengio's "standard" U(-1/sqrt(n), 1/sqrt(n)), n = fan_in: PyTorch's default
+    "standard U(±1/√n)": init.pytorch_default,
     "LeCun 1/√D_in": init.lecun_normal,
     "Glorot": init.xavier_uniform,
     "He": init.he_normal,
@@ -634,8 +628,9 @@ def overflow_trace(
     """Forward unit-Gaussian inputs through `depth` ReLU layers with weights `gain` x He's, in
     `dtype`, recording where the values overflow (inf) and turn into NaN (inf - inf in a sum).
 
-    Each layer multiplies the activations' size by about `gain` (equation ch6-he), so they pass
-    the largest `dtype` number after about log(max) / log(gain) layers. Overflow is the point of the
+    Each layer multiplies the activations' size by about `gain` (He's Var(W) = 2/fan_in keeps
+    the second moment), so they pass the largest `dtype` number after about log(max) / log(gain)
+    layers. Overflow is the point of the
     experiment, so NumPy's overflow and invalid-value warnings are silenced here.
     """
     rng = data.rng(seed)

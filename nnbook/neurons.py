@@ -8,6 +8,7 @@ frame and a chapter cell need the same trained model, so each model is trained o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,16 +46,21 @@ def activation_rows() -> list[dict[str, str]]:
         rows.append(
             {
                 "name": _name_with_params(name, f.params),
-                "f(x)": f.equation,
-                "f'(x)": f.derivative_equation,
+                "φ(x)": _as_phi(f.equation),
+                "φ'(x)": _as_phi(f.derivative_equation),
                 "range": str(p.range),
                 "continuity": p.continuity_label,
                 "monotonic": _yes(p.monotonic),
-                "f' monotonic": _yes(p.derivative_monotonic),
+                "φ' monotonic": _yes(p.derivative_monotonic),
                 "identity near 0": _yes(p.identity_near_origin),
             }
         )
     return rows
+
+
+def _as_phi(equation: str) -> str:
+    """nnlib writes an activation as f; chapter 1 calls it φ (f is its target function there)."""
+    return re.sub(r"\bf(?=(')?\()", r"\\phi", equation)
 
 
 def _name_with_params(name: str, params: dict[str, float]) -> str:
@@ -70,8 +76,8 @@ def _name_with_params(name: str, params: dict[str, float]) -> str:
     )
 
 
-FORMULA_COLUMNS = ("name", "f(x)", "f'(x)")
-PROPERTY_COLUMNS = ("name", "range", "continuity", "monotonic", "f' monotonic", "identity near 0")
+FORMULA_COLUMNS = ("name", "φ(x)", "φ'(x)")  # φ: the activation, as in chapter 1
+PROPERTY_COLUMNS = ("name", "range", "continuity", "monotonic", "φ' monotonic", "identity near 0")
 
 
 def activation_table_markdown(columns: Sequence[str] | None = None) -> str:
@@ -86,7 +92,7 @@ def activation_table_markdown(columns: Sequence[str] | None = None) -> str:
             text = text.replace("π", r"\pi")
         elif column == "continuity":
             text = "C^{" + text.removeprefix("C^").replace("∞", r"\infty") + "}"
-        return f"${text}$" if column in ("f(x)", "f'(x)", "range", "continuity") else text
+        return f"${text}$" if column in ("φ(x)", "φ'(x)", "range", "continuity") else text
 
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(c, row[c]) for c in header) + " |" for row in rows]
@@ -100,8 +106,8 @@ def plot_activation(activation: str) -> Figure:
     fig, (ax, ax_text) = viz.new_figure(
         1, 2, figsize=(8, 3.2), gridspec_kw={"width_ratios": [2.2, 1]}, margins={"wspace": 0.1}
     )
-    ax.plot(x, f(x), label="f(x)", color=viz.COLORS[0])
-    ax.plot(x, f.derivative(x), label="f'(x)", color=viz.COLORS[1], linestyle="--")
+    ax.plot(x, f(x), label="φ(x)", color=viz.COLORS[0])
+    ax.plot(x, f.derivative(x), label="φ'(x)", color=viz.COLORS[1], linestyle="--")
     ax.axhline(0, color="0.7", linewidth=0.8)
     ax.axvline(0, color="0.7", linewidth=0.8)
     ax.set(xlabel="x", ylabel="value", title=f"{activation}: the function and its derivative")
@@ -113,7 +119,7 @@ def plot_activation(activation: str) -> Figure:
             f"range: {p.range}",
             f"continuity: {p.continuity_label}",
             f"monotonic: {_yes(p.monotonic)}",
-            f"f' monotonic: {_yes(p.derivative_monotonic)}",
+            f"φ' monotonic: {_yes(p.derivative_monotonic)}",
             f"≈ identity near 0: {_yes(p.identity_near_origin)}",
         ]
     )
@@ -234,6 +240,32 @@ def fit_target(target: str, hidden_units: int, activation: str = "tanh", seed: i
     error = model(grid) - f(grid)
     max_error, rms_error = float(np.max(np.abs(error))), float(np.sqrt(np.mean(error**2)))
     return Fit1D(target, hidden_units, model, x, y, max_error, rms_error)
+
+
+def random_features_fit(
+    target: str, hidden_units: int, seeds: Sequence[int] = range(5)
+) -> tuple[float, float]:
+    """Medians over seeds of max |F - f| on [-1, 1] and of the largest |v_i|, output layer only.
+
+    The hidden weights and biases are drawn at random (w ~ N(0, 2²), b ~ U(-1, 1)); the output
+    weights v and the constant c of F(x) = sum_i v_i tanh(w_i x + b_i) + c then solve a linear
+    least-squares problem on the same 50 points as `fit_target`: no training, no local minima.
+    """
+    f = TARGETS[target]
+    x, y = data.target_1d(target, n=50)
+    grid = np.linspace(-1, 1, 2001)[:, None]
+    errors, largest = [], []
+    for seed in seeds:
+        r = data.rng(seed)
+        w, b = r.normal(0, 2, hidden_units), r.uniform(-1, 1, hidden_units)
+
+        def features(t: np.ndarray, w: np.ndarray = w, b: np.ndarray = b) -> np.ndarray:
+            return np.hstack([np.tanh(t * w + b), np.ones_like(t)])
+
+        v, *_ = np.linalg.lstsq(features(x), y, rcond=None)
+        errors.append(float(np.max(np.abs(features(grid) @ v - f(grid)))))
+        largest.append(float(np.max(np.abs(v[:-1]))))
+    return float(np.median(errors)), float(np.median(largest))
 
 
 def plot_approximation(target: str, hidden_units: int) -> Figure:

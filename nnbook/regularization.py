@@ -103,6 +103,13 @@ PENALTY_GRADIENTS = {
 }
 
 
+def soft_threshold(v: np.ndarray, threshold: float) -> np.ndarray:
+    """The proximal step of threshold |w|: argmin_w 1/2 (w - v)^2 + threshold |w|, entry by entry,
+    = sign(v) max(|v| - threshold, 0), eq. (5.11). Every entry with |v| <= threshold becomes
+    exactly zero."""
+    return np.sign(v) * np.maximum(np.abs(v) - threshold, 0.0)
+
+
 def fit_with_penalty(
     model: layers.Module,
     loss: losses.Loss,
@@ -113,12 +120,17 @@ def fit_with_penalty(
     epochs: int = 30,
     lr: float = 0.1,
     seed: int = 0,
+    proximal: bool = False,
 ) -> None:
-    """Mini-batch SGD (batches of 32) on loss + penalty (5.7), the penalty on Dense weights only.
+    """Mini-batch SGD (batches of 32) on loss + penalty (5.4), the penalty on Dense weights only.
 
     After back-propagating the loss, the penalty's (sub)gradient is added to each weight's
-    gradient: lam sign(w) for "L1", lam w for "L2", both for "elastic net".
+    gradient: lam sign(w) for "L1", lam w for "L2", both for "elastic net". With
+    ``proximal=True`` (L1 only) the step follows the loss gradient alone and then applies the
+    proximal step, soft-thresholding at lr * lam: proximal gradient descent (ISTA).
     """
+    if proximal and penalty != "L1":
+        raise ValueError(f"proximal=True is implemented for the L1 penalty, got {penalty!r}")
     weights = [m.weight for m in model.modules() if isinstance(m, layers.Dense)]
     optimizer = optim.SGD(model.parameters(), lr=lr)
     gen = data.rng(seed)
@@ -127,15 +139,19 @@ def fit_with_penalty(
         for xb, yb in data.batches(x, y, batch_size=32, rng=gen):
             optimizer.zero_grad()
             model.backward(loss(model(xb), yb).backward())
-            for w in weights:
-                w.grad += PENALTY_GRADIENTS[penalty](w.data, lam)
+            if not proximal:
+                for w in weights:
+                    w.grad += PENALTY_GRADIENTS[penalty](w.data, lam)
             optimizer.step()
+            if proximal:
+                for w in weights:
+                    w.data[...] = soft_threshold(w.data, lr * lam)
     model.eval()
 
 
 def dropout_samples(model: layers.Module, x: np.ndarray, n_masks: int, seed: int = 0) -> np.ndarray:
     """The model's outputs under `n_masks` random dropout masks (training mode), stacked:
-    shape (n_masks, *output.shape); the members of the ensemble of (5.9). Leaves eval mode."""
+    shape (n_masks, *output.shape); the members of the ensemble of (5.13). Leaves eval mode."""
     for module in model.modules():
         if isinstance(module, layers.Dropout):
             module.rng = data.rng(seed)
@@ -146,13 +162,13 @@ def dropout_samples(model: layers.Module, x: np.ndarray, n_masks: int, seed: int
 
 
 def running_mean(samples: np.ndarray) -> np.ndarray:
-    """Entry k - 1 is the mean of samples[:k]: the ensemble average of (5.9) for K = 1, 2, ..."""
+    """Entry k - 1 is the mean of samples[:k]: the ensemble average of (5.13) for K = 1, 2, ..."""
     counts = np.arange(1, len(samples) + 1).reshape(-1, *([1] * (samples.ndim - 1)))
     return np.cumsum(samples, axis=0) / counts
 
 
 def mc_dropout_average(model: layers.Module, x: np.ndarray, n_masks: int, seed: int = 0):
-    """Running means over `n_masks` dropout masks of the model's output (5.9)."""
+    """Running means over `n_masks` dropout masks of the model's output: the mean of (5.14)."""
     return running_mean(dropout_samples(model, x, n_masks, seed))
 
 
@@ -215,12 +231,13 @@ def moons_problem() -> tuple[np.ndarray, ...]:
 
 @lru_cache(maxsize=16)
 def train_moons_classifier(
-    dropout: float = 0.0, weight_decay: float = 0.0, drop_connect: float = 0.0
+    dropout: float = 0.0, weight_decay: float = 0.0, drop_connect: float = 0.0, seed: int = 0
 ) -> layers.Sequential:
     """A 2-64-64-1 ReLU net trained (400 full-batch Adam steps, learning rate 0.02) on the 40
-    points of `moons_problem`; cached, so the chapter and its demo share the trained nets."""
+    points of `moons_problem`, initialised (and its masks drawn) from `seed`; cached, so the
+    chapter and its demo share the trained nets."""
     x, y = moons_problem()[:2]
-    model = layers.mlp([2, 64, 64, 1], "relu", dropout=dropout, drop_connect=drop_connect, rng=0)
+    model = layers.mlp([2, 64, 64, 1], "relu", dropout=dropout, drop_connect=drop_connect, rng=seed)
     adam = optim.Adam(model.parameters(), lr=0.02, weight_decay=weight_decay)
     train.fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y, adam, steps=400)
     return model.eval()
@@ -344,8 +361,8 @@ def snapshot_ensemble(
 
 
 class PCAWhitening:
-    """PCA whitening, chapter 5's equation ch5-whitening: z = Lambda_k^{-1/2} U_k^T (x - mean),
-    from the eigendecomposition Sigma = U Lambda U^T of the training covariance, keeping the
+    """PCA whitening, eq. (5.19): z = D_k^{-1/2} U_k^T (x - mean), from the eigendecomposition
+    Sigma = U D U^T of the training covariance, keeping the
     `n_components` directions of largest variance (all by default; `eps` then keeps the
     near-zero eigenvalues of constant pixels from blowing up). Fitted on the training set only,
     like `data.standardize`."""
@@ -362,7 +379,7 @@ class PCAWhitening:
         return self
 
     def rotate(self, x: np.ndarray) -> np.ndarray:
-        """PCA alone: U_k^T (x - mean), decorrelated coordinates with variances Lambda_k."""
+        """PCA alone: U_k^T (x - mean), decorrelated coordinates with variances D_k."""
         return (x - self.mean) @ self.components
 
     def transform(self, x: np.ndarray) -> np.ndarray:

@@ -224,15 +224,15 @@ def check_module(
 
 
 def _parameter_gradient(param: Parameter, loss: Callable[[], float], h: float) -> np.ndarray:
-    """Central differences of loss() with respect to param.data, perturbed in place."""
-    grad = np.empty_like(param.data)
+    """Central differences of loss() with respect to param.data, which is restored afterwards."""
     data = param.data
-    for i in np.ndindex(data.shape):
-        old = data[i]
-        data[i] = old + h
-        up = loss()
-        data[i] = old - h
-        down = loss()
-        data[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
+    original = data.copy()
+
+    def loss_at(values: np.ndarray) -> float:
+        data[...] = values
+        return loss()
+
+    try:
+        return central_difference(loss_at, original, h).astype(data.dtype, copy=False)
+    finally:
+        data[...] = original

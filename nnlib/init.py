@@ -17,7 +17,12 @@ xavier_uniform     2 / (fan_in + fan_out)      Glorot & Bengio (2010), eq. 16: U
 he_normal          2 / fan_in                  He et al. (2015), for ReLU; deck 002 prints
                                                std 2/sqrt(D_in), a typo for sqrt(2/D_in)
 he_uniform         2 / fan_in                  He et al. (2015): U(-a, a), a = sqrt(6/fan_in)
+pytorch_default    1 / (3 fan_in)              PyTorch's nn.Linear/Conv2d default,
+                                               kaiming_uniform_(a=sqrt(5)) = U(+-1/sqrt(fan_in))
 =================  ==========================  ==============================================
+
+He's initializers take PyTorch's `mode` ("fan_in", the default, or "fan_out": keep the
+backward variance instead) and `a` (a leaky ReLU's negative slope: variance 2/((1 + a^2) fan)).
 
 `gain` multiplies the standard deviation (PyTorch's convention), e.g. gain=5/3 for tanh.
 """
@@ -42,6 +47,7 @@ __all__ = [
     "lecun_normal",
     "lecun_uniform",
     "normal",
+    "pytorch_default",
     "uniform",
     "xavier_normal",
     "xavier_uniform",
@@ -143,21 +149,57 @@ def xavier_uniform(
     return _uniform_with_variance(shape, rng, dtype, 2.0 / (fan_in + fan_out), gain)
 
 
-def he_normal(shape: Shape, rng: RNGLike = None, dtype=np.float64, gain: float = 1.0) -> np.ndarray:
+def _he_variance(shape: Shape, mode: str, a: float) -> float:
+    """2 / ((1 + a^2) fan): He et al. (2015), eq. 10 (fan_in) or eq. 14 (fan_out), for a (leaky)
+    ReLU of negative slope `a`; PyTorch's `kaiming_*_(mode=..., a=...)`."""
+    fan_in, fan_out = fans(shape)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = fan_in if mode == "fan_in" else fan_out
+    return 2.0 / ((1.0 + a**2) * fan)
+
+
+def he_normal(
+    shape: Shape,
+    rng: RNGLike = None,
+    dtype=np.float64,
+    gain: float = 1.0,
+    mode: str = "fan_in",
+    a: float = 0.0,
+) -> np.ndarray:
     """N(0, 2/fan_in): He et al. (2015) for ReLU, which zeroes half its inputs on average.
 
+    mode="fan_out" uses 2/fan_out instead, which keeps the variance of the back-propagated
+    gradient (He et al.'s eq. 14); `a` is a leaky ReLU's negative slope: 2/((1 + a^2) fan).
     Deck 002's ReLU correction prints std = 2/sqrt(D_in); the right form is sqrt(2/D_in).
     """
-    fan_in, _ = fans(shape)
-    return _normal_with_variance(shape, rng, dtype, 2.0 / fan_in, gain)
+    return _normal_with_variance(shape, rng, dtype, _he_variance(shape, mode, a), gain)
 
 
 def he_uniform(
-    shape: Shape, rng: RNGLike = None, dtype=np.float64, gain: float = 1.0
+    shape: Shape,
+    rng: RNGLike = None,
+    dtype=np.float64,
+    gain: float = 1.0,
+    mode: str = "fan_in",
+    a: float = 0.0,
 ) -> np.ndarray:
-    """U(-a, a), a = sqrt(6/fan_in): He et al. (2015); variance 2/fan_in."""
-    fan_in, _ = fans(shape)
-    return _uniform_with_variance(shape, rng, dtype, 2.0 / fan_in, gain)
+    """U(-b, b), b = sqrt(6/fan_in): He et al. (2015); variance 2/fan_in (`mode`, `a` as in
+    he_normal: b = sqrt(6 / ((1 + a^2) fan))).
+
+    PyTorch's default for `nn.Linear` and `nn.Conv2d` weights is this with a = sqrt(5), that is
+    b = sqrt(6 / (6 fan_in)) = 1/sqrt(fan_in): see `pytorch_default`.
+    """
+    return _uniform_with_variance(shape, rng, dtype, _he_variance(shape, mode, a), gain)
+
+
+def pytorch_default(shape: Shape, rng: RNGLike = None, dtype=np.float64) -> np.ndarray:
+    """U(-1/sqrt(fan_in), 1/sqrt(fan_in)): what PyTorch's `nn.Linear` and `nn.Conv2d` draw by
+    default, `kaiming_uniform_(weight, a=sqrt(5))`, and their bias too (bound 1/sqrt(fan_in) of
+    the weight; nnlib's layers start biases at 0). Variance 1/(3 fan_in): Glorot and Bengio's
+    "standard" initialization.
+    """
+    return he_uniform(shape, rng, dtype, a=math.sqrt(5.0))
 
 
 #: Initializers by name (also accepted as `Dense(init=...)`).
@@ -174,6 +216,7 @@ INITIALIZERS: dict[str, Initializer] = {
         xavier_uniform,
         he_normal,
         he_uniform,
+        pytorch_default,
     )
 }
 _ALIASES = {

@@ -6,14 +6,17 @@
     nngrade feedback [ASSIGNMENT]                 feedback pages, and a zip of them for the LMS
     nngrade export   [ASSIGNMENT] [--to FILE]     grades.csv (and grades-<lms>.csv for the import)
     nngrade report   [ASSIGNMENT]                 what collect and autograde said per student
+    nngrade similarity [ASSIGNMENT] [--top N]     the most similar answers, side by side (HTML)
     nngrade check-isolation                       whether isolated grading works on this machine
 
 ASSIGNMENT defaults to ``all``: every released assignment; a step skips, saying so, an assignment
 it has nothing to do for. A step done again changes only what changed: collect moves in only new
 or changed submissions, autograde grades only those (``--regrade``: all), hand grades stay.
 ``--student ID`` on collect, autograde and feedback: that student alone. Every step takes
-``--course DIR``, ``--db-url URL`` (or the environment variable NNGRADE_DB_URL), ``--roster CSV``
-and ``--lms NAME``; a setting given once is kept in the course's ``nngrade.json``, which
+``--course DIR``, ``--db-url URL`` (or the environment variable NNGRADE_DB_URL), ``--roster CSV``,
+``--lms NAME`` and ``--timezone ZONE`` (the LMS's local times); collect takes Moodle's
+``--worksheet CSV``, export the Canvas or Blackboard gradebook export ``--gradebook CSV`` (its
+column ids); a setting given once is kept in the course's ``nngrade.json``, which
 ``nbgrader_config.py`` reads too, so every step, nbgrader and JupyterLab's formgrader use the
 same gradebook.
 """
@@ -41,6 +44,7 @@ STEPS = {
     "feedback": "feedback pages without hidden tests, and a zip of them for the LMS",
     "export": "grades.csv, and grades-<lms>.csv for the LMS's gradebook import",
     "report": "what collect and autograde said about each student",
+    "similarity": "the most similar pairs of answers, side by side, for the instructor only",
 }
 
 
@@ -50,6 +54,7 @@ def _course_options() -> argparse.ArgumentParser:
     common.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db")
     common.add_argument("--roster", help="roster CSV: student_id,name,email,lms_id")
     common.add_argument("--lms", help="canvas, moodle, blackboard or folders (default: detect)")
+    common.add_argument("--timezone", help="IANA time zone of the LMS's times (default: UTC)")
     return common
 
 
@@ -69,11 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
         step.add_argument("--assignment", dest="assignment_option", metavar="ASSIGNMENT")
         steps[name] = step
     steps["collect"].add_argument("--from", dest="source", type=Path, required=True)
+    steps["collect"].add_argument(
+        "--worksheet", type=Path, help="Moodle: the assignment's grading worksheet (CSV)"
+    )
     for name in ("collect", "autograde", "feedback"):
         steps[name].add_argument(
             "--student", metavar="ID", help="this student alone (e.g. a late hand-in)"
         )
     steps["export"].add_argument("--to", type=Path, help="default: grades.csv in the course")
+    steps["export"].add_argument(
+        "--gradebook", type=Path, help="Canvas/Blackboard: its gradebook export (column ids)"
+    )
+    steps["similarity"].add_argument("--top", type=int, default=20, help="pairs shown (20)")
     _autograde_options(steps["autograde"])
     commands.add_parser("check-isolation", help="say whether isolated grading works here")
     return parser
@@ -121,7 +133,20 @@ def open_course(args: argparse.Namespace) -> Course:
         from .roster import load_roster
 
         load_roster(Path(args.roster))
-    return Course.open(args.course, db_url=args.db_url, roster=args.roster, lms=args.lms)
+    if args.timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(args.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CourseError(
+                f"unknown time zone {args.timezone!r}: use an IANA name such as Europe/London"
+            ) from None
+    gradebook = getattr(args, "gradebook", None)
+    if gradebook and not Path(gradebook).is_file():
+        raise CourseError(f"gradebook export {gradebook} does not exist")
+    return Course.open(args.course, db_url=args.db_url, roster=args.roster, lms=args.lms,
+                       timezone=args.timezone, lms_gradebook=gradebook)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,7 +170,7 @@ def collect(course: Course, args) -> int:
     if args.student and roster is not None and roster.by_id(args.student) is None:
         raise CourseError(f"student {args.student!r} is not on the roster ({course.roster_path})")
     for name in assignments_in(course, args.source, args.assignment):
-        done = collect_assignment(course, name, args.source, student=args.student)
+        done = collect_assignment(course, name, args.source, args.worksheet, student=args.student)
         changed, unchanged = len(done.changed), len(done.unchanged)
         if args.student and not changed + unchanged:
             print(f"{name}: the download holds no submission of {args.student}")
@@ -271,6 +296,22 @@ def report(course: Course, args) -> int:
     return 0
 
 
+def similarity(course: Course, args) -> int:
+    from .course import select
+    from .intake import submitted_students
+    from .similarity import write_report
+
+    for name in select(course, args.assignment):
+        if len(submitted_students(course, name)) < 2:
+            print(f"{name}: fewer than two submissions collected, nothing to compare")
+            continue
+        path, pairs = write_report(course, name, top=args.top)
+        print(f"{name}: {path.relative_to(course.root)} (most similar first; no grade changed)")
+        for pair in pairs[: min(args.top, 5)]:
+            print(f"  {pair.score:4.0%}  {pair.first} and {pair.second}")
+    return 0
+
+
 def check_isolation() -> int:
     problem = isolation_problem()
     print(problem or "isolation works: bwrap, prlimit and setpriv are usable")
@@ -287,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         return check_isolation()
     args.assignment = args.assignment or args.assignment_option or ALL
     step = {"release": release, "collect": collect, "autograde": autograde}
-    step |= {"feedback": feedback, "export": export, "report": report}
+    step |= {"feedback": feedback, "export": export, "report": report, "similarity": similarity}
     try:
         course = open_course(args)
         return step[args.command](course, args)

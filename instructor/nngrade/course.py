@@ -4,8 +4,9 @@ A course directory holds `nbgrader_config.py`, the masters in `solutions/<a>/<a>
 from `<a>.py` when that percent source exists) and, once used, `exercises/`, `submitted/`,
 `autograded/`, `feedback/`, the gradebook and `reports/<a>.json` (the instructor's report).
 
-`Course.open` builds the one :class:`Course` from the command line: the gradebook URL, the roster
-and the LMS. A setting given once (`--db-url`, `NNGRADE_DB_URL`, `--roster`, `--lms`) is saved in
+`Course.open` builds the one :class:`Course` from the command line: the gradebook URL, the roster,
+the LMS, the LMS's time zone and its gradebook export. A setting given once (`--db-url`,
+`NNGRADE_DB_URL`, `--roster`, `--lms`, `--timezone`, `--gradebook`) is saved in
 `nngrade.json` beside `nbgrader_config.py`, which reads the gradebook URL back from it, so every
 later step, `nbgrader` itself and JupyterLab's formgrader read the same gradebook.
 
@@ -95,6 +96,8 @@ class Course:
     roster_path: Path | None = None
     lms: str | None = None  # given with --lms/LMS=; None: detected from each download
     detected_lms: str | None = None  # what the last collected download was detected as
+    timezone: str | None = None  # IANA zone of the LMS's local times (--timezone); None: UTC
+    lms_gradebook: Path | None = None  # the LMS's gradebook export: its column ids (--gradebook)
 
     @classmethod
     def open(
@@ -104,15 +107,19 @@ class Course:
         db_url: str | None = None,
         roster: str | Path | None = None,
         lms: str | None = None,
+        timezone: str | None = None,
+        lms_gradebook: str | Path | None = None,
     ) -> Course:
         """The course at `root`; settings given here (or in the environment) are saved."""
         root = Path(root).resolve()
         if not (root / CONFIG_FILE).is_file():
             raise CourseError(f"{root} is not a course directory: it has no {CONFIG_FILE}")
         db_url = db_url or os.environ.get(DB_URL_ENV)
-        changes = {"db_url": db_url, "lms": lms}
+        changes = {"db_url": db_url, "lms": lms, "timezone": timezone}
         if roster:
             changes["roster"] = str(Path(roster).resolve())
+        if lms_gradebook:
+            changes["lms_gradebook"] = str(Path(lms_gradebook).resolve())
         changes = {key: value for key, value in changes.items() if value}
         if changes:
             _save_settings(root, changes)
@@ -126,6 +133,8 @@ class Course:
             roster_path=Path(roster_path) if roster_path else None,
             lms=settings.get("lms"),
             detected_lms=settings.get("detected_lms"),
+            timezone=settings.get("timezone"),
+            lms_gradebook=Path(gradebook) if (gradebook := settings.get("lms_gradebook")) else None,
         )
 
     @property

@@ -293,16 +293,18 @@ def write_rejected_pages(course: Course, assignment: str, student: str | None = 
 
 def upload_name(lms: str | None, student: str, notebook: str, sources: list[str]) -> str:
     """The page's name for the LMS: the download's name of that notebook, `.ipynb` -> `.html`
-    (Canvas and Blackboard: flat files; Moodle: in the participant's folder); otherwise
-    `<student>/<notebook>.html`."""
+    (Canvas and Blackboard: flat files; Moodle: in the participant's folder, or flat when the
+    download was; Moodle's importer, `mod/assign/feedback/file/importziplib.php`, reads the
+    participant id of this assignment from `<name>_<id>_<plugintype>_<plugin>` in either layout);
+    otherwise `<student>/<notebook>.html`."""
     paths = [PurePosixPath(s) for s in sources]
     match = [p for p in paths if notebook.lower() in p.name.lower()] or paths
     if lms not in ("canvas", "moodle", "blackboard") or not match:
         return f"{student}/{notebook}.html"
     page = match[0].with_suffix(".html")
-    if lms == "moodle":
+    if lms == "moodle" and len(page.parts) > 1:  # "in folders": the participant's folder
         return f"{page.parts[0]}/{page.name}"
-    return page.name
+    return page.name  # flat (Moodle without folders keeps its `<name>_<id>_assignsubmission_file_`)
 
 
 def write_upload(course: Course, assignment: str) -> Path:

@@ -20,6 +20,7 @@ from nngrade.course import Course, quiet_nbgrader, test_cell_ids, total_points
 from nngrade.intake import (
     COLLECTED,
     FAILED,
+    GRADED,
     MISSING,
     NO_SUBMISSION,
     OK,
@@ -170,13 +171,18 @@ def export(course: Course, names: list[str], to: Path) -> list[Path]:
     lms = course.downloads_lms
     if lms in LMS_IMPORT_COLUMNS and course.roster() is not None:
         written.append(export_for_lms(course, lms, names, rows, to.with_name(f"grades-{lms}.csv")))
+    if lms == "moodle" and course.roster() is not None:
+        written += export_worksheets(course, names, rows, to.parent)
     return written
 
 
 #: The identity columns each LMS's gradebook import reads, then one column per assignment.
-#: Canvas: Gradebook > Import (matches on ID; Student and Section must be present, may be empty).
+#: Canvas: Gradebook > Import (matches on ID; Student and Section must be present, may be empty;
+#: an assignment column is matched by the id in `Title (12345)`, a "Points Possible" row sets
+#: its points: canvas-lms `app/models/gradebook_importer.rb`, `Assignment.title_and_id`).
 #: Moodle: Grades > Import > CSV file (map "Email address" to the user's email address).
-#: Blackboard: Grade Center > Work Offline > Upload (matches on Username).
+#: Blackboard: Grade Center > Work Offline > Upload (matches on Username; a column header
+#: `Title [Total Pts: 14 Score] |123456` fills column 123456, any other header makes a new one).
 LMS_IMPORT_COLUMNS = {
     "canvas": ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"],
     "moodle": ["Full name", "Email address"],
@@ -194,12 +200,64 @@ def _identity(lms: str, name: str, email: str, lms_id: str) -> list[str]:
 
 
 def export_for_lms(course: Course, lms: str, names: list[str], rows: list[dict], to: Path) -> Path:
-    """One row per roster student, the final score of each assignment in its own column."""
+    """One row per roster student, the final score of each assignment in its own column: the
+    LMS's existing column when its id is known (`nngrade.lms_columns`), with the maximum."""
+    from nngrade.lms_columns import column_headers
+
     final = {(r["student_id"], r["assignment"]): r["score"] for r in rows}
+    tops = {r["assignment"]: r["max_score"] for r in rows}
+    headers = column_headers(course, lms, names, tops)
+    # Blackboard reads a .csv only with every field quoted (its help on uploading)
+    quoting = csv.QUOTE_ALL if lms == "blackboard" else csv.QUOTE_MINIMAL
     with to.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(LMS_IMPORT_COLUMNS[lms] + names)
+        writer = csv.writer(handle, quoting=quoting)
+        writer.writerow(LMS_IMPORT_COLUMNS[lms] + headers)
+        if lms == "canvas":  # Canvas reads the points of each column from this row
+            blank = [""] * (len(LMS_IMPORT_COLUMNS[lms]) - 1)
+            writer.writerow(["Points Possible", *blank] + [f"{tops[n]:g}" for n in names])
         for student in course.roster().students:
             identity = _identity(lms, student.name, student.email, student.lms_id)
             writer.writerow(identity + [final[(student.id, name)] for name in names])
     return to
+
+
+def moodle_comment(row: dict) -> str:
+    """The short feedback comment of a worksheet row: the score and what it is made of."""
+    if row["status"] not in GRADED:  # graded now, or earlier and unchanged
+        return "; ".join(n for n in row["notes"].split("; ") if n)[:250] or row["status"]
+    parts = [f"autograded {row['autograded']:g}/{row['autograded_max']:g}"]
+    by_hand = row["raw_score"] - row["autograded"]
+    if by_hand:
+        parts.append(f"graded by hand {by_hand:g}")
+    if row["late_penalty"]:
+        parts.append(f"late penalty {row['late_penalty']:g}")
+    text = f"{row['score']:g}/{row['max_score']:g}: " + ", ".join(parts)
+    if row["needs_manual_grade"]:
+        text += "; the written answers are not graded yet"
+    return text + ". Details in the feedback file."
+
+
+def export_worksheets(course: Course, names: list[str], rows: list[dict], folder: Path) -> list:
+    """`grades-moodle-<assignment>.csv`: each assignment's grading worksheet (kept by collect)
+    with Grade and Feedback comments filled in, for Moodle's "Upload grading worksheet"."""
+    from nngrade.intake import worksheet_copy
+    from nngrade.moodle import WorksheetError, fill_worksheet, read_worksheet
+
+    written = []
+    for name in names:
+        kept = worksheet_copy(course, name)
+        if not kept.is_file():
+            continue
+        mine = [r for r in rows if r["assignment"] == name]
+        results = {r["student_id"]: {"score": r["score"], "comment": moodle_comment(r)}
+                   for r in mine}  # fmt: skip
+        try:
+            sheet = read_worksheet(kept)
+            top = mine[0]["max_score"] if mine else total_points(course, name)
+            to = folder / f"grades-moodle-{name}.csv"
+            written.append(fill_worksheet(sheet, course.roster(), results, top, to))
+        except WorksheetError as error:
+            from nngrade.course import CourseError
+
+            raise CourseError(f"{name}: {error}") from None
+    return written

@@ -219,10 +219,17 @@ class Collected:
     unchanged: list[str]
 
 
-def collect(course: Course, assignment: str, source: Path, student: str | None = None) -> Collected:
+def collect(
+    course: Course,
+    assignment: str,
+    source: Path,
+    worksheet: Path | None = None,
+    student: str | None = None,
+) -> Collected:
     """Gather one assignment's submissions from an LMS download and check each new or changed
     one; with `student`, that student's alone (nobody else's files, report line or grade move)."""
     from nngrade.lms import collect_download
+    from nngrade.moodle import find_worksheet
 
     source = Path(source)
     check_source(source)
@@ -239,10 +246,15 @@ def collect(course: Course, assignment: str, source: Path, student: str | None =
             roster=course.roster(),
             lms=course.lms,
             submitted_dir=staging,
+            timezone=course.timezone or "UTC",
+            worksheet=worksheet,
         )
         if student is not None:
             _only(result, student)
         changed = _move_changed(course, assignment, staging, result, report, student)
+    worksheet = worksheet or find_worksheet(source)
+    if result.lms == "moodle" and worksheet:  # kept for export: the worksheet goes back filled in
+        _write_if_changed(worksheet_copy(course, assignment), Path(worksheet).read_bytes())
     ensure_in_gradebook(course, assignment)
     for sid in changed:
         # a new upload replaces the old one: never keep its rejected files or its old grade
@@ -263,6 +275,11 @@ def collect(course: Course, assignment: str, source: Path, student: str | None =
     course.remember_detected_lms(result.lms)
     placed = {p.student_id for p in result.placed}
     return Collected(report, sorted(changed), sorted(placed - set(changed)))
+
+
+def worksheet_copy(course: Course, assignment: str) -> Path:
+    """Where collect keeps the Moodle grading worksheet it was given, for export."""
+    return course.root / "reports" / f"{assignment}.moodle-worksheet.csv"
 
 
 def _digest(folder: Path) -> str:

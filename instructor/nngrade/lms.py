@@ -27,8 +27,13 @@ How each LMS names its download, as looked up in its source and users' tools (De
   `<Full Name>_<participant id>_assignsubmission_file_<file name>`. Underscores in names become
   spaces; blind marking writes `Participant` for the name. Online text goes under
   `..._assignsubmission_onlinetext_/onlinetext.html`. The participant id is Moodle's unique id
-  of the user in the assignment (`get_uniqueid_for_user`); it is the roster `lms_id`. The time
-  is each file's modified time in the zip (core `zip_writer::add_file_from_stored_file`).
+  of the user in *this* assignment (`get_uniqueid_for_user`): every assignment numbers its
+  participants anew, so the assignment's grading worksheet (`nngrade.moodle`) maps each id to a
+  roster student by email or ID number, and gives the submission time (`Last modified
+  (submission)`). Without a worksheet a participant is matched by a roster `lms_id` equal to the
+  id, else by full name (an unknown name is reported, two roster students of that name refuse
+  the collect), and there is no time: the zip's entry times are when the zip was made (core
+  `zip_writer::add_file_from_stored_file` is given no time), so they are never read.
 - **Blackboard Learn**, "Assignment File Download" from the Grade Centre (file names as parsed
   by vangef/BBGradebookOrganiser and other graders' tools, receipt text as quoted in
   timdrysdale/gradex-cli's README): `<Assignment Name>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_
@@ -83,6 +88,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nbgrader.utils import parse_utc
 
+from . import moodle
 from .roster import Roster, check_student_id
 
 LMS_NAMES = ("canvas", "moodle", "blackboard", "folders")
@@ -383,6 +389,7 @@ class Candidate:
     order: tuple = ()  # later attempts sort higher
     attempt: str | None = None  # files of one attempt (Blackboard) are chosen together
     match: NotebookMatch | None = None
+    note: str = ""  # how the identity was matched (Moodle by name)
 
 
 @dataclass
@@ -393,6 +400,7 @@ class Plan:
     unplaced: list[Unplaced] = field(default_factory=list)
     consumed: list[str] = field(default_factory=list)
     recognized: int = 0  # files named the LMS's way
+    participants: dict[str, str] = field(default_factory=dict)  # Moodle: participant id -> name
 
 
 @dataclass(frozen=True)
@@ -401,6 +409,8 @@ class Context:
     notebooks: list[str]
     roster: Roster | None
     zone: ZoneInfo
+    worksheet: moodle.Worksheet | None = None
+    moodle_students: dict = field(default_factory=dict)  # participant id -> (student id, note)
 
 
 def _aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -465,7 +475,10 @@ def _parse_moodle(members: list[Member], ctx: Context, plan: Plan) -> None:
             plan.unplaced.append(Unplaced(member.path, reason, found["pid"]))
             continue
         filename = member.name if folder else flat["file"]
-        submitted_at = _aware(member.modified, ctx.zone)
+        plan.participants[found["pid"]] = found["name"]
+        # never the zip's entry time (the download's time): the worksheet's, if given
+        sheet = ctx.worksheet
+        submitted_at = sheet.submitted_at(found["pid"], ctx.zone) if sheet else None
         label = f"Moodle participant {found['pid']} ({found['name']})"
         order = (submitted_at.timestamp() if submitted_at else 0.0,)
         plan.candidates.append(
@@ -660,6 +673,12 @@ def _student_of(candidate: Candidate, lms: str, ctx: Context) -> tuple[str | Non
         if problem:
             return None, f"{candidate.label} cannot be a student id: {problem}"
         return candidate.identity, ""
+    if lms == "moodle":
+        student_id, why = ctx.moodle_students[candidate.identity]
+        if student_id is None:
+            return None, why
+        candidate.note = why
+        return student_id, ""
     student = ctx.roster.by_lms_id(candidate.identity)
     if student is None and lms == "folders":
         student = ctx.roster.by_id(candidate.identity)
@@ -674,6 +693,8 @@ def _placed(student: str, c: Candidate, note: str = "") -> Placed:
         notes.append(f"renamed: {c.filename!r} collected as {c.match.notebook}.ipynb")
     if c.late:
         notes.append("the LMS marked it LATE")
+    if c.note:
+        notes.append(c.note)
     if note:
         notes.append(note)
     notebook = c.match.notebook if c.match else ""
@@ -735,6 +756,44 @@ def _choose_for_student(student: str, group: list[Candidate], choice: Choice) ->
             else:
                 why = "a later file of the same name exists"
             choice.superseded.append(_placed(student, c, f"superseded: {why}"))
+
+
+def _moodle_students(plan: Plan, ctx: Context) -> dict[str, tuple[str | None, str]]:
+    """Each Moodle participant who handed in a file: (roster student id or None, note or why).
+    Raises DownloadError for a worksheet of another assignment, two worksheet rows matching one
+    roster student, or a name that two roster students share: nothing is written then."""
+    handed_in = {c.identity for c in plan.candidates}
+    sheet = ctx.worksheet
+    try:
+        if sheet is not None:
+            moodle.check_same_assignment(sheet, plan.participants)
+            found = moodle.map_participants(sheet, ctx.roster, handed_in)
+            return {pid: (s.id if s else None, why) for pid, (s, why) in found.items()}
+    except moodle.WorksheetError as error:
+        raise DownloadError(str(error)) from None
+    result = {}
+    for pid in sorted(handed_in):
+        name = plan.participants[pid]
+        legacy = ctx.roster.by_lms_id(pid)
+        named = moodle.students_named(name, ctx.roster)
+        if legacy is not None:
+            result[pid] = (legacy.id, "")
+        elif len(named) == 1:
+            result[pid] = (named[0].id, f"matched by name: Moodle's {name!r} is {named[0].id}")
+        elif len(named) > 1:
+            ids = ", ".join(s.id for s in named)
+            raise DownloadError(
+                f"Moodle participant {pid} is {name!r}, and the roster has {len(named)} students "
+                f"of that name ({ids}): give the assignment's grading worksheet (--worksheet) to "
+                "tell them apart by email; nothing was collected"
+            )
+        else:
+            why = (
+                f"Moodle participant {pid} ({name}) is not on the roster (no roster student of "
+                "that name; the grading worksheet matches by email): not collected"
+            )
+            result[pid] = (None, why)
+    return result
 
 
 def choose(plan: Plan, lms: str, ctx: Context) -> Choice:
@@ -843,14 +902,17 @@ def collect_download(
     lms: str | None,
     submitted_dir: Path,
     timezone: str = "UTC",
+    worksheet: Path | None = None,
 ) -> CollectResult:
     """Collect `source` (an LMS zip or a folder) into `submitted_dir` (see the module docstring).
 
     `notebooks` are the assignment's notebook names (`01_neurons` or `01_neurons.ipynb`).
     `lms` is one of `LMS_NAMES`, or None to detect it from the file names. `timezone` is the
-    IANA zone in which the LMS wrote times without a zone (Moodle's zip times, Blackboard's file
-    names when there is no receipt). Raises `DownloadError`, having written nothing, when the
-    download cannot be collected at all.
+    IANA zone in which the LMS wrote times without a zone (the Moodle worksheet's times,
+    Blackboard's file names when there is no receipt). `worksheet` is Moodle's grading
+    worksheet of the assignment (`nngrade.moodle`); None: the one beside the zip, if any.
+    Raises `DownloadError`, having written nothing, when the download cannot be collected at
+    all.
     """
     source, submitted_dir = Path(source), Path(submitted_dir)
     notebooks = [n.removesuffix(".ipynb") for n in notebooks]  # names, with or without .ipynb
@@ -875,7 +937,19 @@ def collect_download(
             f"a {TITLES[lms]} download names students by their {TITLES[lms]} identity: give a "
             "roster (CSV with student_id,name,email,lms_id) to map them to student ids"
         )
-    ctx = Context(assignment, list(notebooks), roster, zone)
+    if worksheet is not None and lms != "moodle":
+        raise DownloadError(
+            f"{worksheet} is a Moodle grading worksheet, and {source} is a {TITLES[lms]} "
+            "download: give the worksheet with the Moodle download of the same assignment"
+        )
+    sheet = None
+    if lms == "moodle":
+        worksheet = worksheet or moodle.find_worksheet(source)
+        try:
+            sheet = moodle.read_worksheet(worksheet) if worksheet else None
+        except moodle.WorksheetError as error:
+            raise DownloadError(str(error)) from None
+    ctx = Context(assignment, list(notebooks), roster, zone, sheet)
     plan = Plan()
     usable = []
     for member in members:
@@ -892,6 +966,8 @@ def collect_download(
             f"no file of {source} is named the way {TITLES[lms]} names submissions "
             f"(it looks like a {TITLES[detected]} download): check LMS={lms}"
         )
+    if lms == "moodle":
+        ctx.moodle_students.update(_moodle_students(plan, ctx))
     choice = choose(plan, lms, ctx)
     result = CollectResult(lms, [], choice.superseded, choice.unplaced, plan.consumed)
     state = _load_state(submitted_dir, assignment)

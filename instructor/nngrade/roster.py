@@ -6,11 +6,14 @@ A roster is a CSV file, UTF-8 (a byte-order mark, as Excel writes it, is accepte
 
 - `student_id`: the course's id for the student, used as nbgrader's student id and as the folder
   name under `submitted/`; letters, digits and `. _ - @ +`, not starting with a dot.
-- `name`, `email`: carried to the grade export and feedback; may be empty.
-- `lms_id`: how the LMS download names this student: the Canvas user id (`12345`), the Moodle
-  participant id (`4711`), the Blackboard username (`kim`), or the folder name of a plain
-  folder-per-student download. May be empty (the student is then matched by `student_id` only,
-  in the folder layout).
+- `name`, `email`: carried to the grade export and feedback; may be empty. On Moodle they are
+  how a student is found: the email in the assignment's grading worksheet (`nngrade.moodle`), or
+  the full name without one.
+- `lms_id`: how the LMS download names this student: the Canvas user id (`12345`), the
+  Blackboard username (`kim`), or the folder name of a plain folder-per-student download; on
+  Moodle, whose participant ids change with every assignment, the student's Moodle ID number
+  (matched against the worksheet's `ID number` column), or a participant id (one assignment
+  only). May be empty (the student is then matched by `student_id` only, in the folder layout).
 
 Every problem is reported as one `RosterError` naming the line and what is wrong.
 """

@@ -8,8 +8,11 @@
   (``exp, log, sin, cos, tanh, sigmoid`` (``logistic``), ``relu, sqrt, abs, arctan``; NumPy's
   ufuncs such as ``np.exp`` dispatch too), and ``softmax, log_softmax, cross_entropy`` built
   from them. Adding an operation is one row of that table.
-- The other ways to differentiate: ``nnlib.autodiff.numerical`` and ``nnlib.autodiff.symbolic``.
-  The teaching views (the slides' trace tables, computation-graph drawings, worked examples) live
+- Second derivatives, both modes nested: ``hvp(f, x, v)`` (Hessian-vector product, reverse over
+  forward) and ``hessian(f, x)``.
+- Finite differences and gradient checks: ``nnlib.gradcheck``. Chapter 3's experiments on
+  numerical and symbolic differentiation (step-size errors, expression swell) and the teaching
+  views (the slides' trace tables, computation-graph drawings, worked examples) live
   in the book's companion package, ``nnbook.trace``, ``nnbook.graph`` and ``nnbook.examples``.
 """
 
@@ -24,6 +27,7 @@ from nnlib.autodiff.functional import (
     softmax,
     value_and_grad,
 )
+from nnlib.autodiff.hessian import hessian, hvp
 from nnlib.autodiff.ops import ELEMENTARY
 from nnlib.autodiff.tensor import Tensor, concatenate, no_grad, stack, where
 
@@ -37,6 +41,8 @@ __all__ = [
     "cross_entropy",
     "derivative",
     "grad",
+    "hessian",
+    "hvp",
     "jacobian",
     "jvp",
     "log_softmax",

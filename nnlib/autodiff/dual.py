@@ -7,7 +7,9 @@ derivative (the *tangent*). Evaluating a program on duals applies the chain rule
 
 so after one pass the tangent of the output is the Jacobian-vector product ``J v`` for the seed
 tangent ``v`` of the inputs. Values and tangents may be Python floats or NumPy arrays; they
-broadcast like NumPy arrays.
+broadcast like NumPy arrays. They may also be reverse-mode Tensors: the forward pass is then
+recorded on the Tensor's tape, so that a reverse sweep can differentiate the tangent itself
+(``nnlib.autodiff.hessian.hvp``: second derivatives by nesting the two modes).
 """
 
 from __future__ import annotations
@@ -24,12 +26,25 @@ Number = int | float | np.number | np.ndarray
 
 
 def _as_float(x: Any) -> Any:
-    """A float (for scalars) or a floating ndarray (for arrays) of ``x``."""
+    """A float (for scalars) or a floating ndarray (for arrays) of ``x``; a Tensor as it is."""
+    if isinstance(x, NumpyDispatch):  # a Tensor carried as value or tangent (nested modes)
+        return x
     if isinstance(x, np.ndarray):
         return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
     if isinstance(x, np.floating):
         return x
     return float(x)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return x.shape if isinstance(x, NumpyDispatch) else np.shape(x)
+
+
+def _call(name: str, x: Any, *args: Any, **kwargs: Any) -> Any:
+    """``x.<name>(...)`` for a carried Tensor, ``np.<name>(x, ...)`` for numbers and arrays."""
+    if isinstance(x, NumpyDispatch):
+        return getattr(x, name)(*args, **kwargs)
+    return getattr(np, name)(x, *args, **kwargs)
 
 
 class Dual(NumpyDispatch):
@@ -46,9 +61,9 @@ class Dual(NumpyDispatch):
     def __init__(self, value: Number, tangent: Number = 0.0) -> None:
         self.value = _as_float(value)
         tangent = _as_float(tangent)
-        if np.shape(tangent) != np.shape(self.value):
+        if _shape(tangent) != _shape(self.value):
             tangent = np.broadcast_to(
-                tangent, np.broadcast_shapes(np.shape(tangent), np.shape(self.value))
+                tangent, np.broadcast_shapes(_shape(tangent), _shape(self.value))
             ).copy()
         self.tangent = tangent
 
@@ -63,6 +78,8 @@ class Dual(NumpyDispatch):
 
     def __repr__(self) -> str:
         def show(x: Any) -> str:
+            if isinstance(x, NumpyDispatch):
+                return repr(x)
             if np.ndim(x) == 0:
                 return repr(float(x))
             return np.array2string(np.asarray(x), precision=4)
@@ -71,7 +88,11 @@ class Dual(NumpyDispatch):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return np.shape(self.value)
+        return _shape(self.value)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return getattr(self.value, "dtype", np.dtype(np.float64))
 
     # ---- arithmetic: the sum, product and quotient rules -------------------------------------
     def __add__(self, other: Any) -> Dual:
@@ -150,14 +171,14 @@ class Dual(NumpyDispatch):
     # ---- shape and reductions (linear maps: the tangent goes through the same map) ----------
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Dual:
         return Dual(
-            np.sum(self.value, axis=axis, keepdims=keepdims),
-            np.sum(self.tangent, axis=axis, keepdims=keepdims),
+            _call("sum", self.value, axis=axis, keepdims=keepdims),
+            _call("sum", self.tangent, axis=axis, keepdims=keepdims),
         )
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Dual:
         return Dual(
-            np.mean(self.value, axis=axis, keepdims=keepdims),
-            np.mean(self.tangent, axis=axis, keepdims=keepdims),
+            _call("mean", self.value, axis=axis, keepdims=keepdims),
+            _call("mean", self.tangent, axis=axis, keepdims=keepdims),
         )
 
     def max(self, axis: int | None = None, keepdims: bool = False) -> Dual:
@@ -179,30 +200,48 @@ class Dual(NumpyDispatch):
 
     def reshape(self, *shape: Any) -> Dual:
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
-        return Dual(np.reshape(self.value, shape), np.reshape(self.tangent, shape))
+        return Dual(_call("reshape", self.value, shape), _call("reshape", self.tangent, shape))
 
     def transpose(self, *axes: int) -> Dual:
-        axes_ = axes or None
-        return Dual(np.transpose(self.value, axes_), np.transpose(self.tangent, axes_))
+        def flip(x: Any) -> Any:
+            return (
+                x.transpose(*axes)
+                if isinstance(x, NumpyDispatch)
+                else np.transpose(x, axes or None)
+            )
+
+        return Dual(flip(self.value), flip(self.tangent))
 
     @property
     def T(self) -> Dual:  # noqa: N802 (NumPy's name)
         return self.transpose()
 
     def __getitem__(self, index: Any) -> Dual:
-        return Dual(np.asarray(self.value)[index], np.asarray(self.tangent)[index])
+        def pick(x: Any) -> Any:
+            return x[index] if isinstance(x, NumpyDispatch) else np.asarray(x)[index]
+
+        return Dual(pick(self.value), pick(self.tangent))
 
 
 def _forward_rule(op: Elementary) -> Callable[[Dual], Dual]:
     """The method ``Dual.<op.name>``: f(a + ȧε) = f(a) + f'(a) ȧ ε (3.1)."""
 
     def method(self: Dual) -> Dual:
-        out = op.value(self.value)
-        return Dual(out, op.derivative(self.value, out) * self.tangent)
+        x = self.value
+        if not isinstance(x, NumpyDispatch):
+            out = op.value(x)
+            return Dual(out, op.derivative(x, out) * self.tangent)
+        out = getattr(x, op.name)()  # a carried Tensor records f on its tape
+        if op.name in PIECEWISE_LINEAR:  # f' is a step: a constant (f'' = 0 almost everywhere)
+            return Dual(out, op.derivative(x.data, out.data) * self.tangent)
+        return Dual(out, op.derivative(x, out) * self.tangent)
 
     method.__name__ = method.__qualname__ = op.name
     method.__doc__ = f"{op.formula.format(a='a')}, with derivative {op.partial.format(a='a')}."
     return method
+
+
+PIECEWISE_LINEAR = {"relu", "abs"}  # their derivative rules compare or take signs
 
 
 for _op in ELEMENTARY.values():

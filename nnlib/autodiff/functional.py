@@ -46,7 +46,8 @@ exp, log = FUNCTIONS["exp"], FUNCTIONS["log"]  # used below
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
     """Derived: x - max - log Σ exp(x - max), the max shift keeps exp from overflowing."""
-    values = x.data if isinstance(x, Tensor) else x.value if isinstance(x, Dual) else x
+    values = x.value if isinstance(x, Dual) else x
+    values = values.data if isinstance(values, Tensor) else values  # the shift is a constant
     shifted = x - np.max(values, axis=axis, keepdims=True)
     return shifted - log(exp(shifted).sum(axis=axis, keepdims=True))
 

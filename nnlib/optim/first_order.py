@@ -26,10 +26,12 @@ def _gradient_with_decay(p: Parameter, weight_decay: float, out: np.ndarray) -> 
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent in PyTorch's form.
+    """Stochastic gradient descent, PyTorch's ``torch.optim.SGD`` algorithm step for step.
 
-    Without momentum: theta <- theta - eta g.  With momentum mu (a *sum*, not an average):
-    b <- mu b + g;  theta <- theta - eta b  (Nesterov: theta <- theta - eta (g + mu b)).
+    Without momentum: theta <- theta - eta g.  With momentum mu (a *sum*, not an average) and
+    dampening tau:  b_1 = g_1,  b_t = mu b_{t-1} + (1 - tau) g_t;  theta <- theta - eta b_t.
+    Nesterov: theta <- theta - eta (g_t + mu b_t), the look-ahead form rewritten (eq. (4.9) of
+    chapter 4); like PyTorch, it needs mu > 0 and tau = 0.
     ``weight_decay`` lambda replaces g by g + lambda theta before everything else.
     For the slides' moving average m = gamma m + (1 - gamma) g see :class:`Momentum`.
     """
@@ -39,14 +41,21 @@ class SGD(Optimizer):
         params: Iterable[Parameter],
         lr: float = 1e-2,
         momentum: float = 0.0,
-        nesterov: bool = False,
+        dampening: float = 0.0,
         weight_decay: float = 0.0,
+        nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
         self.momentum = check_unit_interval("momentum", momentum)
+        self.dampening = float(dampening)
+        if not 0.0 <= self.dampening <= 1.0:
+            raise ValueError(f"dampening must lie in [0, 1], got {dampening!r}")
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
-        if nesterov and self.momentum == 0.0:
-            raise ValueError("nesterov=True needs momentum > 0, got momentum=0")
+        if nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
+            raise ValueError(
+                "Nesterov momentum needs momentum > 0 and dampening = 0 (as in PyTorch), "
+                f"got momentum={momentum!r}, dampening={dampening!r}"
+            )
         self.nesterov = bool(nesterov)
         self.velocity = self._buffers() if self.momentum else [None] * len(self.params)
         self._scratch = self._buffers()
@@ -59,8 +68,15 @@ class SGD(Optimizer):
         for p, b, tmp, dec in buffers:
             g = _gradient_with_decay(p, self.weight_decay, dec)
             if mu != 0.0:
-                b *= mu
-                b += g
+                if self.steps == 1:  # PyTorch starts the buffer at g_1, undamped
+                    b[...] = g
+                else:
+                    b *= mu
+                    if self.dampening:
+                        np.multiply(g, 1.0 - self.dampening, out=tmp)
+                        b += tmp
+                    else:
+                        b += g
                 if self.nesterov:  # look ahead: g + mu b
                     np.multiply(b, mu, out=tmp)
                     tmp += g
@@ -69,6 +85,13 @@ class SGD(Optimizer):
                     g = b
             np.multiply(g, self.lr, out=tmp)
             p.data -= tmp
+
+    def __repr__(self) -> str:
+        return (
+            f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, dampening={self.dampening:g}, "
+            f"weight_decay={self.weight_decay:g}, nesterov={self.nesterov}, "
+            f"params={len(self.params)})"
+        )
 
 
 class Momentum(Optimizer):

@@ -186,7 +186,7 @@ params = [
 ]
 H1 = np.maximum(X, 0)
 H2 = np.maximum(H1 @ params[1][0] + params[1][1], 0)
-want = H2 @ params[2][0] + params[2][1]  # [[-1.5], [0.5]]
+want = H2 @ params[2][0] + params[2][1]  # [[-1.5], [2.0]]
 check_array("mlp_forward(X, params, relu)", mlp_forward(X, params, relu), want,
             inputs={"X": X, "params": params})
 ### BEGIN HIDDEN TESTS
@@ -275,7 +275,7 @@ check_array("the XOR network on inputs moved by 0.01 (it needs a margin)",
 #   is negative on the disk and positive on the ring.
 #
 # Hint: four hidden units, one per side of a square around the disk: unit $i$ is
-# $\mathrm{ReLU}(u_i^	op x - c)$ with $u_i$ the four unit directions, and the output adds them up
+# $\mathrm{ReLU}(u_i^\top x - c)$ with $u_i$ the four unit directions, and the output adds them up
 # minus a small constant. Which $c$ puts the whole disk inside the square and the whole ring
 # outside it? The tests measure your classifier's accuracy on points it has not seen.
 

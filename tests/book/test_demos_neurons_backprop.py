@@ -153,9 +153,9 @@ def test_stepper_graph_adjoints_match_reverse_mode_autodiff():
     adjoints = {s.node: s.adjoint for s in graph.backward(values)}
 
     def loss(w, b):
-        x, t = backprop.STEPPER_INPUTS["x"], backprop.STEPPER_INPUTS["t"]
-        y = autodiff.sigmoid(w * x + b)
-        return 0.5 * (y - t) ** 2 + 0.1 * 0.5 * w**2
+        x, y = backprop.STEPPER_INPUTS["x"], backprop.STEPPER_INPUTS["y"]
+        y_hat = autodiff.sigmoid(w * x + b)
+        return 0.5 * (y_hat - y) ** 2 + 0.1 * 0.5 * w**2
 
     dw, db = autodiff.grad(loss, argnums=(0, 1))(
         backprop.STEPPER_INPUTS["w"], backprop.STEPPER_INPUTS["b"]
@@ -184,7 +184,7 @@ def test_stepper_frames_show_values_then_adjoints():
     computed = [n.name for n in graph.nodes if n.parents]
     assert len(frames) == 1 + len(computed) + len(computed) + 2  # inputs, forward, backward (+w, b)
     assert all(not f["adjoints"] for f in frames[: 1 + len(computed)])
-    assert list(frames[-1]["adjoints"]) == ["L_reg", "R", "L", "y", "z", "b", "w"]
+    assert list(frames[-1]["adjoints"]) == ["L_reg", "R", "L", "ŷ", "z", "b", "w"]
 
 
 # ---- chapter 2: the delta recursion, timing, gradient checks ----------------------------------

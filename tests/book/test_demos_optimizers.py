@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from nnbook import optimizers  # noqa: E402
-from nnlib import data, optim, search  # noqa: E402
+from nnlib import data, layers, optim, search  # noqa: E402
 
 
 def test_race_at_three_times_the_rate_plain_sgd_diverges_but_adam_does_not():
@@ -87,14 +87,41 @@ def test_relu_pair_ends_in_several_minima_explained_by_its_bends(relu_runs):
     x, t = data.target_1d("abs", n=40)
     constant_fit = 0.5 * np.mean((t - t.mean()) ** 2)
     levels = {}
-    for run, grad_norm, bends in relu_runs.values():
+    for run, grad_norm, bends, dead in relu_runs.values():
         levels.setdefault(bends, []).append(run[-1])
+        assert bends + dead <= 2
         if bends == 0:  # a linear function of x: the best is the mean
             assert run[-1] == pytest.approx(constant_fit, rel=1e-6)
             assert grad_norm < 1e-8
+        if run[-1] > 1e-2:  # every bad ending has lost a unit
+            assert dead >= 1
     assert {0, 1, 2} <= set(levels), "the ten seeds show all three endings"
     assert min(levels[2]) < 1e-6 < constant_fit
     assert all(1e-2 < loss < constant_fit for loss in levels[1])
+
+
+def test_one_bend_beside_a_linear_unit_fits_abs_exactly():
+    # |x| = 2 relu(x) - x: the second unit relu(x + 2) is linear on [-1, 1]
+    x, t = data.target_1d("abs", n=40)
+    model = layers.Sequential(layers.Dense(1, 2, rng=0), layers.ReLU(), layers.Dense(2, 1, rng=0))
+    model[0].weight.data[...] = [[1.0, 1.0]]
+    model[0].bias.data[...] = [0.0, 2.0]
+    model[2].weight.data[...] = [[2.0], [-1.0]]
+    model[2].bias.data[...] = [2.0]
+    np.testing.assert_allclose(model(x), t, atol=1e-12)
+
+
+@pytest.mark.parametrize("kappa", [10.0, 100.0, 1000.0])
+def test_heavy_ball_rate_is_sqrt_kappa_rate(kappa):
+    lr, mu = optimizers.heavy_ball_parameters(kappa)
+    # both extreme eigenvalues on the edge of the complex roots: eta lambda = (1 -+ sqrt(mu))^2
+    assert lr * 1.0 == pytest.approx((1 - np.sqrt(mu)) ** 2)
+    assert lr * kappa == pytest.approx((1 + np.sqrt(mu)) ** 2)
+    expected = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+    measured = optimizers.measured_rate(lambda ps: optim.SGD(ps, lr=lr, momentum=mu), kappa, 400)
+    assert expected <= measured <= expected * 2 ** (1 / 200) * 1.0001  # the double roots' factor t
+    gd = optimizers.measured_rate(lambda ps: optim.SGD(ps, lr=2 / (1 + kappa)), kappa, 400)
+    assert gd == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-9)
 
 
 def test_plateau_lengthens_as_the_initial_weights_shrink():

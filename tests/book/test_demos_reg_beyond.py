@@ -50,6 +50,47 @@ def test_l1_penalty_makes_more_weights_vanish_than_l2():
     assert zeros["L1"] > zeros["L2"] + 0.05
 
 
+def test_soft_threshold_minimises_the_proximal_objective():
+    # argmin_w 1/2 (w - v)^2 + c |w|, by brute force on a fine grid, against the closed form
+    grid = np.linspace(-3, 3, 600_001)
+    c = 0.7
+    for v in [-2.5, -0.7, -0.3, 0.0, 0.2, 0.7, 1.9]:
+        brute = grid[np.argmin(0.5 * (grid - v) ** 2 + c * np.abs(grid))]
+        assert reg.soft_threshold(np.array(v), c) == pytest.approx(brute, abs=1e-5)
+    out = reg.soft_threshold(np.array([-0.69, 0.0, 0.7, 0.71]), c)
+    assert out[0] == 0.0 and out[1] == 0.0 and out[2] == 0.0  # |v| <= c: exactly zero
+    assert out[3] == pytest.approx(0.01)
+
+
+def test_proximal_l1_gives_exact_zeros_where_the_subgradient_does_not():
+    x, y = data.digits()
+    x, y = x[:300], y[:300]
+    weights = {}
+    initial = layers.Dense(64, 10, rng=data.rng(0)).weight.data.copy()
+    for proximal in (False, True):
+        model = layers.Sequential(layers.Dense(64, 10, rng=data.rng(0)))
+        reg.fit_with_penalty(
+            model, losses.CrossEntropyLoss(), x, y, "L1", 1e-2, epochs=10, proximal=proximal
+        )
+        weights[proximal] = model[0].weight.data
+    assert np.mean(weights[False] == 0.0) == 0.0
+    assert np.mean(weights[True] == 0.0) > 0.1
+    # a pixel blank in every example gives its weights no data gradient: each proximal step
+    # shrinks them by lr * lam = 0.1 * 1e-2, so after k steps they are soft_threshold(w0, k lr lam)
+    blank = x.std(axis=0) == 0
+    steps = 10 * int(np.ceil(len(x) / 32))
+    expected = np.sign(initial) * np.maximum(np.abs(initial) - steps * 1e-3, 0.0)
+    assert blank.any()
+    np.testing.assert_allclose(weights[True][blank], expected[blank], atol=1e-12)
+
+
+def test_proximal_step_is_only_for_l1():
+    model = layers.Sequential(layers.Dense(64, 10, rng=data.rng(0)))
+    x, y = data.digits()
+    with pytest.raises(ValueError, match="L1"):
+        reg.fit_with_penalty(model, losses.CrossEntropyLoss(), x, y, "L2", 1e-3, proximal=True)
+
+
 def test_mc_dropout_average_of_logits_tends_to_the_scaled_network():
     g = data.rng(0)
     net = layers.Sequential(

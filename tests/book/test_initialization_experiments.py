@@ -150,3 +150,15 @@ def test_digits_training_small_start_stalls_and_glorot_learns():
     assert abs(small["loss"][-1] - np.log(10)) < 0.05  # the loss of guessing among 10 classes
     assert glorot["loss"][-1] < 0.5 * np.log(10)
     assert glorot["val_accuracy"][-1] > 0.8
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_glorot_trains_faster_than_the_standard_uniform_start(seed):
+    # Glorot and Bengio's comparison: U(+-1/sqrt(n)) (PyTorch's default) against theirs
+    from nnlib import init
+
+    standard = demo.digits_training(demo.SCHEMES["standard U(±1/√n)"], epochs=3, seed=seed)
+    glorot = demo.digits_training(init.xavier_uniform, epochs=3, seed=seed)
+    assert demo.SCHEMES["standard U(±1/√n)"] is init.pytorch_default
+    assert glorot["loss"][0] < standard["loss"][0]
+    assert glorot["loss"][-1] < standard["loss"][-1]

@@ -113,6 +113,7 @@ class Download:
     unplaced: dict[str, str] = field(default_factory=dict)  # file -> a phrase of its reason
     consumed: list[str] = field(default_factory=list)  # LMS metadata (receipts, timestamps)
     non_submitters: list[str] = field(default_factory=list)
+    worksheet: Path | None = None  # Moodle: the grading worksheet beside the zip
 
 
 def _people(notebooks: dict[str, bytes]) -> dict[str, Person]:
@@ -225,6 +226,40 @@ def build_canvas(
 # ---------------------------------------------------------------------------------------------
 
 
+WORKSHEET_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+                    "Grade can be changed", "Last modified (submission)", "Last modified (grade)",
+                    "Feedback comments"]  # fmt: skip
+
+
+def moodle_time(moment: datetime | None, zone=UTC) -> str:
+    """`userdate()` in English (langconfig strftimedaydatetime): `Wednesday, 30 September 2026,
+    7:30 PM` in the Moodle user's zone; `-` for none."""
+    if moment is None:
+        return "-"
+    t = moment.astimezone(zone)
+    return f"{t:%A}, {t.day} {t:%B %Y}, {(t.hour - 1) % 12 + 1}:{t:%M} {t:%p}"
+
+
+def participant_id(person: Person, offset: int) -> str:
+    """The person's participant id in an assignment: Moodle numbers them anew in each one."""
+    return str(int(person.moodle) + offset)
+
+
+def write_worksheet(path: Path, rows: list[list[str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(WORKSHEET_HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def worksheet_row(person: Person, pid: str, at: datetime | None, maximum, zone=UTC) -> list[str]:
+    status = "Submitted for grading" if at else "No submission"
+    top = f"{maximum:.2f}" if maximum is not None else ""
+    return [f"Participant {pid}", person.name, f"{person.student_id}@example.edu", status, "",
+            top, "Yes", moodle_time(at, zone), "-", ""]  # fmt: skip
+
+
 def build_moodle(
     path: Path,
     notebooks: dict[str, bytes],
@@ -232,20 +267,29 @@ def build_moodle(
     first_attempt: bytes | None = None,
     assignment: str = ASSIGNMENT,
     notebook: str = NOTEBOOK,
+    offset: int = 0,
+    zone=UTC,
+    maximum: float | None = None,
+    worksheet: bool = True,
 ) -> Download:
     """Moodle "Download all submissions", in folders:
-    `<Full Name>_<participant id>_assignsubmission_file_/<file>`, zip times in UTC.
+    `<Full Name>_<participant id>_assignsubmission_file_/<file>`, and its grading worksheet
+    `Grades-<zip name>.csv` beside it (times in `zone`, the downloading user's; `maximum`: the
+    assignment's maximum grade in Moodle). Participant ids are the people's plus `offset`
+    (each assignment numbers them anew). The zip's entry times are the download's.
 
-    ben uploaded his notebook twice, the second time into a subfolder `v2/` of his submission's
-    file area (Moodle keeps file paths): the later file counts. dee's notebook is
-    `01_neurons(2).ipynb`. ada also typed an online text (`onlinetext.html`).
+    ben handed in twice: Moodle keeps only his latest files, under the path he gave them
+    (`v2/01_neurons.ipynb`), so the first attempt is not in the download (`first_attempt` is
+    unused). dee's notebook is `01_neurons(2).ipynb`. ada also typed an online text
+    (`onlinetext.html`). zed is a Moodle participant, not on the roster.
     """
     path, people, download = _start(path, "moodle", notebooks, assignment, notebook)
     ipynb = f"{notebook}.ipynb"
+    now = datetime(2026, 10, 3, 8, 0, tzinfo=UTC)  # when the instructor downloaded it
 
     def folder(sid: str, plugin: str = "file") -> str:
         p = people[sid]
-        return f"{p.name}_{p.moodle}_assignsubmission_{plugin}_"
+        return f"{p.name}_{participant_id(p, offset)}_assignsubmission_{plugin}_"
 
     files = {
         "ada": f"{folder('ada')}/{ipynb}",
@@ -254,23 +298,32 @@ def build_moodle(
         "dee": f"{folder('dee')}/{notebook}(2).ipynb",
         "zed": f"{folder('zed')}/{ipynb}",
     }
-    first = f"{folder('ben')}/{ipynb}"
     text = f"{folder('ada', 'onlinetext')}/onlinetext.html"
+    times = dict(TIMES)
     with zipfile.ZipFile(path, "w") as archive:
-        _add(archive, first, first_attempt or notebooks["ben"], BEN_FIRST)
         for sid, member in files.items():
-            _add(archive, member, notebooks[sid], TIMES[sid])
-        _add(archive, text, b"<p>I found part 3 hard.</p>", TIMES["ada"])
+            _add(archive, member, notebooks[sid], now)
+        _add(archive, text, b"<p>I found part 3 hard.</p>", now)
         for sid in _on_time_extras(people):
             member = f"{folder(sid)}/{ipynb}"
-            _add(archive, member, notebooks[sid], TIMES["ada"])
-            _expect(download, people[sid], member, TIMES["ada"])
-    for sid in ("ada", "ben", "cam"):
-        _expect(download, people[sid], files[sid], TIMES[sid])
-    _expect(download, people["dee"], files["dee"], TIMES["dee"], renamed=True)
-    download.superseded = [first]
+            _add(archive, member, notebooks[sid], now)
+            times[sid] = TIMES["ada"]
+    rows = [worksheet_row(p, participant_id(p, offset), times.get(sid), maximum, zone)
+            for sid, p in people.items()]  # fmt: skip
+    if worksheet:
+        download.worksheet = write_worksheet(path.parent / f"Grades-{path.stem}.csv", rows)
+    at = times if worksheet else {}
+    for sid in ("ada", "ben", "cam", *_on_time_extras(people)):
+        member = files.get(sid) or f"{folder(sid)}/{ipynb}"
+        _expect(download, people[sid], member, _minute(at.get(sid)))
+    _expect(download, people["dee"], files["dee"], _minute(at.get("dee")), renamed=True)
     download.unplaced = {files["zed"]: "not on the roster", text: "onlinetext"}
     return download
+
+
+def _minute(moment: datetime | None) -> datetime | None:
+    """A worksheet time: Moodle writes minutes, not seconds."""
+    return moment.replace(second=0, microsecond=0) if moment else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -377,14 +377,15 @@ def test_moodle_names_never_make_a_phantom_student(tmp_path, name):
     assert result.lms == "moodle"
     assert [(p.student_id, p.lms_id, p.source) for p in result.placed] == [("pan", "4711", name)]
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [lms.STATE_DIR, "pan"]
-    assert result.placed[0].submitted_at == datetime(2026, 9, 30, 12, 0, tzinfo=UTC)
 
 
-def test_moodle_zip_times_are_read_in_the_given_time_zone(tmp_path):
+def test_moodle_zip_entry_times_are_never_submission_times(tmp_path):
+    """Moodle's zip holds the time it was made: without the worksheet there is no time."""
     name = "Peter Pan_4711_assignsubmission_file_/01_neurons.ipynb"
     source = make_zip(tmp_path / "m.zip", {name: notebook("pan")})
     result = collect(source, tmp_path / "s", roster=PAN, timezone="Europe/Berlin")
-    assert result.placed[0].submitted_at == datetime(2026, 9, 30, 10, 0, tzinfo=UTC)  # CEST
+    assert result.placed[0].submitted_at is None
+    assert not (tmp_path / "s/pan/01_neurons/timestamp.txt").exists()
 
 
 def test_moodle_same_time_copies_prefer_the_exact_name_and_refuse_two_renamed(tmp_path):
@@ -408,7 +409,9 @@ def test_moodle_same_time_copies_prefer_the_exact_name_and_refuse_two_renamed(tm
     assert not (tmp_path / "s" / "hook").exists()
 
 
-def test_an_older_copy_behind_an_ambiguous_pair_is_superseded(tmp_path):
+def test_moodle_files_of_one_submission_are_not_ordered_by_zip_times(tmp_path):
+    """One Moodle submission has one time: the zip's entry times (the download's) never make
+    one file later than another; the exact notebook name counts."""
     path = tmp_path / "m.zip"
     folder = "Hook_4712_assignsubmission_file_"
     with zipfile.ZipFile(path, "w") as archive:
@@ -417,10 +420,11 @@ def test_an_older_copy_behind_an_ambiguous_pair_is_superseded(tmp_path):
             info = zipfile.ZipInfo(f"{folder}/{name}", date_time=(2026, 10, day, 9, 0, 0))
             archive.writestr(info, notebook(name))
     result = collect(path, tmp_path / "s", roster=PAN)
-    assert result.placed == []
-    assert [u.reason[:10] for u in result.unplaced] == ["ambiguous:", "ambiguous:"]
-    assert [(p.source, p.note) for p in result.superseded] == [
-        (f"{folder}/old/01_neurons.ipynb", "superseded: a later file of the same name exists")
+    assert [p.source for p in result.placed] == [f"{folder}/old/01_neurons.ipynb"]
+    assert result.unplaced == []
+    assert sorted(p.source for p in result.superseded) == [
+        f"{folder}/01_neurons (1).ipynb",
+        f"{folder}/01_neurons (2).ipynb",
     ]
 
 

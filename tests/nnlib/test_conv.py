@@ -87,6 +87,32 @@ def test_conv2d_backward_matches_finite_differences(rng, stride, padding):
     np.testing.assert_allclose(grad_kernel, numeric_kernel, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("kernel_shape", [(3, 3), (2, 4)])
+def test_conv2d_backward_is_a_correlation_and_a_full_convolution(rng, kernel_shape):
+    # stride 1, no padding: dL/dK = image correlated with G, dL/dI = G fully convolved with K
+    image, kernel = rng.normal(size=(7, 6)), rng.normal(size=kernel_shape)
+    grad_out = rng.normal(size=conv.conv2d(image, kernel).shape)
+    grad_image, grad_kernel = conv.conv2d_backward(grad_out, image, kernel)
+    np.testing.assert_allclose(grad_kernel, correlate2d(image, grad_out, mode="valid"))
+    np.testing.assert_allclose(grad_image, scipy_convolve2d(grad_out, kernel, mode="full"))
+
+
+def test_max_pool_backward_routes_each_gradient_to_its_window_maximum():
+    x = np.array(
+        [[10.0, 7.0, 6.0, 14.0], [2.0, 0.0, 13.0, 15.0], [12.0, 9.0, 11.0, 5.0], [3, 4, 8, 1]]
+    )
+    grad = conv.max_pool2d_backward(np.array([[1.0, 2.0], [3.0, 4.0]]), x, 2)
+    want = np.zeros((4, 4))
+    want[0, 0], want[1, 3], want[2, 0], want[2, 2] = 1.0, 2.0, 3.0, 4.0
+    np.testing.assert_array_equal(grad, want)
+    # overlapping windows (stride 1): the centre is the maximum of all four and collects all four
+    peak = np.zeros((3, 3))
+    peak[1, 1] = 1.0
+    np.testing.assert_array_equal(
+        conv.max_pool2d_backward(np.ones((2, 2)), peak, 2, stride=1)[1, 1], 4.0
+    )
+
+
 def test_pooling_by_hand():
     x = np.arange(16.0).reshape(4, 4)
     np.testing.assert_array_equal(conv.max_pool2d(x, 2), [[5.0, 7.0], [13.0, 15.0]])

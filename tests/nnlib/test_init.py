@@ -50,6 +50,33 @@ def test_gain_scales_the_standard_deviation():
     assert w.std() == pytest.approx(5 / 3 * np.sqrt(2 / (FAN_IN + FAN_OUT)), rel=0.02)
 
 
+@pytest.mark.parametrize("init_fn", [init.he_normal, init.he_uniform])
+def test_he_fan_out_mode_uses_the_outputs(init_fn):
+    # PyTorch's kaiming_*_(mode="fan_out"): variance 2 / fan_out, to keep the backward variance
+    w = init_fn(SHAPE, np.random.default_rng(0), mode="fan_out")
+    assert w.var() == pytest.approx(2 / FAN_OUT, rel=0.03)
+    # a conv kernel (in, out, k, k): fan_out is out * k^2, as PyTorch counts it
+    kernel = init_fn((8, 50, 5, 5), np.random.default_rng(1), mode="fan_out")
+    assert kernel.var() == pytest.approx(2 / (50 * 25), rel=0.05)
+    with pytest.raises(ValueError, match="mode"):
+        init_fn(SHAPE, np.random.default_rng(0), mode="fan_avg")
+
+
+def test_he_negative_slope_divides_by_one_plus_a_squared():
+    w = init.he_normal(SHAPE, np.random.default_rng(0), a=0.5)
+    assert w.var() == pytest.approx(2 / (1.25 * FAN_IN), rel=0.03)
+
+
+def test_pytorch_default_is_uniform_over_one_over_sqrt_fan_in():
+    # torch.nn.Linear.reset_parameters: kaiming_uniform_(weight, a=sqrt(5)), i.e. the bound
+    # gain * sqrt(3 / fan_in) with gain = sqrt(2 / (1 + 5)) is 1 / sqrt(fan_in)
+    w = init.pytorch_default(SHAPE, np.random.default_rng(0))
+    bound = 1 / np.sqrt(FAN_IN)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
+    assert w.var() == pytest.approx(1 / (3 * FAN_IN), rel=0.03)
+    assert init.get("pytorch_default") is init.pytorch_default
+
+
 def test_basic_initializers():
     rng = np.random.default_rng(0)
     assert np.all(init.constant((2, 3), rng, value=0.5) == 0.5)

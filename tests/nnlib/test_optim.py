@@ -54,6 +54,86 @@ def test_sgd_nesterov_and_weight_decay():
     np.testing.assert_allclose(a2, expected1 - 0.1 * (g2 + 0.5 * b2))
 
 
+def pytorch_sgd(theta, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    """torch.optim.SGD's algorithm as its documentation writes it, one loop, no nnlib.
+
+    (PyTorch itself is not installed here: its Linux wheels pull gigabytes of CUDA packages.)
+    `grads(theta)` gives the loss gradient at theta; returns the iterates theta_1, theta_2, ...
+    """
+    theta, buf, out = np.array(theta, dtype=float), None, []
+    for t in range(1, len(grads) + 1):
+        g = grads[t - 1](theta) + weight_decay * theta
+        if momentum != 0.0:
+            buf = g.copy() if t == 1 else momentum * buf + (1.0 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        theta = theta - lr * g
+        out.append(theta)
+    return out
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"momentum": 0.9, "nesterov": True},
+        {"momentum": 0.5, "nesterov": True, "weight_decay": 0.1},
+        {"momentum": 0.9, "dampening": 0.3},
+        {"momentum": 0.7, "dampening": 0.5, "weight_decay": 0.05},
+        {"momentum": 0.0, "weight_decay": 0.2},
+    ],
+)
+def test_sgd_follows_pytorchs_algorithm_on_a_quadratic(settings):
+    # gradients that depend on theta (a quadratic with a cross term), so a wrong order of
+    # operations (decay, buffer, look-ahead) changes the iterates
+    A = np.array([[2.0, 0.5], [0.5, 1.0]])
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=(15, 2))
+    grads = [lambda th, e=e: A @ th + e for e in noise]
+    expected = pytorch_sgd([1.0, -2.0], grads, lr=0.05, **settings)
+    p = param([1.0, -2.0])
+    opt = optim.SGD([p], lr=0.05, **settings)
+    for grad in grads:
+        p.grad[...] = grad(p.data)
+        opt.step()
+    np.testing.assert_allclose(p.data, expected[-1], rtol=1e-12)
+
+
+def test_sgd_nesterov_first_two_steps_by_hand():
+    # theta_1 = theta_0 - lr (g1 + mu g1): the first buffer is g1 itself
+    p = param([1.0, 2.0])
+    a1, a2 = run(optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True), p, [G1, G2])
+    np.testing.assert_allclose(a1, [1.0 - 0.1 * 1.9 * 1.0, 2.0 + 0.1 * 1.9 * 2.0])
+    b2 = 0.9 * G1 + G2
+    np.testing.assert_allclose(a2, a1 - 0.1 * (G2 + 0.9 * b2))
+
+
+def test_sgd_dampening_spares_the_first_gradient():
+    p = param([1.0, 2.0])
+    a1, a2 = run(optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.5), p, [G1, G2])
+    np.testing.assert_allclose(a1, [1.0, 2.0] - 0.1 * G1)  # b1 = g1, not (1 - 0.5) g1
+    np.testing.assert_allclose(a2, a1 - 0.1 * (0.9 * G1 + 0.5 * G2))
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"momentum": 0.0, "nesterov": True}, "momentum > 0 and dampening = 0"),
+        ({"momentum": 0.9, "dampening": 0.1, "nesterov": True}, "dampening=0.1"),
+        ({"momentum": 0.9, "dampening": 1.5}, "dampening must lie in"),
+        ({"momentum": 0.9, "dampening": -0.1}, "dampening must lie in"),
+    ],
+)
+def test_sgd_refuses_what_pytorch_refuses(settings, message):
+    with pytest.raises(ValueError, match=message):
+        optim.SGD([param([1.0])], lr=0.1, **settings)
+
+
+def test_sgd_repr_shows_momentum_and_nesterov():
+    opt = optim.SGD([param([1.0]), param([2.0])], lr=0.1, momentum=0.9, nesterov=True)
+    assert repr(opt) == (
+        "SGD(lr=0.1, momentum=0.9, dampening=0, weight_decay=0, nesterov=True, params=2)"
+    )
+
+
 def test_slides_momentum_is_a_moving_average():
     p = param([1.0, 2.0])
     a1, a2 = run(optim.Momentum([p], lr=0.1, gamma=0.9), p, [G1, G2])

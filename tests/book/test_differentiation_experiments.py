@@ -1,11 +1,18 @@
-"""Numerical differences (truncation against round-off) and symbolic expression swell."""
+"""Chapter 3's experiments: finite differences (truncation against round-off) and symbolic
+expression swell (nnbook.autodiff, on nnlib.gradcheck's differences)."""
 
 import numpy as np
 import pytest
 import sympy
 
-from nnlib.autodiff.numerical import difference_errors, error_model, optimal_step
-from nnlib.autodiff.symbolic import expression_swell, logistic_map, x
+from nnbook.autodiff import (
+    difference_errors,
+    error_model,
+    expression_swell,
+    logistic_map,
+    optimal_step,
+    x,
+)
 
 STEPS = np.logspace(-15, -1, 57)
 
