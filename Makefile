@@ -53,6 +53,7 @@ help:
 	@echo "make export      grades.csv (and grades-<lms>.csv for the LMS import)"
 	@echo "make similarity  reports/<a>-similarity.html: the most similar answers (instructor only)"
 	@echo "                 every step: ASSIGNMENT=name (default all), DB_URL=postgresql+psycopg2://..."
+	@echo "                 collect, autograde, feedback: STUDENT=id for that student alone"
 	@echo "make benchmark   print the speed benchmarks"
 	@echo "make benchmark-site  Lighthouse on every page of the built site, mobile and desktop"
 	@echo "make clean       remove what the build made (_build, dist, .stamps, _vendor, node_modules)"
