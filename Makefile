@@ -22,11 +22,15 @@ LMS ?=
 TIMEZONE ?=
 WORKSHEET ?=
 GRADEBOOK ?=
-# REGRADE=1: autograde again what was already graded (hand-entered scores are kept)
+# REGRADE=1: autograde again what was already graded (hand-entered scores are kept where the
+# answer did not change)
 REGRADE ?=
+# STUDENT=id: collect, autograde and feedback for that one student (a late hand-in)
+STUDENT ?=
 # more options of `nngrade autograde`, e.g. AUTOGRADE_FLAGS="--tamper zero"
 AUTOGRADE_FLAGS ?=
 NNGRADE = $(VENV)/bin/nngrade
+STUDENT_FLAG = $(if $(STUDENT),--student '$(STUDENT)')
 COURSE_FLAGS = --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') \
 	$(if $(ROSTER),--roster '$(ROSTER)') $(if $(LMS),--lms '$(LMS)') \
 	$(if $(TIMEZONE),--timezone '$(TIMEZONE)')
@@ -49,6 +53,7 @@ help:
 	@echo "make export      grades.csv (and grades-<lms>.csv for the LMS import)"
 	@echo "make similarity  reports/<a>-similarity.html: the most similar answers (instructor only)"
 	@echo "                 every step: ASSIGNMENT=name (default all), DB_URL=postgresql+psycopg2://..."
+	@echo "                 collect, autograde, feedback: STUDENT=id for that student alone"
 	@echo "make benchmark   print the speed benchmarks"
 	@echo "make benchmark-site  Lighthouse on every page of the built site, mobile and desktop"
 	@echo "make clean       remove what the build made (_build, dist, .stamps, _vendor, node_modules)"
@@ -115,15 +120,15 @@ release: $(STAMPS)/venv
 
 collect: $(STAMPS)/venv
 	$(NNGRADE) collect $(ASSIGNMENT) $(COURSE_FLAGS) --from '$(SUBMISSIONS)' \
-		$(if $(WORKSHEET),--worksheet '$(WORKSHEET)')
+		$(if $(WORKSHEET),--worksheet '$(WORKSHEET)') $(STUDENT_FLAG)
 
 autograde: $(STAMPS)/venv
 	@bash scripts/system-deps.sh bubblewrap
 	$(NNGRADE) autograde $(ASSIGNMENT) $(COURSE_FLAGS) --workers $(WORKERS) \
-		$(if $(REGRADE),--regrade) $(AUTOGRADE_FLAGS)
+		$(if $(REGRADE),--regrade) $(STUDENT_FLAG) $(AUTOGRADE_FLAGS)
 
 feedback: $(STAMPS)/venv $(STAMPS)/assets
-	$(NNGRADE) feedback $(ASSIGNMENT) $(COURSE_FLAGS)
+	$(NNGRADE) feedback $(ASSIGNMENT) $(COURSE_FLAGS) $(STUDENT_FLAG)
 
 report: $(STAMPS)/venv
 	$(NNGRADE) report $(ASSIGNMENT) $(COURSE_FLAGS)

@@ -10,12 +10,15 @@
     nngrade check-isolation                       whether isolated grading works on this machine
 
 ASSIGNMENT defaults to ``all``: every released assignment; a step skips, saying so, an assignment
-it has nothing to do for. Every step takes ``--course DIR``, ``--db-url URL`` (or the environment
-variable NNGRADE_DB_URL), ``--roster CSV``, ``--lms NAME`` and ``--timezone ZONE`` (the LMS's local
-times); collect takes Moodle's ``--worksheet CSV``, export the Canvas or Blackboard gradebook
-export ``--gradebook CSV`` (its column ids); a setting given once is kept in the
-course's ``nngrade.json``, which ``nbgrader_config.py`` reads too, so every step, nbgrader and
-JupyterLab's formgrader use the same gradebook.
+it has nothing to do for. A step done again changes only what changed: collect moves in only new
+or changed submissions, autograde grades only those (``--regrade``: all), hand grades stay.
+``--student ID`` on collect, autograde and feedback: that student alone. Every step takes
+``--course DIR``, ``--db-url URL`` (or the environment variable NNGRADE_DB_URL), ``--roster CSV``,
+``--lms NAME`` and ``--timezone ZONE`` (the LMS's local times); collect takes Moodle's
+``--worksheet CSV``, export the Canvas or Blackboard gradebook export ``--gradebook CSV`` (its
+column ids); a setting given once is kept in the course's ``nngrade.json``, which
+``nbgrader_config.py`` reads too, so every step, nbgrader and JupyterLab's formgrader use the
+same gradebook.
 """
 
 from __future__ import annotations
@@ -74,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     steps["collect"].add_argument(
         "--worksheet", type=Path, help="Moodle: the assignment's grading worksheet (CSV)"
     )
+    for name in ("collect", "autograde", "feedback"):
+        steps[name].add_argument(
+            "--student", metavar="ID", help="this student alone (e.g. a late hand-in)"
+        )
     steps["export"].add_argument("--to", type=Path, help="default: grades.csv in the course")
     steps["export"].add_argument(
         "--gradebook", type=Path, help="Canvas/Blackboard: its gradebook export (column ids)"
@@ -159,24 +166,34 @@ def collect(course: Course, args) -> int:
     from .intake import assignments_in, format_report
     from .intake import collect as collect_assignment
 
-    course.roster()  # a broken roster stops here, before anything is written
+    roster = course.roster()  # a broken roster stops here, before anything is written
+    if args.student and roster is not None and roster.by_id(args.student) is None:
+        raise CourseError(f"student {args.student!r} is not on the roster ({course.roster_path})")
     for name in assignments_in(course, args.source, args.assignment):
-        collect_assignment(course, name, args.source, args.worksheet)
-        print(format_report(course, name))
+        done = collect_assignment(course, name, args.source, args.worksheet, student=args.student)
+        changed, unchanged = len(done.changed), len(done.unchanged)
+        if args.student and not changed + unchanged:
+            print(f"{name}: the download holds no submission of {args.student}")
+            continue
+        print(f"{name}: {changed} new or changed submission(s) collected, {unchanged} unchanged")
+        print(format_report(course, name, only=args.student))
     return 0
 
 
 def autograde(course: Course, args) -> int:
     from .course import ensure_in_gradebook, select
+    from .intake import note_grading, report_path
     from .safe_autograde import students_to_grade
 
     executor, client = _cluster(args)
     failed = False
     try:
         for name in select(course, args.assignment):
-            pending = students_to_grade(course.config(), name, args.regrade)
+            pending = students_to_grade(course.config(), name, args.regrade, args.student)
             if not pending:
                 print(f"{name}: nothing to grade (no submission collected since the last grading)")
+                if args.student is None and report_path(course, name).exists():
+                    note_grading(course, name, set(), {})  # earlier grades: unchanged
                 continue
             ensure_in_gradebook(course, name)
             failed |= _grade_one(course, name, args, executor, client, len(pending))
@@ -203,7 +220,8 @@ def _cluster(args):
 def _grade_one(course: Course, name: str, args, executor, client, total: int) -> bool:
     from tqdm import tqdm
 
-    from .intake import format_report, note_grading
+    from .grades import read_scores
+    from .intake import format_report, score_text
     from .safe_autograde import grade_assignment
 
     workers = args.workers or (sum(client.nthreads().values()) if client else 1)
@@ -218,14 +236,16 @@ def _grade_one(course: Course, name: str, args, executor, client, total: int) ->
             progress=lambda outcome: bar.update(),
             regrade=args.regrade,
             tamper=args.tamper,
+            student=args.student,
         )
+    scores = read_scores(course, name)
+    print(f"{name}: graded now")
     for outcome in outcomes:
         note = "; ".join(outcome.reasons + outcome.review) or ("FAILED" if outcome.error else "")
-        print(f"{outcome.student}\t{outcome.score}/{outcome.max_score}\t{note}")
-    graded = {o.student for o in outcomes if o.score is not None and not o.error}
-    reasons = {o.student: o.reasons + o.review for o in outcomes if o.reasons or o.review}
-    note_grading(course, name, graded, reasons)
-    print(format_report(course, name))
+        score = scores.get(outcome.student)
+        shown = score_text(score) if score and not outcome.error else "no score"
+        print(f"  {outcome.student}\t{shown}\t{note}".rstrip())
+    print(format_report(course, name, only=args.student))
     if args.report:
         report = args.report if args.assignment != ALL else args.report.with_suffix(f".{name}.json")
         report.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
@@ -237,13 +257,15 @@ def feedback(course: Course, args) -> int:
     from .feedback_pages import generate
 
     for name in select(course, args.assignment):
-        pages = generate(course, name)
+        pages = generate(course, name, student=args.student)
         if pages is None:
             print(f"{name}: no feedback to write (nothing collected or graded)")
             continue
         for page in pages:
             print(f"feedback {page.relative_to(course.root)}")
-        print(f"for the LMS: feedback-upload/{name}.zip ({len(pages)} pages)")
+        upload = course.root / "feedback-upload" / f"{name}.zip"
+        size = upload.stat().st_size / 1000 if upload.exists() else 0
+        print(f"for the LMS: feedback-upload/{name}.zip ({len(pages)} pages, {size:,.0f} kB)")
     return 0
 
 

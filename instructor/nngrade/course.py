@@ -71,6 +71,7 @@ def apply_settings(config, root: Path) -> None:
     url = os.environ.get(DB_URL_ENV) or read_settings(root).get("db_url")
     if url:
         config.CourseDirectory.db_url = url
+    adapt_formgrader()
 
 
 def _save_settings(root: Path, changes: dict) -> None:
@@ -226,14 +227,61 @@ def source_dir(course: Course | Path) -> Path:
     return as_course(course).directory("source")
 
 
-def assignments(course: Course | Path) -> list[str]:
-    """Every assignment of the course: a folder of `solutions/` holding `<name>.ipynb` or `.py`."""
-    root = source_dir(course)
-    return sorted(
-        d.name
-        for d in root.iterdir()
-        if d.is_dir() and any((d / f"{d.name}{ext}").exists() for ext in (".ipynb", ".py"))
+def is_assignment(folder: Path) -> bool:
+    """A folder of the source directory is an assignment when it holds a notebook (any name, one
+    or several), or this course's percent source `<name>.py` of one; a folder of shared code
+    (`solutions/_shared/`) is not."""
+    return folder.is_dir() and (
+        any(folder.glob("*.ipynb")) or (folder / f"{folder.name}.py").is_file()
     )
+
+
+def assignments(course: Course | Path) -> list[str]:
+    """Every assignment of the course (see `is_assignment`), as nbgrader names them."""
+    root = source_dir(course)
+    return sorted(d.name for d in root.iterdir() if is_assignment(d))
+
+
+def adapt_formgrader() -> None:
+    """What formgrader shows, fixed from the course's `nbgrader_config.py` (which formgrader
+    loads, and which calls this through `apply_settings`):
+
+    - nbgrader's `NbGraderAPI.get_source_assignments` lists every folder of the source directory
+      as an assignment, `_shared` included: only real ones (`is_assignment`) are listed;
+    - a submission's page loads MathJax 2 from a CDN, so offline its maths stays `$...$`: it is
+      typeset on the server as the feedback pages are (`nngrade.feedback_pages.typeset`).
+    """
+    if not getattr(NbGraderAPI.get_source_assignments, "nngrade", False):
+        original = NbGraderAPI.get_source_assignments
+
+        def get_source_assignments(self):
+            root = Path(self.coursedir.root, self.coursedir.source_directory)
+            return {name for name in original(self) if is_assignment(root / name)}
+
+        get_source_assignments.nngrade = True
+        NbGraderAPI.get_source_assignments = get_source_assignments
+    handlers = sys.modules.get("nbgrader.server_extensions.formgrader.handlers")
+    if handlers is not None and not getattr(handlers.SubmissionHandler, "nngrade", False):
+        handlers.SubmissionHandler.exporter = property(
+            lambda handler: TypesetPages(handler.settings["nbgrader_exporter"])
+        )
+        handlers.SubmissionHandler.nngrade = True
+
+
+class TypesetPages:
+    """An nbconvert exporter whose pages come out with their maths typeset (formgrader's)."""
+
+    def __init__(self, exporter) -> None:
+        self.exporter = exporter
+
+    def from_filename(self, filename, resources=None, **kw):
+        from nngrade.feedback_pages import typeset
+
+        page, resources = self.exporter.from_filename(filename, resources=resources, **kw)
+        return typeset({Path(filename): page})[Path(filename)], resources
+
+    def __getattr__(self, name):
+        return getattr(self.exporter, name)
 
 
 def released(course: Course | Path) -> list[str]:
@@ -385,6 +433,8 @@ __all__ = [
     "build_masters",
     "copy_course",
     "ensure_in_gradebook",
+    "adapt_formgrader",
+    "is_assignment",
     "is_released",
     "master_notebooks",
     "release",

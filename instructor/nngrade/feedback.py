@@ -7,9 +7,9 @@ region, removes the region from the source and replaces the outputs by one line 
 the cell passed, with the error's type and message only (a traceback would print the hidden
 line that failed).
 
-:func:`generate` then makes every page self-contained (MathJax inlined, nothing loaded from any
-other host), writes a page for every submission that could not be graded, saying why, and lays
-the pages out for upload back to the LMS (see :mod:`nngrade.feedback_pages`).
+:func:`nngrade.feedback_pages.generate` then typesets every page's maths (no script, nothing
+loaded from any other host), writes a page for every submission that could not be graded, saying
+why, and lays the pages out for upload back to the LMS.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 `grades.csv` has one row per roster student and collected assignment (a student who handed in
 nothing: 0, "no submission"): the course id, name, email, the LMS identity, the submission time,
-the autograded and hand-graded points, nbgrader's late penalty, the final score and the reasons.
+the autograded and hand-graded points, nbgrader's late penalty, the final score, the status (what
+happened to that student: `nngrade.intake`'s statuses) and the reasons.
 `grades-<lms>.csv` is the same final scores in the layout that LMS's gradebook import reads (one
 row per student, one column per assignment; see the instructor guide).
 """
@@ -16,7 +17,18 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 
 from nngrade.course import Course, quiet_nbgrader, test_cell_ids, total_points
-from nngrade.intake import MISSING, NO_SUBMISSION, OK, SKIPPED, UNPLACED, Intake, load_report
+from nngrade.intake import (
+    COLLECTED,
+    FAILED,
+    GRADED,
+    MISSING,
+    NO_SUBMISSION,
+    OK,
+    SKIPPED,
+    UNPLACED,
+    Intake,
+    load_report,
+)
 
 
 @dataclass
@@ -33,6 +45,7 @@ class Score:
     max_score: float
     needs_manual_grade: bool
     seconds_late: float
+    to_grade_by_hand: float = 0.0  # the points of cells that still need grading by hand
 
 
 def read_scores(course: Course, assignment: str) -> dict[str, Score]:
@@ -48,9 +61,11 @@ def read_scores(course: Course, assignment: str) -> dict[str, Score]:
         for sub in submissions:
             if not (autograded_dir / sub.student.id / assignment).is_dir():
                 continue  # recorded once, but since collected again
-            got, top = {}, 0.0
+            got, top, by_hand = {}, 0.0, 0.0
             for nb in sub.notebooks:
                 for grade in nb.grades:
+                    if grade.needs_manual_grade:
+                        by_hand += float(grade.max_score)
                     if grade.name in parts.get(nb.name, {}):
                         got[grade.name] = float(grade.auto_score or 0.0)
                         top += parts[nb.name][grade.name]
@@ -66,6 +81,7 @@ def read_scores(course: Course, assignment: str) -> dict[str, Score]:
                 max_score=float(sub.max_score),
                 needs_manual_grade=bool(sub.needs_manual_grade),
                 seconds_late=float(sub.total_seconds_late or 0.0),
+                to_grade_by_hand=by_hand,
             )
     return scores
 
@@ -111,7 +127,8 @@ def grade_rows(course: Course, names: list[str]) -> list[dict]:
         for sid, student_name, email, lms_id in people:
             entry = report.get(sid, Intake(status=MISSING, notes=[NO_SUBMISSION]))
             s = scores.get(sid)
-            pending = entry.status in (SKIPPED, "collected") and not s  # nothing graded (yet)
+            status = OK if s and entry.status == COLLECTED else entry.status
+            pending = status in (SKIPPED, COLLECTED, FAILED) and not s  # no score (yet)
             rows.append(
                 {
                     "student_id": sid,
@@ -127,7 +144,7 @@ def grade_rows(course: Course, names: list[str]) -> list[dict]:
                     "score": "" if pending else (s.score if s else 0.0),
                     "max_score": s.max_score if s else total,
                     "needs_manual_grade": bool(s and s.needs_manual_grade),
-                    "status": OK if s else entry.status,
+                    "status": status,
                     "notes": "; ".join(entry.notes + _late_note(s)),
                 }
             )
@@ -206,7 +223,7 @@ def export_for_lms(course: Course, lms: str, names: list[str], rows: list[dict],
 
 def moodle_comment(row: dict) -> str:
     """The short feedback comment of a worksheet row: the score and what it is made of."""
-    if row["status"] != OK:
+    if row["status"] not in GRADED:  # graded now, or earlier and unchanged
         return "; ".join(n for n in row["notes"].split("; ") if n)[:250] or row["status"]
     parts = [f"autograded {row['autograded']:g}/{row['autograded_max']:g}"]
     by_hand = row["raw_score"] - row["autograded"]

@@ -45,6 +45,7 @@ from nbgrader.preprocessors import (
 from nbgrader.utils import capture_log, is_grade, is_solution
 from traitlets.config import Config
 
+from . import handgrades
 from .course import Course, CourseError, as_course
 from .sandbox import Limits, execute_job
 from .tamper import TAMPER_ACTIONS, flagged_cells
@@ -223,12 +224,18 @@ def _notebook_problem(path: str) -> str:
     return ""
 
 
-def students_to_grade(config: Config, assignment: str, regrade: bool = False) -> list[str]:
-    """Submitted students not graded since they handed in (all of them with ``regrade``)."""
+def students_to_grade(
+    config: Config, assignment: str, regrade: bool = False, student: str | None = None
+) -> list[str]:
+    """Submitted students not graded since they handed in (all of them with ``regrade``); with
+    ``student``, that one student only. Collect drops the autograded copy of a submission that
+    changed and never touches one that did not, so an unchanged batch has nothing to grade."""
     coursedir = CourseDirectory(config=config)
     submitted = Path(coursedir.root, coursedir.submitted_directory)
     graded = Path(coursedir.root, coursedir.autograded_directory)
     students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    if student is not None:
+        students = [s for s in students if s == student]
     return [s for s in students if regrade or not (graded / s / assignment).is_dir()]
 
 
@@ -319,9 +326,11 @@ def grade_assignment(
     progress: Callable[[Outcome], None] | None = None,
     regrade: bool = False,
     tamper: str = "report",
+    student: str | None = None,
 ) -> list[Outcome]:
-    """Grade the submissions of ``assignment`` not graded yet (all with ``regrade``);
-    ``workers`` submissions at once."""
+    """Grade the submissions of ``assignment`` not graded yet (all with ``regrade``; only
+    ``student``'s with ``student``), ``workers`` submissions at once; hand-entered grades are
+    kept where the answer did not change (:mod:`nngrade.handgrades`)."""
     if tamper not in TAMPER_ACTIONS:
         raise ValueError(f"tamper must be one of {TAMPER_ACTIONS}, not {tamper!r}")
     limits = limits or Limits()
@@ -331,8 +340,10 @@ def grade_assignment(
         problem = isolation_problem()
         if problem:
             raise GradingRefused(f"{problem}; refusing to grade without --unsafe")
-    config = as_course(course).config()
-    students = students_to_grade(config, assignment, regrade)
+    course = as_course(course)
+    config = course.config()
+    students = students_to_grade(config, assignment, regrade, student)
+    auto_before = handgrades.snapshot(course, assignment, students)
     run = executor_runner(executor, limits, unsafe) if executor else local_runner(limits, unsafe)
     lock = GradebookLock()
     outcomes = []
@@ -345,4 +356,23 @@ def grade_assignment(
             outcomes.append(future.result())
             if progress:
                 progress(outcomes[-1])
+    _record_run(course, assignment, outcomes, auto_before)
     return sorted(outcomes, key=lambda o: o.student)
+
+
+def _record_run(course: Course, assignment: str, outcomes: list[Outcome], auto_before) -> None:
+    """Hand grades kept or cleared per cell, the graded answers remembered, and the report told
+    who was graded now, who failed, and (everyone else graded before) who is unchanged."""
+    from .intake import Intake, load_report, note_grading, save_report
+
+    graded = {o.student for o in outcomes if o.score is not None and not o.error}
+    failed = {o.student for o in outcomes} - graded
+    report = load_report(course, assignment)
+    for student in sorted(graded):  # a failed grading changes no hand grade
+        entry = report.setdefault(student, Intake())
+        entry.answers = handgrades.reconcile(
+            course, assignment, student, entry.answers, auto_before
+        )
+    save_report(course, assignment, report)
+    reasons = {o.student: o.reasons + o.review for o in outcomes if o.reasons or o.review}
+    note_grading(course, assignment, graded, reasons, failed)

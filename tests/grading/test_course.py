@@ -73,6 +73,56 @@ def test_a_folder_without_nbgrader_config_is_not_a_course(tmp_path, capsys):
 def test_the_make_targets_call_only_nngrade():
     makefile = (kit.REPO / "Makefile").read_text()
     for step in cli.STEPS:
-        recipe = re.search(rf"^{step}:.*\n\t(.+)$", makefile, flags=re.M)
+        # after silent set-up lines (`@bash scripts/system-deps.sh bubblewrap`), nngrade itself
+        recipe = re.search(rf"^{step}:.*\n(?:\t@.*\n)*\t(.+)$", makefile, flags=re.M)
         assert recipe and recipe.group(1).startswith(f"$(NNGRADE) {step} $(ASSIGNMENT) "), step
     assert "-m nngrade" not in makefile
+
+
+def test_formgrader_lists_the_real_assignments_not_shared_code(course):
+    """Formgrader lists what nbgrader's API calls the source assignments: once the course's
+    nbgrader_config.py is loaded (as formgrader loads it), `solutions/_shared` is not one."""
+    from nbgrader.apps import NbGraderAPI
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    listed = NbGraderAPI(config=config).get_source_assignments()
+    assert (course / "solutions" / "_shared").is_dir()
+    assert sorted(listed) == kit.assignment_names() and "_shared" not in listed
+
+
+def test_an_assignment_is_any_folder_of_notebooks(tmp_path):
+    import two_notebooks as two
+
+    root = two.make_course(tmp_path / "course")
+    (root / "source" / "notes").mkdir()
+    (root / "source" / "notes" / "helpers.py").write_text("x = 1\n")
+    assert select(Course.open(root), "ps1") == ["ps1"]
+    with pytest.raises(UnknownAssignment, match="'notes' is not an assignment.*: ps1"):
+        select(Course.open(root), "notes")
+
+
+def test_formgrader_shows_a_submission_with_its_maths_typeset(course, tmp_path):
+    """Formgrader's submission page loads MathJax 2 from a CDN; once the course's config is
+    loaded (as formgrader loads it), the page comes with its maths typeset and no MathJax."""
+    from types import SimpleNamespace
+
+    from nbgrader.server_extensions.formgrader import handlers
+
+    page = (
+        '<html><head><!-- Load mathjax -->\n<script src="https://cdnjs.cloudflare.com/x.js">'
+        "</script><!-- End of mathjax configuration --></head><body>"
+        '<div class="rendered_html"><p>Why is $\\sigma(0) = 1/2$?</p></div></body></html>'
+    )
+
+    class Exporter:  # formgrader's HTMLExporter, as far as the page handler uses it
+        def from_filename(self, filename, resources=None):
+            return page, {"given": resources}
+
+    PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    handler = SimpleNamespace(settings={"nbgrader_exporter": Exporter()})
+    shown, resources = handlers.SubmissionHandler.exporter.fget(handler).from_filename(
+        str(tmp_path / "p1.ipynb"), resources={"a": 1}
+    )
+    assert resources == {"given": {"a": 1}}
+    assert "<mjx-container" in shown and "cdnjs" not in shown and "$\\sigma" not in shown
