@@ -133,12 +133,14 @@ def move_demo_frames(soup: BeautifulSoup, site: Path, page: Path, used: set[str]
             moved += 1
         block.string = json.dumps(urls, separators=(",", ":"))
         demo = block.find_parent(attrs={"data-nnlib-demo": True})
-        image = demo.select_one("img.nnlib-demo-frame") if demo else None
-        if image is not None and DATA_URL.match(image.get("src", "")):
-            payload = DATA_URL.match(image["src"]).group(1)
-            key = next((k for k, v in frames.items() if v.endswith(payload)), None)
-            if key is not None:
-                image["src"] = urls[key]
+        # the frame shown first: the <img>, and the <source> of its portrait layout (if any)
+        for element, attribute in (("img.nnlib-demo-frame", "src"), ("picture source", "srcset")):
+            shown = demo.select_one(element) if demo else None
+            if shown is not None and DATA_URL.match(shown.get(attribute, "")):
+                payload = DATA_URL.match(shown[attribute]).group(1)
+                key = next((k for k, v in frames.items() if v.endswith(payload)), None)
+                if key is not None:
+                    shown[attribute] = urls[key]
     return moved
 
 
