@@ -117,10 +117,10 @@ def portrait(fig: Figure) -> bool:
     """Lay a figure out again for a narrow column; False if constrained layout cannot take it.
 
     The figure becomes ``PORTRAIT_WIDTH`` inches wide, its texts at least ``PORTRAIT_MIN_POINTS``
-    (and wrapped at the figure's edge) and constrained layout places everything again. Panels that stand side by side (every axes
-    one cell of the same one-row grid) are stacked in one column; y tick labels hidden because
-    they shared their y axis show again. A colorbar or an inset has no cell of its own: such a
-    figure keeps its panels where they are, only narrower.
+    (and wrapped at the figure's edge) and constrained layout places everything again. Panels
+    that stand side by side (every axes one cell of the same one-row grid) are stacked in one
+    column; y tick labels hidden because they shared their y axis show again. A colorbar or an
+    inset has no cell of its own: such a figure keeps its panels where they are, only narrower.
     """
     axes = fig.axes
     specs = [ax.get_subplotspec() for ax in axes]
@@ -288,25 +288,29 @@ class Demo:
         """
         return self.plot_fn(**{**self.defaults, **self._checked(params)})
 
-    def frame_png(self, portrait_layout: bool = False, **params: Any) -> bytes | None:
-        """One frame rendered to palette PNG bytes (the figure is closed afterwards); with
-        `portrait_layout`, its panels stacked in one column (None if the figure has no such
-        layout), at 1.25 times the dpi (the column is narrow; a phone's screen is dense)."""
+    def frame_png(self, **params: Any) -> bytes:
+        """One frame rendered to palette PNG bytes (the figure is closed afterwards)."""
+        return self.frame_pngs(**params)[0]
+
+    def frame_pngs(self, **params: Any) -> tuple[bytes, bytes | None]:
+        """One frame as palette PNG bytes in both layouts: as drawn, then portrait (None when
+        constrained layout cannot place the figure), at 1.25 times the dpi (a phone's screen is
+        dense). ``plot_fn`` runs once; the figure is closed afterwards."""
         fig = self.figure(**params)
         try:
-            dpi = self.dpi
-            if portrait_layout:
-                if not portrait(fig):
-                    return None
-                dpi = round(self.dpi * 1.25)
-            buffer = io.BytesIO()
-            try:
-                fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-            except (ValueError, ZeroDivisionError):
-                if not portrait_layout:
-                    raise
-                return None  # constrained layout could not place this figure's parts
-            return compact_png(buffer.getvalue(), smallest_text=smallest_text_px(fig, dpi))
+            pngs = []
+            for dpi in (self.dpi, round(self.dpi * 1.25)):
+                buffer = io.BytesIO()
+                try:
+                    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+                except (ValueError, ZeroDivisionError):
+                    if not pngs:
+                        raise
+                    return pngs[0], None  # constrained layout could not place its parts
+                pngs.append(compact_png(buffer.getvalue(), None, smallest_text_px(fig, dpi)))
+                if len(pngs) == 1 and not portrait(fig):
+                    return pngs[0], None
+            return pngs[0], pngs[1]
         finally:
             plt.close(fig)
 
@@ -336,15 +340,10 @@ class Demo:
 
         def redraw(_change: Any = None) -> None:
             params = {name: control.value for name, control in controls.items()}
-            narrow = self.frame_png(portrait_layout=True, **params)
-            with output:
+            wide, narrow = self.frame_pngs(**params)
+            with output:  # a narrow window (a phone) shows the portrait layout, as the site does
                 output.clear_output(wait=True)
-                if narrow is None:
-                    fig = self.figure(**params)
-                    display(fig)
-                    plt.close(fig)
-                else:  # a narrow window (a phone) shows the panels stacked, as the site does
-                    display(HTML(self._picture(self.frame_png(**params), narrow, params)))
+                display(HTML(self._picture(wide, narrow, params)))
 
         for control in controls.values():
             control.observe(redraw, names="value")
@@ -354,13 +353,18 @@ class Demo:
         box.add_class("nnlib-demo-widget")
         return box
 
-    def _picture(self, wide: bytes, narrow: bytes, params: Mapping[str, Any]) -> str:
+    def _picture(self, wide: bytes, narrow: bytes | None, params: Mapping[str, Any]) -> str:
         """A <picture> of one frame in both layouts (data: URLs), for the live widget."""
         state = ", ".join(f"{n} = {_format_value(v)}" for n, v in params.items())
         width, height = png_size(wide)
-        return (
-            f'<picture><source media="{NARROW_SCREEN}" '
+        source = (
+            f'<source media="{NARROW_SCREEN}" '
             f'srcset="{PNG_DATA_URL}{base64.b64encode(narrow).decode()}">'
+            if narrow
+            else ""
+        )
+        return (
+            f"<picture>{source}"
             f'<img src="{PNG_DATA_URL}{base64.b64encode(wide).decode()}" '
             f'alt="{html.escape(f"{self.title} ({state})")}" width="{width}" height="{height}" '
             'style="display:block;max-width:100%;height:auto"></picture>'
@@ -376,17 +380,14 @@ class Demo:
         """Every frame of the grid as a base64 PNG, keyed by the comma-joined value indices, and
         for a figure of side-by-side panels its portrait layout too (key ``p`` + indices)."""
         names = list(self.grid)
-        frames, portraits = {}, True
+        frames, narrows = {}, {}
         for indices in itertools.product(*(range(len(self.grid[n])) for n in names)):
             params = {n: self.grid[n][i] for n, i in zip(names, indices, strict=True)}
             key = ",".join(map(str, indices))
-            frames[key] = base64.b64encode(self.frame_png(**params)).decode("ascii")
-            narrow = self.frame_png(portrait_layout=True, **params) if portraits else None
-            portraits = narrow is not None
-            if narrow is not None:
-                frames[PORTRAIT_PREFIX + key] = base64.b64encode(narrow).decode("ascii")
-        if not portraits:  # every frame has both layouts, or none has
-            frames = {key: png for key, png in frames.items() if key[0] != PORTRAIT_PREFIX}
+            wide, narrows[PORTRAIT_PREFIX + key] = self.frame_pngs(**params)
+            frames[key] = base64.b64encode(wide).decode("ascii")
+        if all(narrows.values()):  # every frame has both layouts, or none has
+            frames.update({k: base64.b64encode(v).decode("ascii") for k, v in narrows.items()})
         return frames
 
     def _static_control(self, element_id: str, position: int, name: str) -> str:
