@@ -269,8 +269,6 @@ def course_download_button(soup: BeautifulSoup, site: Path, page: Path) -> None:
     header = soup.select_one("div.article-header-buttons")
     if header is None or header.select_one(f"a.{COURSE_BUTTON}"):
         return
-    for dropdown in header.select("div.dropdown-download-buttons"):
-        dropdown.decompose()
     button = soup.new_tag(
         "a",
         href=_url(site, page, COURSE_ZIP),
@@ -286,7 +284,13 @@ def course_download_button(soup: BeautifulSoup, site: Path, page: Path) -> None:
     icon = soup.new_tag("span", attrs={"class": "btn__icon-container"})
     icon.append(soup.new_tag("i", attrs={"class": "fas fa-download"}))
     button.append(icon)
-    header.insert(0, button)
+    dropdowns = header.select("div.dropdown-download-buttons")
+    if dropdowns:  # the theme's button: the page's source
+        dropdowns[0].replace_with(button)
+        for dropdown in dropdowns[1:]:
+            dropdown.decompose()
+    else:
+        header.insert(0, button)
 
 
 # ---- accessibility -----------------------------------------------------------------------------
