@@ -22,7 +22,8 @@ again changes nothing):
 - no script lays out the whole page: the theme's scan for scrollable code and outputs (which
   reads the size of every one of them when the page loads, forcing the layout of the sections that
   ``content-visibility: auto`` would otherwise skip, about a second of main-thread work on a long
-  chapter on a phone) looks at each only as it comes near the screen;
+  chapter on a phone) looks at each only as it comes near the screen. Until then each is a tab
+  stop (``tabindex="0"``, written here), so that a keyboard reaches every one that scrolls;
 - one way to get the course: the header's download button gives the course's zip (what the Setup
   page links to), not the page's lone notebook, which cannot run without the rest of the course;
 - accessibility repairs of the theme's markup: a name for the table of contents' expand toggles
@@ -70,12 +71,15 @@ TAB_STOP_SCAN = re.compile(
     r'window\.addEventListener\("load",(?P=f)\)'
 )
 LAZY_MARKER = "/*nnlib:lazy-tab-stops*/"
+SCROLLABLES = (
+    "pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon, "
+    ".pst-scrollable-table-container"
+)
 # The same rule as the theme's (a code block or output that scrolls is a tab stop, one that does
 # not is none), applied to each element once it is within 300 px of the screen, again when the
 # window resizes or the main content changes (widgets render late).
 LAZY_TAB_STOPS = (
-    LAZY_MARKER + "(function(){var q='pre, .nboutput > .output_area, .cell_output > .output, "
-    ".jp-RenderedHTMLCommon, .pst-scrollable-table-container',t=null;"
+    LAZY_MARKER + f"(function(){{var q='{SCROLLABLES}',t=null;"
     "if(!('IntersectionObserver' in window))return;"
     "var seen=new IntersectionObserver(function(es){es.forEach(function(e){if(!e.isIntersecting)"
     "return;var el=e.target;el.tabIndex=el.scrollWidth>el.clientWidth||"
@@ -261,6 +265,13 @@ def lazy_tab_stops(site: Path) -> list[str]:
     return []
 
 
+def scrollables_are_tab_stops(soup: BeautifulSoup) -> None:
+    """Every element the theme's scan looks at is a tab stop until the scan has seen it."""
+    for element in soup.select(SCROLLABLES):
+        if not element.has_attr("tabindex"):
+            element["tabindex"] = "0"
+
+
 # ---- getting the course -------------------------------------------------------------------------
 
 
@@ -429,6 +440,7 @@ def rewrite_page(
     problems = [f"{src}: image without a text alternative" for src in describe_images(soup, page)]
     lazy_images(soup, page)
     course_download_button(soup, site, page)
+    scrollables_are_tab_stops(soup)
     replace_icon_script(soup, site, page)
     drop_mathjax(soup)
     defer_head_scripts(soup, page)

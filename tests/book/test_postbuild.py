@@ -279,6 +279,21 @@ HEADER_PAGE = """<html><head></head><body><div class="article-header-buttons">
 <button class="btn-fullscreen-button"></button></div><main>text</main></body></html>"""
 
 
+def test_code_and_outputs_are_tab_stops_until_scanned(site: Path):
+    page = site / "page.html"
+    page.write_text(
+        '<html><body><main><pre id="a">x = 1</pre><pre id="b" tabindex="-1">y</pre>'
+        '<div class="cell_output"><div class="output">out</div></div><p>text</p></main>'
+        "</body></html>"
+    )
+    assert postbuild.check_site(site) == 0
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    assert soup.select_one("#a")["tabindex"] == "0"
+    assert soup.select_one("#b")["tabindex"] == "-1", "a tab index already set stays"
+    assert soup.select_one(".output")["tabindex"] == "0"
+    assert not soup.p.has_attr("tabindex")
+
+
 def test_download_button_gives_the_course(site: Path):
     """The header's download button is the course's zip (relative), never the page's notebook."""
     (site / "lectures").mkdir()

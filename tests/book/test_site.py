@@ -558,21 +558,23 @@ def test_every_page_downloads_the_course_not_its_notebook(site_dir):
         assert not soup.select("a[href$='.ipynb'][href*='_sources']"), page
 
 
-def test_scrollable_code_becomes_a_tab_stop_when_it_comes_near(browser, site_url):
-    """The theme's scan for scrollable code runs lazily: a code block far below has no tab stop
-    at load, and gets one (it scrolls sideways on a phone) once it comes near the screen."""
-    context = browser.new_context(viewport=PHONE)
+def test_code_that_does_not_scroll_stops_being_a_tab_stop_when_it_comes_near(browser, site_url):
+    """Every code block is a tab stop when the page loads (so a keyboard reaches each one that
+    scrolls sideways); the theme's scan, made lazy, takes the tab stop off one that does not
+    scroll only once it comes near the screen, never at load."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
         page.goto(f"{site_url}/lectures/05_regularization.html", wait_until="load")
         page.wait_for_timeout(500)
-        last = page.locator("div.cell_input pre").last
-        assert last.evaluate("el => el.hasAttribute('tabindex')") is False
-        last.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "el => el.hasAttribute('tabindex')", arg=last.element_handle(), timeout=5_000
+        blocks = page.locator("div.cell_input pre")
+        assert blocks.evaluate_all("els => els.every(el => el.tabIndex === 0)")
+        narrow = page.evaluate_handle(
+            """() => [...document.querySelectorAll('div.cell_input pre')]
+                 .filter(el => el.scrollWidth <= el.clientWidth).pop()"""
         )
-        expected = last.evaluate("el => el.scrollWidth > el.clientWidth ? 0 : -1")
-        assert last.evaluate("el => el.tabIndex") == expected
+        assert narrow.evaluate("el => el.tabIndex") == 0, "not scanned before it comes near"
+        narrow.evaluate("el => el.scrollIntoView()")
+        page.wait_for_function("el => el.tabIndex === -1", arg=narrow, timeout=5_000)
     finally:
         context.close()
