@@ -290,7 +290,13 @@ class Demo:
 
     def frame_png(self, **params: Any) -> bytes:
         """One frame rendered to palette PNG bytes (the figure is closed afterwards)."""
-        return self.frame_pngs(**params)[0]
+        fig = self.figure(**params)
+        try:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=self.dpi, metadata={"Software": None})
+            return compact_png(buffer.getvalue(), None, smallest_text_px(fig, self.dpi))
+        finally:
+            plt.close(fig)
 
     def frame_pngs(self, **params: Any) -> tuple[bytes, bytes | None]:
         """One frame as palette PNG bytes in both layouts: as drawn, then portrait (None when
