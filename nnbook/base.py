@@ -10,6 +10,10 @@ frames out of the page into files of their own, fetched only when the demo comes
 While the book builds, every matplotlib figure a chapter shows is also a palette PNG that carries a
 text description of itself (its titles, axes and legend), which postbuild turns into the ``alt``
 text of the figure's ``<img>``.
+
+A demo whose panels stand side by side also has a portrait layout, its panels stacked in one
+narrow column, shown on narrow screens (a phone): squeezed into a 358 px column, the side-by-side
+frames' labels are 5 px high; stacked, none is below 11 px (``PORTRAIT_WIDTH``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.gridspec import GridSpec
+from matplotlib.text import Text
 from PIL import Image, PngImagePlugin
 
 BOOK_BUILD_ENV = "NNLIB_BOOK_BUILD"
@@ -41,6 +47,17 @@ PNG_DATA_URL = "data:image/png;base64,"
 PALETTE_COLOURS = 256
 # PNG text key (a standard one) under which a figure's description travels to postbuild
 DESCRIPTION_KEY = "Description"
+# PNG text key under which a frame says how tall its smallest text is, in its own pixels
+SMALLEST_TEXT_KEY = "Smallest text px"
+# Portrait frames: shown where the screen is at most NARROW_SCREEN wide. A portrait figure is
+# PORTRAIT_WIDTH inches wide, so that on a 358 px column (a 390 px phone) an inch is 89 px and its
+# smallest texts (PORTRAIT_MIN_POINTS, as the house style's legends; 10 pt ticks and labels) are
+# 11 to 12 px high.
+NARROW_SCREEN = "(max-width: 640px)"
+PORTRAIT_WIDTH = 4.0
+PORTRAIT_PANEL_HEIGHT = (2.6, 3.4)  # inches per stacked panel: at least, at most
+PORTRAIT_MIN_POINTS = 9  # 11.2 px on a 358 px column
+PORTRAIT_PREFIX = "p"  # frames key: "p0,1" is the portrait layout of frame "0,1"
 
 
 def _is_number(value: Any) -> bool:
@@ -59,8 +76,11 @@ def _script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def compact_png(png: bytes, description: str | None = None) -> bytes:
-    """The same picture as a palette PNG (smaller), optionally carrying a text description."""
+def compact_png(
+    png: bytes, description: str | None = None, smallest_text: float | None = None
+) -> bytes:
+    """The same picture as a palette PNG (smaller), optionally carrying a text description and
+    the height in pixels of its smallest text."""
     with Image.open(io.BytesIO(png)) as image:
         opaque = Image.new("RGB", image.size, "white")  # a transparent background shows as white
         opaque.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
@@ -70,6 +90,8 @@ def compact_png(png: bytes, description: str | None = None) -> bytes:
     info = PngImagePlugin.PngInfo()
     if description:
         info.add_itxt(DESCRIPTION_KEY, description)
+    if smallest_text is not None:
+        info.add_text(SMALLEST_TEXT_KEY, f"{smallest_text:.1f}")
     buffer = io.BytesIO()
     palette.save(buffer, format="png", optimize=True, pnginfo=info)
     return buffer.getvalue()
@@ -79,6 +101,59 @@ def png_size(png: bytes) -> tuple[int, int]:
     """(width, height) in pixels of PNG bytes."""
     with Image.open(io.BytesIO(png)) as image:
         return image.size
+
+
+def smallest_text_px(fig: Figure, dpi: float) -> float | None:
+    """The font size, in pixels at `dpi`, of the smallest visible text of the figure."""
+    sizes = [
+        text.get_fontsize()
+        for text in fig.findobj(Text)
+        if text.get_visible() and text.get_text().strip() and text.figure is fig
+    ]
+    return min(sizes) * dpi / 72 if sizes else None
+
+
+def portrait(fig: Figure) -> bool:
+    """Lay a figure out again for a narrow column; False if constrained layout cannot take it.
+
+    The figure becomes ``PORTRAIT_WIDTH`` inches wide, its texts at least ``PORTRAIT_MIN_POINTS``
+    (and wrapped at the figure's edge) and constrained layout places everything again. Panels
+    that stand side by side (every axes one cell of the same one-row grid) are stacked in one
+    column; y tick labels hidden because they shared their y axis show again. A colorbar or an
+    inset has no cell of its own: such a figure keeps its panels where they are, only narrower.
+    """
+    axes = fig.axes
+    specs = [ax.get_subplotspec() for ax in axes]
+    grid = specs[0].get_gridspec() if axes and specs[0] is not None else None
+    side_by_side = (
+        len(axes) > 1
+        and type(grid) is GridSpec
+        and grid.nrows == 1
+        and grid.ncols == len(axes)
+        and all(s is not None and s.get_gridspec() is grid and s.num1 == s.num2 for s in specs)
+    )
+    width, height = fig.get_size_inches()
+    low, high = PORTRAIT_PANEL_HEIGHT
+    if side_by_side:
+        panel = min(max(height * PORTRAIT_WIDTH / (width / len(axes)), low), high)
+        column = GridSpec(len(axes), 1, figure=fig)
+        for ax, spec in zip(axes, specs, strict=True):
+            ax.set_subplotspec(column[spec.num1, 0])
+            if len(ax.get_shared_y_axes().get_siblings(ax)) > 1:
+                ax.tick_params(axis="y", labelleft=True)
+        size = (PORTRAIT_WIDTH, panel * len(axes) + 0.4)
+    else:
+        size = (PORTRAIT_WIDTH, min(max(height * PORTRAIT_WIDTH / width, low), high))
+    try:
+        fig.set_layout_engine("constrained")
+    except RuntimeError:  # a colorbar placed by another layout
+        return False
+    fig.set_size_inches(*size)
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < PORTRAIT_MIN_POINTS:
+            text.set_fontsize(PORTRAIT_MIN_POINTS)
+        text.set_wrap(True)  # a title wider than the column breaks at the figure's edge
+    return True
 
 
 def _plain_text(label: str) -> str:
@@ -219,7 +294,29 @@ class Demo:
         try:
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", dpi=self.dpi, metadata={"Software": None})
-            return compact_png(buffer.getvalue())
+            return compact_png(buffer.getvalue(), None, smallest_text_px(fig, self.dpi))
+        finally:
+            plt.close(fig)
+
+    def frame_pngs(self, **params: Any) -> tuple[bytes, bytes | None]:
+        """One frame as palette PNG bytes in both layouts: as drawn, then portrait (None when
+        constrained layout cannot place the figure), at 1.25 times the dpi (a phone's screen is
+        dense). ``plot_fn`` runs once; the figure is closed afterwards."""
+        fig = self.figure(**params)
+        try:
+            pngs = []
+            for dpi in (self.dpi, round(self.dpi * 1.25)):
+                buffer = io.BytesIO()
+                try:
+                    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+                except (ValueError, ZeroDivisionError):
+                    if not pngs:
+                        raise
+                    return pngs[0], None  # constrained layout could not place its parts
+                pngs.append(compact_png(buffer.getvalue(), None, smallest_text_px(fig, dpi)))
+                if len(pngs) == 1 and not portrait(fig):
+                    return pngs[0], None
+            return pngs[0], pngs[1]
         finally:
             plt.close(fig)
 
@@ -242,17 +339,17 @@ class Demo:
     def widget(self):
         """An ipywidgets UI: one control per grid parameter, redrawing an Output on change."""
         import ipywidgets as widgets
-        from IPython.display import display
+        from IPython.display import HTML, display
 
         controls = {name: self._control(name, values) for name, values in self.grid.items()}
         output = widgets.Output()
 
         def redraw(_change: Any = None) -> None:
-            fig = self.figure(**{name: control.value for name, control in controls.items()})
-            with output:
+            params = {name: control.value for name, control in controls.items()}
+            wide, narrow = self.frame_pngs(**params)
+            with output:  # a narrow window (a phone) shows the portrait layout, as the site does
                 output.clear_output(wait=True)
-                display(fig)
-            plt.close(fig)
+                display(HTML(self._picture(wide, narrow, params)))
 
         for control in controls.values():
             control.observe(redraw, names="value")
@@ -262,6 +359,23 @@ class Demo:
         box.add_class("nnlib-demo-widget")
         return box
 
+    def _picture(self, wide: bytes, narrow: bytes | None, params: Mapping[str, Any]) -> str:
+        """A <picture> of one frame in both layouts (data: URLs), for the live widget."""
+        state = ", ".join(f"{n} = {_format_value(v)}" for n, v in params.items())
+        width, height = png_size(wide)
+        source = (
+            f'<source media="{NARROW_SCREEN}" '
+            f'srcset="{PNG_DATA_URL}{base64.b64encode(narrow).decode()}">'
+            if narrow
+            else ""
+        )
+        return (
+            f"<picture>{source}"
+            f'<img src="{PNG_DATA_URL}{base64.b64encode(wide).decode()}" '
+            f'alt="{html.escape(f"{self.title} ({state})")}" width="{width}" height="{height}" '
+            'style="display:block;max-width:100%;height:auto"></picture>'
+        )
+
     # ---- static site --------------------------------------------------------------------------
 
     def _element_id(self) -> str:
@@ -269,13 +383,17 @@ class Demo:
         return f"nnlib-demo-{digest}-{next(_demo_counter)}"
 
     def frames(self) -> dict[str, str]:
-        """Every frame of the grid as a base64 PNG, keyed by the comma-joined value indices."""
+        """Every frame of the grid as a base64 PNG, keyed by the comma-joined value indices, and
+        for a figure of side-by-side panels its portrait layout too (key ``p`` + indices)."""
         names = list(self.grid)
-        frames = {}
+        frames, narrows = {}, {}
         for indices in itertools.product(*(range(len(self.grid[n])) for n in names)):
             params = {n: self.grid[n][i] for n, i in zip(names, indices, strict=True)}
-            png = self.frame_png(**params)
-            frames[",".join(map(str, indices))] = base64.b64encode(png).decode("ascii")
+            key = ",".join(map(str, indices))
+            wide, narrows[PORTRAIT_PREFIX + key] = self.frame_pngs(**params)
+            frames[key] = base64.b64encode(wide).decode("ascii")
+        if all(narrows.values()):  # every frame has both layouts, or none has
+            frames.update({k: base64.b64encode(v).decode("ascii") for k, v in narrows.items()})
         return frames
 
     def _static_control(self, element_id: str, position: int, name: str) -> str:
@@ -329,6 +447,12 @@ class Demo:
         controls = "".join(self._static_control(element_id, i, n) for i, n in enumerate(names))
         alt = html.escape(f"{self.title} ({self._state_text(names, start, labels)})")
         width, height = png_size(base64.b64decode(frames[start][len(PNG_DATA_URL) :]))
+        narrow = frames.get(PORTRAIT_PREFIX + start)
+        source = (
+            f'<source id="{element_id}-narrow" media="{NARROW_SCREEN}" srcset="{narrow}">'
+            if narrow
+            else ""
+        )
         return (
             f'<div class="nnlib-demo" id="{element_id}" data-nnlib-demo="{element_id}" '
             f'data-nnlib-frames="{len(frames)}" role="group" aria-labelledby="{element_id}-title">'
@@ -336,9 +460,11 @@ class Demo:
             f"<strong>{html.escape(self.title)}</strong></p>"
             '<div class="nnlib-demo-controls" style="display:flex;flex-direction:column;'
             f'gap:0.25em;margin-bottom:0.5em">{controls}</div>'
+            f"<picture>{source}"
             f'<img id="{element_id}-img" class="nnlib-demo-frame" alt="{alt}" '
             f'width="{width}" height="{height}" loading="lazy" decoding="async" '
             f'style="display:block;max-width:100%;height:auto" src="{frames[start]}">'
+            "</picture>"
             f'<script type="application/json" id="{element_id}-frames" class="nnlib-demo-frames">'
             f"{_script_json(frames)}</script>"
             f"<script>{self._script(element_id, names, labels)}</script>"
@@ -359,11 +485,16 @@ class Demo:
             "var root=document.getElementById(id),img=document.getElementById(id+'-img');"
             "var frames=JSON.parse(document.getElementById(id+'-frames').textContent);"
             "var controls=names.map(function(_,i){return document.getElementById(id+'-p'+i);});"
+            # the layout the screen shows: portrait frames (keys "p...") on a narrow one
+            "var narrow=document.getElementById(id+'-narrow');"
+            f"var media=window.matchMedia({_script_json(NARROW_SCREEN)});"
             # every frame fetched once the demo is (nearly) in view, so that moving a control
             # swaps to an image the browser already has; none before
             "var fetched=[];"
             "function fetchAll(){if(fetched.length)return;"
-            "for(var key in frames){var im=new Image();im.src=frames[key];fetched.push(im);}}"
+            f"var p={_script_json(PORTRAIT_PREFIX)},tall=!!narrow&&media.matches;"
+            "for(var key in frames){if((key.charAt(0)===p)!==tall)continue;"
+            "var im=new Image();im.src=frames[key];fetched.push(im);}}"
             "if('IntersectionObserver' in window){"
             "var seen=new IntersectionObserver(function(entries){"
             "if(entries.some(function(e){return e.isIntersecting;})){seen.disconnect();fetchAll();}"
@@ -371,6 +502,7 @@ class Demo:
             "function update(){"
             "var idx=controls.map(function(c){return parseInt(c.value,10);});"
             "img.loading='eager';img.src=frames[idx.join(',')];"
+            f"if(narrow)narrow.srcset=frames[{_script_json(PORTRAIT_PREFIX)}+idx.join(',')];"
             "var state=idx.map(function(v,i){"
             "var text=labels[i][v],shown=document.getElementById(id+'-p'+i+'-value');"
             "if(shown){shown.textContent=text;controls[i].setAttribute('aria-valuetext',text);}"

@@ -19,6 +19,13 @@ again changes nothing):
   characters it uses, and the MathJax script is dropped. A reader's browser runs no MathJax (on a
   phone it spent seconds typesetting a chapter, and moved the text as it did); a TeX error fails
   the build, naming the page and the formula;
+- no script lays out the whole page: the theme's scan for scrollable code and outputs (which
+  reads the size of every one of them when the page loads, forcing the layout of the sections that
+  ``content-visibility: auto`` would otherwise skip, about a second of main-thread work on a long
+  chapter on a phone) looks at each only as it comes near the screen. Until then each is a tab
+  stop (``tabindex="0"``, written here), so that a keyboard reaches every one that scrolls;
+- one way to get the course: the header's download button gives the course's zip (what the Setup
+  page links to), not the page's lone notebook, which cannot run without the rest of the course;
 - accessibility repairs of the theme's markup: a name for the table of contents' expand toggles
   (empty ``<summary>``), accessible names that contain the visible text, the sidebar inside a
   landmark, no empty table header cell, and bibliography entries that are list items.
@@ -57,6 +64,36 @@ MATH_SCALE = 'mjx-container[jax="CHTML"] { font-size: 120%; }'
 # classes that set an icon's style or size, not which icon it is
 ICON_MODIFIERS = {"fa-solid", "fa-regular", "fa-brands", "fa-lg", "fa-fw", "fa-xs", "fa-sm"}
 DESCRIPTION_KEY = "Description"  # nnbook.base.DESCRIPTION_KEY
+THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js"
+# pydata-sphinx-theme 0.17's (minified) start of addTabStopsToScrollableElements, now or on load
+TAB_STOP_SCAN = re.compile(
+    r'"complete"===document\.readyState\?(?P<f>\w+)\(\):'
+    r'window\.addEventListener\("load",(?P=f)\)'
+)
+LAZY_MARKER = "/*nnlib:lazy-tab-stops*/"
+SCROLLABLES = (
+    "pre, .nboutput > .output_area, .cell_output > .output, .jp-RenderedHTMLCommon, "
+    ".pst-scrollable-table-container"
+)
+# The same rule as the theme's (a code block or output that scrolls is a tab stop, one that does
+# not is none), applied to each element once it is within 300 px of the screen, again when the
+# window resizes or the main content changes (widgets render late).
+LAZY_TAB_STOPS = (
+    LAZY_MARKER + f"(function(){{var q='{SCROLLABLES}',t=null;"
+    "if(!('IntersectionObserver' in window))return;"
+    "var seen=new IntersectionObserver(function(es){es.forEach(function(e){if(!e.isIntersecting)"
+    "return;var el=e.target;el.tabIndex=el.scrollWidth>el.clientWidth||"
+    "el.scrollHeight>el.clientHeight?0:-1;});},{rootMargin:'300px 0px'});"
+    "function watch(){seen.disconnect();document.querySelectorAll(q).forEach(function(el){"
+    "seen.observe(el);});}"
+    "function later(){clearTimeout(t);t=setTimeout(watch,300);}"
+    "watch();window.addEventListener('resize',later);"
+    "var main=document.getElementById('main-content');"
+    "if(main)new MutationObserver(later).observe(main,{subtree:true,childList:true});})()"
+)
+COURSE_ZIP = "nn-course-student.zip"  # student_edition.NAME, built into the site's root
+COURSE_BUTTON = "nnlib-course-download"
+COURSE_TITLE = "Download the course: every chapter and exercise, with nnlib and the demos (zip)"
 
 
 def site_pages(site: Path) -> list[Path]:
@@ -100,12 +137,14 @@ def move_demo_frames(soup: BeautifulSoup, site: Path, page: Path, used: set[str]
             moved += 1
         block.string = json.dumps(urls, separators=(",", ":"))
         demo = block.find_parent(attrs={"data-nnlib-demo": True})
-        image = demo.select_one("img.nnlib-demo-frame") if demo else None
-        if image is not None and DATA_URL.match(image.get("src", "")):
-            payload = DATA_URL.match(image["src"]).group(1)
-            key = next((k for k, v in frames.items() if v.endswith(payload)), None)
-            if key is not None:
-                image["src"] = urls[key]
+        # the frame shown first: the <img>, and the <source> of its portrait layout (if any)
+        for element, attribute in (("img.nnlib-demo-frame", "src"), ("picture source", "srcset")):
+            shown = demo.select_one(element) if demo else None
+            if shown is not None and DATA_URL.match(shown.get(attribute, "")):
+                payload = DATA_URL.match(shown[attribute]).group(1)
+                key = next((k for k, v in frames.items() if v.endswith(payload)), None)
+                if key is not None:
+                    shown[attribute] = urls[key]
     return moved
 
 
@@ -206,6 +245,63 @@ def unknown_icons(soup: BeautifulSoup, known: set[str]) -> set[str]:
     for element in soup.find_all(class_=re.compile(r"^fa-")):
         names.update(c for c in element.get("class", []) if c.startswith("fa-"))
     return {n for n in names - ICON_MODIFIERS if n[3:] not in known}
+
+
+def lazy_tab_stops(site: Path) -> list[str]:
+    """Make the theme's scan for scrollable elements lazy (once per site); say if it cannot."""
+    script = site / THEME_SCRIPT
+    if not script.is_file():
+        return []
+    text = script.read_text(encoding="utf-8")
+    if LAZY_MARKER in text:
+        return []
+    patched, count = TAB_STOP_SCAN.subn(lambda _match: LAZY_TAB_STOPS, text)
+    if count != 1:
+        return [
+            f"{THEME_SCRIPT}: the theme's scan for scrollable elements was not found "
+            "(pydata-sphinx-theme changed?): update site_pages.TAB_STOP_SCAN"
+        ]
+    script.write_text(patched, encoding="utf-8")
+    return []
+
+
+def scrollables_are_tab_stops(soup: BeautifulSoup) -> None:
+    """Every element the theme's scan looks at is a tab stop until the scan has seen it."""
+    for element in soup.select(SCROLLABLES):
+        if not element.has_attr("tabindex"):
+            element["tabindex"] = "0"
+
+
+# ---- getting the course -------------------------------------------------------------------------
+
+
+def course_download_button(soup: BeautifulSoup, site: Path, page: Path) -> None:
+    """The header's download button gives the course's zip (the theme's gave the page's source)."""
+    header = soup.select_one("div.article-header-buttons")
+    if header is None or header.select_one(f"a.{COURSE_BUTTON}"):
+        return
+    button = soup.new_tag(
+        "a",
+        href=_url(site, page, COURSE_ZIP),
+        download="",
+        title=COURSE_TITLE,
+        attrs={
+            "class": f"btn btn-sm pst-navbar-icon {COURSE_BUTTON}",
+            "aria-label": COURSE_TITLE,
+            "data-bs-toggle": "tooltip",
+            "data-bs-placement": "bottom",
+        },
+    )
+    icon = soup.new_tag("span", attrs={"class": "btn__icon-container"})
+    icon.append(soup.new_tag("i", attrs={"class": "fas fa-download"}))
+    button.append(icon)
+    dropdowns = header.select("div.dropdown-download-buttons")
+    if dropdowns:  # the theme's button: the page's source
+        dropdowns[0].replace_with(button)
+        for dropdown in dropdowns[1:]:
+            dropdown.decompose()
+    else:
+        header.insert(0, button)
 
 
 # ---- accessibility -----------------------------------------------------------------------------
@@ -343,6 +439,8 @@ def rewrite_page(
     move_demo_frames(soup, site, page, used_frames)
     problems = [f"{src}: image without a text alternative" for src in describe_images(soup, page)]
     lazy_images(soup, page)
+    course_download_button(soup, site, page)
+    scrollables_are_tab_stops(soup)
     replace_icon_script(soup, site, page)
     drop_mathjax(soup)
     defer_head_scripts(soup, page)
@@ -364,7 +462,7 @@ def rewrite_site(site: Path, icons: set[str]) -> list[str]:
     used: set[str] = set()
     texts = {page: page.read_text(encoding="utf-8") for page in site_pages(site)}
     soups = {page: BeautifulSoup(text, "html.parser") for page, text in texts.items()}
-    problems = typeset_maths(soups, site)
+    problems = typeset_maths(soups, site) + lazy_tab_stops(site)
     for page, soup in soups.items():
         found = rewrite_page(page, soup, site, used, icons)
         problems.extend(f"{page.relative_to(site)}: {p}" for p in found)

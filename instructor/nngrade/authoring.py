@@ -11,9 +11,12 @@ A master `solutions/<a>/<a>.py` is a sequence of cells, each opened by a header 
 
 Markdown lines carry a leading `# `, which is stripped. A line `#: include NAME` inside a cell is
 replaced by `solutions/_shared/NAME` (less its leading comment lines), so that code every
-assignment needs (the guard against answers that call nnlib) is written once. The notebook is
-deterministic: building
-the same source twice gives the same bytes, so a test can prove the committed master is current.
+assignment needs (the checks the tests call, the guard against answers that call nnlib) is
+written once. Such a cell opens with a one-line comment telling the reader what it is
+(`INCLUDED_TITLES`) and is folded: in JupyterLab (`jupyter.source_hidden`) and on the site
+(myst-nb's `hide-input` tag, its toggle labelled with the same words). The notebook is
+deterministic: building the same source twice gives the same bytes, so a test can prove the
+committed master is current.
 """
 
 from __future__ import annotations
@@ -28,6 +31,16 @@ INCLUDE = re.compile(r"^#: include (?P<name>[\w.-]+)$")
 SHARED_DIR = "_shared"
 ROLES = {"locked", "solution", "tests", "manual"}
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+#: What a folded cell that includes a shared file is, addressed to the reader: the cell's first
+#: line, and the label of its toggle on the site (where the folded source shows nothing).
+INCLUDED_TITLES = {
+    "checks.py": (
+        "The checking code the tests below use to tell you what they expected and what your code "
+        "returned. Run it; you need not read it.",
+        "Show the checking code (the tests use it to say what they expected and what you returned)",
+    ),
+}
+INCLUDED_TITLE = ("Code shared by every exercise. Run it; you need not read it.", "Show the code")
 
 
 def _parse_header(rest: str) -> dict:
@@ -85,12 +98,19 @@ def _included(name: str, shared: Path | None) -> list[str]:
     return lines
 
 
+def _fold(cell: nbformat.NotebookNode, toggle: str) -> None:
+    """Fold a code cell's source in JupyterLab and on the site, whose toggle says `toggle`."""
+    cell.metadata["jupyter"] = {"source_hidden": True}
+    cell.metadata["tags"] = ["hide-input"]
+    cell.metadata["mystnb"] = {"code_prompt_show": toggle}
+
+
 def build_notebook(source: str, shared: Path | None = None) -> nbformat.NotebookNode:
     """The nbgrader master notebook described by a percent-format `source`.
 
     `shared` is the folder that `#: include NAME` lines read from.
     """
-    cells, spec, lines = [], None, []
+    cells, spec, lines, titles = [], None, [], []
 
     def flush():
         if spec is None:
@@ -100,14 +120,18 @@ def build_notebook(source: str, shared: Path | None = None) -> nbformat.Notebook
         cell = maker(_body(lines, spec["cell_type"]))
         cell.id = spec["id"]
         cell.metadata = {"nbgrader": _nbgrader_metadata(spec)}
+        if titles:
+            _fold(cell, titles[0][1])
         cells.append(cell)
 
     for line in source.splitlines():
         match = HEADER.match(line)
         if match:
             flush()
-            spec, lines = _parse_header(match["rest"]), []
+            spec, lines, titles = _parse_header(match["rest"]), [], []
         elif spec is not None and (include := INCLUDE.match(line)):
+            titles.append(INCLUDED_TITLES.get(include["name"], INCLUDED_TITLE))
+            lines.append(f"# {titles[-1][0]}")
             lines.extend(_included(include["name"], shared))
         elif spec is not None:
             lines.append(line)

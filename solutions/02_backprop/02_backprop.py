@@ -12,8 +12,24 @@
 # restores them anyway. Conventions are nnlib's: a batch is the first axis, `X.shape == (N, D)`,
 # a dense layer computes `Z = X @ W + b` with `W.shape == (D, H)` and `b.shape == (H,)`.
 #
-# **Checks.** The tests call the `check_*` functions of the next cell: a failed check says what
-# was expected and what your code returned (type, shape, dtype or values, with the inputs).
+# **How it is graded.** The grader runs this notebook from top to bottom in a fresh kernel, as
+# **Validate** does, with these rules:
+#
+# - **Hidden tests.** Each test cell holds the visible tests you see and hidden tests you do not.
+#   They call your functions again on other inputs (other values, sizes and dtypes), compare what
+#   they return (type, shape, dtype, values) with a reference, and check that the part is your own
+#   code: passing the visible tests is needed, but not enough.
+# - **Warnings score 0.** A test cell that writes anything to stderr scores 0, even when all its
+#   checks pass: a warning such as NumPy's `RuntimeWarning: overflow encountered in exp` counts.
+# - **Time limits.** Each cell must finish within 30 seconds, and the whole notebook within
+#   3 minutes (with 2 GB of memory at most). Where a cell runs longer, grading stops there: the
+#   tests from that cell on score 0.
+# - **File name.** Work in this file, `02_backprop.ipynb`, in
+#   `exercises/02_backprop/`: do not rename it or save a copy under another name, because the
+#   grader looks for exactly that name.
+#
+# **Checks.** The tests call the `check_*` functions of the next cell (folded): a failed check says
+# what was expected and what your code returned (type, shape, dtype or values, with the inputs).
 
 # %% locked id=setup
 import numpy as np

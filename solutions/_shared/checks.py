@@ -26,7 +26,7 @@ that failed; none of the checks' own code is shown.
                           checks (without their 1e-8 floor, so that 0 against 1e-22 counts)
 
 Options after `expected` (or `length`, `minimum`...) are passed by keyword. `name` says what is
-checked, as the student would write it: "sigmoid(z)", "dense_backward(X, W, b, dZ)[1] (dW)".
+checked, as you would write it: "sigmoid(z)", "dense_backward(X, W, b, dZ)[1] (dW)".
 `inputs` maps argument names to the values the answer was called with; they are shown in the
 message, so a test passes them only when they are no secret.
 

@@ -52,7 +52,8 @@ def test_figure_rejects_values_outside_grid(demo):
 
 def test_frames_cover_grid_and_differ(demo):
     frames = demo.frames()
-    assert sorted(frames) == ["0,0", "0,1", "1,0", "1,1", "2,0", "2,1"]
+    keys = ["0,0", "0,1", "1,0", "1,1", "2,0", "2,1"]
+    assert sorted(frames) == keys + ["p" + key for key in keys], "both layouts of every point"
     pngs = [base64.b64decode(f) for f in frames.values()]
     assert all(png.startswith(PNG_SIGNATURE) for png in pngs)
     assert len(set(pngs)) == len(pngs), "every point of the grid must show something different"
@@ -96,7 +97,7 @@ def test_static_html_carries_every_frame_for_postbuild_and_shows_values(demo):
     frames = json.loads(block.group(1))
     assert sorted(frames) == sorted(demo.frames())
     assert all(url.startswith("data:image/png;base64,iVBORw0KGgo") for url in frames.values())
-    assert 'data-nnlib-frames="6"' in page
+    assert 'data-nnlib-frames="12"' in page
     assert re.search(r"<output[^>]*>1</output>", page), "the slider's value is shown beside it"
     assert 'aria-valuetext="1"' in page, "and announced"
     assert re.search(r'<option value="0" selected>sin</option>', page), "the select shows its own"
@@ -174,13 +175,15 @@ def test_static_html_defaults_choose_first_frame():
     assert 'value="2"' in page
 
 
-def test_widget_has_one_control_per_parameter_and_redraws(demo):
+def test_widget_has_one_control_per_parameter_and_redraws(demo, monkeypatch):
     import ipywidgets as widgets
 
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
     box = demo.widget()
     control_types = widgets.SelectionSlider | widgets.ToggleButtons | widgets.Dropdown
     controls = [c for c in box.children if isinstance(c, control_types)]
-    output = next(c for c in box.children if isinstance(c, widgets.Output))
+    assert any(isinstance(c, widgets.Output) for c in box.children)
     assert [c.description for c in controls] == ["frequency", "shape"]
     assert isinstance(controls[0], widgets.SelectionSlider)
     assert isinstance(controls[1], widgets.ToggleButtons | widgets.Dropdown)
@@ -193,8 +196,10 @@ def test_widget_has_one_control_per_parameter_and_redraws(demo):
     assert drawn == [
         {"frequency": 3.0, "shape": "sin"},
         {"frequency": 3.0, "shape": "square"},
-    ]
-    assert output is not None
+    ], "one figure per redraw, both layouts drawn from it"
+    assert re.search(
+        r'<picture><source media="\(max-width: 640px\)" srcset="data:image/png', shown[-1].data
+    ), "a narrow window shows the portrait layout"
 
 
 def test_show_uses_static_html_during_book_build(demo, monkeypatch):
@@ -209,3 +214,80 @@ def test_show_uses_static_html_during_book_build(demo, monkeypatch):
     import ipywidgets as widgets
 
     assert isinstance(shown[-1], widgets.VBox)
+
+
+def side_by_side(shared=True):
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), sharey=shared)
+    for ax, name in zip(axes, ["loss", "accuracy"], strict=True):
+        ax.plot([0, 1, 2], [3, 1, 2], label="SGD")
+        ax.set(title=name, xlabel="step", ylabel="value")
+        ax.legend(fontsize=7)
+    fig.suptitle("A suptitle long enough to be wider than a phone's column of 358 pixels")
+    return fig
+
+
+def test_portrait_stacks_side_by_side_panels_in_a_narrow_readable_column():
+    fig = side_by_side()
+    assert base.portrait(fig)
+    fig.canvas.draw()
+    top, bottom = (ax.get_position() for ax in fig.axes)
+    assert bottom.y1 < top.y0, "the second panel is below the first"
+    assert abs(top.x0 - bottom.x0) < 0.05 and abs(top.width - bottom.width) < 0.05
+    assert fig.get_size_inches()[0] == base.PORTRAIT_WIDTH
+    assert fig.get_size_inches()[1] > 2 * base.PORTRAIT_PANEL_HEIGHT[0]
+    assert all(label.get_visible() for label in fig.axes[1].get_yticklabels()), (
+        "tick labels hidden by sharey side by side show again"
+    )
+    # 9 pt legends at least: 11 px or more once 4 inches are 358 px on a phone
+    smallest = base.smallest_text_px(fig, 72)
+    assert smallest == base.PORTRAIT_MIN_POINTS
+    assert smallest / 72 * 358 / base.PORTRAIT_WIDTH >= 11
+    plt.close(fig)
+
+
+def test_smallest_text_is_the_smallest_visible_one():
+    fig, ax = plt.subplots()
+    ax.set_title("title", fontsize=14)
+    ax.text(0.5, 0.5, "small", fontsize=6)
+    ax.text(0.5, 0.2, "hidden", fontsize=3, visible=False)
+    ax.tick_params(labelsize=12)
+    assert base.smallest_text_px(fig, 144) == 12.0  # 6 pt at 144 dpi
+    plt.close(fig)
+
+
+def test_portrait_frames_carry_their_smallest_text():
+    demo = Demo(lambda k=1: side_by_side(), {"k": [1, 2]}, title="two panels")
+    wide, narrow = demo.frame_pngs(k=1)
+    with Image.open(io.BytesIO(wide)) as w, Image.open(io.BytesIO(narrow)) as n:
+        assert n.width < w.width and n.height > w.height, "a tall, narrow picture"
+        squeezed = {
+            name: float(image.text[base.SMALLEST_TEXT_KEY]) * 358 / image.width
+            for name, image in (("wide", w), ("narrow", n))
+        }
+    assert squeezed["wide"] < 8 < 11 <= squeezed["narrow"], squeezed
+
+
+def test_static_html_offers_the_portrait_layout_to_narrow_screens(demo):
+    page = demo.static_html()
+    frames = demo.frames()
+    source = re.search(r"<picture><source [^>]*>", page).group(0)
+    assert 'media="(max-width: 640px)"' in source
+    assert f'srcset="data:image/png;base64,{frames["p0,0"]}"' in source
+    assert "matchMedia" in page, (
+        "a narrow screen fetches the portrait frames, a wide one the others"
+    )
+
+
+def test_a_figure_constrained_layout_cannot_place_keeps_one_layout():
+    def with_colorbar(k=1):
+        fig = plt.figure(figsize=(8, 3))
+        fig.subplots_adjust(wspace=0.1)
+        axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [3, 2, 3]})
+        shown = axes[2].imshow(np.eye(3) * k)
+        fig.colorbar(shown, ax=axes[2], fraction=0.046, pad=0.03)
+        return fig
+
+    demo = Demo(with_colorbar, {"k": [1, 2]}, title="colorbar")
+    frames = demo.frames()
+    assert sorted(frames) == ["0", "1"]
+    assert "<source" not in demo.static_html()

@@ -127,12 +127,14 @@ def test_demo_frames_move_into_files_the_page_names(site: Path, demo_page: Path)
     assert "data:image" not in html
     assert demo_page.stat().st_size < inline_size / 3
     urls = frame_urls(demo_page)
-    assert sorted(urls) == ["0", "1", "2"]
+    assert sorted(urls) == ["0", "1", "2", "p0", "p1", "p2"], "both layouts of every frame"
     files = [(demo_page.parent / url).resolve() for url in urls.values()]
     assert all(f.is_file() and f.parent == (site / "_demos").resolve() for f in files)
-    assert len({f.read_bytes() for f in files}) == 3
-    image = BeautifulSoup(html, "html.parser").select_one("img.nnlib-demo-frame")
+    assert len({f.read_bytes() for f in files}) == 6
+    soup = BeautifulSoup(html, "html.parser")
+    image = soup.select_one("img.nnlib-demo-frame")
     assert image["src"] == urls["1"], "the starting frame is the default's, from its file"
+    assert soup.select_one("picture source")["srcset"] == urls["p1"], "and its portrait layout"
 
 
 def test_rewrite_is_idempotent_and_drops_unused_frames(site: Path, demo_page: Path):
@@ -143,7 +145,7 @@ def test_rewrite_is_idempotent_and_drops_unused_frames(site: Path, demo_page: Pa
     assert postbuild.check_site(site) == 0
     assert demo_page.read_text() == once
     assert not stale.exists()
-    assert len(list((site / "_demos").glob("*.png"))) == 3
+    assert len(list((site / "_demos").glob("*.png"))) == 6
 
 
 def test_stale_inline_demo_fails(site: Path, capsys):
@@ -269,3 +271,67 @@ def test_tex_error_fails_naming_page_and_formula(site: Path, capsys):
     assert postbuild.check_site(site) == 1
     err = capsys.readouterr().err
     assert "page.html: TeX error" in err and "\\mathbbb" in err and "x \\\\mathbbb{R}" in err
+
+
+HEADER_PAGE = """<html><head></head><body><div class="article-header-buttons">
+<div class="dropdown dropdown-download-buttons"><button aria-label="Download this page"></button>
+<ul><li><a href="../_sources/lectures/ch.ipynb">.ipynb</a></li></ul></div>
+<button class="btn-fullscreen-button"></button></div><main>text</main></body></html>"""
+
+
+def test_code_and_outputs_are_tab_stops_until_scanned(site: Path):
+    page = site / "page.html"
+    page.write_text(
+        '<html><body><main><pre id="a">x = 1</pre><pre id="b" tabindex="-1">y</pre>'
+        '<div class="cell_output"><div class="output">out</div></div><p>text</p></main>'
+        "</body></html>"
+    )
+    assert postbuild.check_site(site) == 0
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    assert soup.select_one("#a")["tabindex"] == "0"
+    assert soup.select_one("#b")["tabindex"] == "-1", "a tab index already set stays"
+    assert soup.select_one(".output")["tabindex"] == "0"
+    assert not soup.p.has_attr("tabindex")
+
+
+def test_download_button_gives_the_course(site: Path):
+    """The header's download button is the course's zip (relative), never the page's notebook."""
+    (site / "lectures").mkdir()
+    page = site / "lectures" / "ch.html"
+    page.write_text(HEADER_PAGE)
+    assert postbuild.check_site(site) == 0
+    once = page.read_text()
+    header = BeautifulSoup(once, "html.parser").select_one("div.article-header-buttons")
+    links = header.find_all("a")
+    assert [a["href"] for a in links] == ["../nn-course-student.zip"]
+    assert links[0].has_attr("download") and "course" in links[0]["aria-label"]
+    assert header.find(class_="btn-fullscreen-button"), "the other buttons stay"
+    assert postbuild.check_site(site) == 0
+    assert page.read_text() == once, "one button, however often postbuild runs"
+
+
+# pydata-sphinx-theme 0.17's minified tail: the scan for scrollable elements at load
+THEME_SCRIPT_TAIL = (
+    'function I(){document.querySelectorAll("pre").forEach(e=>{e.tabIndex=0})}'
+    '"complete"===document.readyState?I():window.addEventListener("load",I)'
+)
+
+
+def test_theme_scan_for_scrollable_elements_becomes_lazy(site: Path):
+    script = site / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    script.parent.mkdir(parents=True)
+    script.write_text(THEME_SCRIPT_TAIL)
+    assert postbuild.check_site(site) == 0
+    patched = script.read_text()
+    assert 'window.addEventListener("load",I)' not in patched
+    assert "IntersectionObserver" in patched
+    assert postbuild.check_site(site) == 0
+    assert script.read_text() == patched, "patched once"
+
+
+def test_theme_script_without_the_scan_fails(site: Path, capsys):
+    script = site / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    script.parent.mkdir(parents=True)
+    script.write_text('window.addEventListener("load",somethingElse)')
+    assert postbuild.check_site(site) == 1
+    assert "TAB_STOP_SCAN" in capsys.readouterr().err

@@ -433,12 +433,15 @@ def test_browser_tests_share_one_worker(request):
         assert request.config.getoption("numprocesses", None) in (None, 0)
 
 
-def demo_frame_urls(page, demo) -> list[str]:
-    """The absolute URLs of every frame of a demo, from the page's own list of them."""
+def demo_frame_urls(page, demo, portrait: bool = False) -> list[str]:
+    """The absolute URLs of every frame of a demo in one layout (side by side, or portrait: keys
+    "p..."), from the page's own list of them."""
     return page.evaluate(
-        """demo => Object.values(JSON.parse(demo.querySelector('script.nnlib-demo-frames')
-             .textContent)).map(u => new URL(u, document.baseURI).href)""",
-        demo.element_handle(),
+        """([demo, portrait]) => Object.entries(JSON.parse(demo.querySelector(
+             'script.nnlib-demo-frames').textContent))
+             .filter(([key]) => key.startsWith('p') === portrait)
+             .map(([, u]) => new URL(u, document.baseURI).href)""",
+        [demo.element_handle(), portrait],
     )
 
 
@@ -465,6 +468,8 @@ def test_demo_frames_are_fetched_when_the_demo_comes_into_view(browser, site_url
             timeout=PAGE_TIMEOUT_MS,
         )
         assert set(frames) <= set(fetched), "scrolled into view, the demo fetched all its frames"
+        portrait = demo_frame_urls(page, last_demo, portrait=True)
+        assert portrait and not set(portrait) & set(fetched), "not those of a phone's layout"
     finally:
         context.close()
 
@@ -485,5 +490,91 @@ def test_a_demo_works_from_file_urls(browser, site_dir):
         assert image.evaluate(
             "img => img.decode().then(() => img.naturalWidth > 0, () => false)"
         ), "the new frame loads from file://"
+    finally:
+        context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+MIN_TEXT_PX = 11
+
+
+def test_demo_labels_are_readable_on_a_phone(browser, site_url, site_dir, tmp_path):
+    """On a 390 px screen a two-panel demo shows its portrait frame (panels stacked), and the
+    smallest text of that frame is at least 11 CSS px once the browser has scaled it to the
+    column; the side-by-side frame, squeezed to the same column, would not be."""
+    from PIL import Image
+
+    from nnbook.base import SMALLEST_TEXT_KEY
+
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}/lectures/04_optimizers.html", wait_until="load")
+        demo = page.locator("[data-nnlib-demo]").first  # the optimizer race: two panels
+        demo.scroll_into_view_if_needed()
+        image = demo.locator("img.nnlib-demo-frame")
+        image.evaluate("img => img.decode()")
+        shown = image.evaluate(
+            "img => ({src: img.currentSrc, width: img.getBoundingClientRect().width})"
+        )
+        wide_src = image.evaluate("img => new URL(img.getAttribute('src'), img.baseURI).href")
+        demo.screenshot(path=tmp_path / "demo-on-a-phone.png")
+        control = demo.locator("[data-nnlib-param]").first
+        move_control(control)
+        after = image.evaluate("img => img.decode().then(() => img.currentSrc)")
+    finally:
+        context.close()
+    assert shown["width"] <= PHONE["width"]
+    assert "/_demos/" in shown["src"], "a frame of the demo"
+    assert shown["src"] != wide_src, "the phone shows the portrait layout"
+    assert after != shown["src"] and "/_demos/" in after, "a control swaps the portrait frame"
+
+    def on_screen(url: str) -> float:
+        with Image.open(site_dir / urlparse(url).path.lstrip("/")) as frame:
+            return float(frame.text[SMALLEST_TEXT_KEY]) * shown["width"] / frame.width
+
+    assert on_screen(shown["src"]) >= MIN_TEXT_PX, on_screen(shown["src"])
+    assert on_screen(wide_src) < MIN_TEXT_PX, "the side-by-side frame would be unreadable here"
+    with Image.open(tmp_path / "demo-on-a-phone.png") as screenshot:
+        assert screenshot.width <= PHONE["width"] * 2, "the demo fits the phone's width"
+
+
+def test_every_page_downloads_the_course_not_its_notebook(site_dir):
+    """The header's download button is the course's zip, which the site serves; no page offers
+    its own notebook, which cannot run without the rest of the course."""
+    from bs4 import BeautifulSoup
+
+    pages = [site_dir / f"{docname}.html" for docname in DOCNAMES]
+    assert (site_dir / "nn-course-student.zip").is_file()
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        header = soup.select_one("div.article-header-buttons")
+        assert header is not None, page
+        links = [a["href"] for a in header.find_all("a", href=True)]
+        assert (
+            len(links) == 1
+            and (page.parent / links[0]).resolve() == (site_dir / "nn-course-student.zip").resolve()
+        ), (page, links)
+        assert not soup.select("a[href$='.ipynb'][href*='_sources']"), page
+
+
+def test_code_that_does_not_scroll_stops_being_a_tab_stop_when_it_comes_near(browser, site_url):
+    """Every code block is a tab stop when the page loads (so a keyboard reaches each one that
+    scrolls sideways); the theme's scan, made lazy, takes the tab stop off one that does not
+    scroll only once it comes near the screen, never at load."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}/lectures/05_regularization.html", wait_until="load")
+        page.wait_for_timeout(500)
+        blocks = page.locator("div.cell_input pre")
+        assert blocks.evaluate_all("els => els.every(el => el.tabIndex === 0)")
+        narrow = page.evaluate_handle(
+            """() => [...document.querySelectorAll('div.cell_input pre')]
+                 .filter(el => el.scrollWidth <= el.clientWidth).pop()"""
+        )
+        assert narrow.evaluate("el => el.tabIndex") == 0, "not scanned before it comes near"
+        narrow.evaluate("el => el.scrollIntoView()")
+        page.wait_for_function("el => el.tabIndex === -1", arg=narrow, timeout=5_000)
     finally:
         context.close()
