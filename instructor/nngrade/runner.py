@@ -108,8 +108,14 @@ def local_socket_config(folder: str) -> Config:
     return config
 
 
-def run(job: dict, channel, sockets: str) -> tuple[str, str]:
-    """Execute the job's notebook, its kernel's sockets in ``sockets``; return (status, reason)."""
+def run(job: dict, channel, sockets: str, launcher=None) -> tuple[str, str]:
+    """Execute the job's notebook, its kernel's sockets in ``sockets``; return (status, reason).
+    ``launcher`` replaces jupyter_client's ``launch_kernel`` (the warm path's pre-forked kernel,
+    see nngrade.zygote)."""
+    if launcher is not None:
+        from jupyter_client.provisioning import local_provisioner
+
+        local_provisioner.launch_kernel = launcher
     nb = nbformat.reads(job["notebook"], as_version=4)
     client = CappedClient(
         nb,
@@ -145,12 +151,17 @@ def run(job: dict, channel, sockets: str) -> tuple[str, str]:
 
 def main() -> None:
     make_undumpable()
-    channel = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
-    os.set_inheritable(channel.fileno(), False)
-    job = json.load(sys.stdin)
+    os.set_inheritable(int(sys.argv[1]), False)
+    serve_job(json.load(sys.stdin), int(sys.argv[1]))
+
+
+def serve_job(job: dict, fd: int, launcher=None) -> None:
+    """Run ``job``, report on descriptor ``fd``, and end this process."""
+    channel = os.fdopen(fd, "w", encoding="utf-8")
+    os.set_inheritable(fd, False)
     sockets = tempfile.mkdtemp(prefix="nnk-")
     try:
-        status, reason = run(job, channel, sockets)
+        status, reason = run(job, channel, sockets, launcher)
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
     send(channel, event="done", status=status, reason=reason)
