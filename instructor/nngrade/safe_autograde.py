@@ -271,7 +271,7 @@ def grade_submission(
     _context.dispatch, _context.reasons, _context.review = dispatch, [], []
     _context.tamper = tamper
     outcome = Outcome(student)
-    with lock:
+    with lock, _in_progress(config, assignment, student):
         coursedir = CourseDirectory(config=config)
         coursedir.assignment_id, coursedir.student_id = assignment, student
         converter = SafeAutograde(coursedir=coursedir, config=config)
@@ -289,6 +289,31 @@ def grade_submission(
     outcome.reasons = list(_context.reasons)
     outcome.review = list(dict.fromkeys(_context.review))
     return outcome
+
+
+def _in_progress_marker(config: Config, assignment: str, student: str) -> Path:
+    root = Path(CourseDirectory(config=config).root)
+    return root / ".nngrade" / "in-progress" / assignment / student
+
+
+@contextlib.contextmanager
+def _in_progress(config: Config, assignment: str, student: str) -> Iterator[None]:
+    """Mark ``student`` as being graded until the grading ends, however it ends in this
+    process: a grader killed mid-batch leaves the mark, and the next run grades them again
+    (nbgrader has by then made their ``autograded/`` folder, without the grades)."""
+    marker = _in_progress_marker(config, assignment, student)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    try:
+        yield
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def interrupted_students(config: Config, assignment: str) -> list[str]:
+    """Students whose grading was interrupted (the grader killed while it ran)."""
+    folder = _in_progress_marker(config, assignment, "-").parent
+    return sorted(p.name for p in folder.glob("*")) if folder.is_dir() else []
 
 
 def local_runner(limits: Limits, unsafe: bool) -> Dispatch:
@@ -333,6 +358,7 @@ def grade_assignment(
             raise GradingRefused(f"{problem}; refusing to grade without --unsafe")
     config = as_course(course).config()
     students = students_to_grade(config, assignment, regrade)
+    students = sorted(set(students) | set(interrupted_students(config, assignment)))
     run = executor_runner(executor, limits, unsafe) if executor else local_runner(limits, unsafe)
     lock = GradebookLock()
     outcomes = []

@@ -482,4 +482,6 @@ def _stop_holder(holder: subprocess.Popen, uid: int) -> None:
 
 
 def _cold(reason: str) -> None:
+    if os.environ.get("NNGRADE_WARM") == "require":  # the tests: the fast path or nothing
+        raise RuntimeError(f"the warm path is required but cannot run: {reason}")
     log.warning("nngrade: grading with a new kernel per submission (the cold path): %s", reason)
