@@ -71,6 +71,7 @@ class SandboxResult:
     reason: str
     files: dict[str, str] = field(default_factory=dict)  # written beside it: name -> base64
     path: str = "cold"  # "warm": a zygote's child ran it (nngrade.zygote); "cold": a new kernel
+    timings: dict[str, float] = field(default_factory=dict)  # wall clock, for the benchmarks
 
 
 def default_exposed_paths() -> list[str]:
@@ -319,7 +320,10 @@ def _parse(data: bytes, stopped: str, limits: Limits) -> SandboxResult:
     if done is None:
         reason = "the grading process was killed before the notebook finished"
         return SandboxResult(cells, "runner_killed", reason)
-    return SandboxResult(cells, str(done.get("status")), str(done.get("reason", "")))
+    timings = done.get("timings") if isinstance(done.get("timings"), dict) else {}
+    return SandboxResult(
+        cells, str(done.get("status")), str(done.get("reason", "")), {}, "cold", timings
+    )
 
 
 def execute_job(job: dict) -> dict:
@@ -334,6 +338,7 @@ def execute_job(job: dict) -> dict:
     }
     warm = job.get("warm", True) and not unsafe and os.environ.get("NNGRADE_WARM") != "0"
     slot = contextlib.nullcontext(None) if unsafe else uid_slot(limits.first_uid)
+    started = time.time()
     with slot as uid:
         copy = write_private_copy(job.get("files", {}), uid)
         try:
@@ -342,7 +347,8 @@ def execute_job(job: dict) -> dict:
                 payload = json.dumps(runner_job).encode()
                 result = _run(copy, uid, payload, limits, job.get("exposed"))
             written = written_files(copy, job.get("files", {}), limits.max_kept_bytes)
-            result = replace(result, files=written)
+            timings = {**result.timings, "job": started, "returned": time.time()}
+            result = replace(result, files=written, timings=timings)
         finally:
             shutil.rmtree(copy, ignore_errors=True)
     return asdict(result)

@@ -55,6 +55,13 @@ PRELOAD = (
     "matplotlib.colors",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
+    "ipykernel.debugger",  # debugpy: half a second of every kernel's start
+    "IPython.core.debugger",
+    "IPython.core.oinspect",
+    "IPython.core.completerlib",
+    "IPython.core.logger",
+    "IPython.extensions.storemagic",
+    "sqlite3",
     "nbclient",
     "nbformat",
 )
