@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import statistics
 import sys
@@ -140,7 +141,7 @@ def floor_seconds(assignment: str, repeats: int = 5) -> float:
                 namespace = {"__name__": "__main__"}
                 start = time.perf_counter()
                 for cell in code:
-                    with contextlib.suppress(Exception):
+                    with contextlib.suppress(Exception), contextlib.redirect_stdout(io.StringIO()):
                         exec(cell, namespace)  # noqa: S102 (the benchmark's own notebook)
                 times.append(time.perf_counter() - start)
         finally:

@@ -7,6 +7,13 @@ drops to an unprivileged user of its own (one per concurrent sandbox, so process
 signals never cross between submissions) with no capabilities and ``no_new_privs``. Killing
 bwrap kills the PID namespace and therefore every process the submission started.
 
+By default the notebook does not run in a new interpreter: the runner and its kernel are forked
+from this process's zygote (:mod:`nngrade.zygote`, libraries already imported) and join the
+sandbox made by the same bwrap command, with the same user, limits and environment (the *warm*
+path). Where that cannot be done, a new interpreter runs in the sandbox as before (the *cold*
+path), and a warning says why. ``NNGRADE_WARM=0`` forces the cold path, ``NNGRADE_WARM=require``
+(the tests) makes a failure of the warm path an error.
+
 :func:`execute_job` is a plain function of picklable data, so the same call runs in a thread,
 in a process pool or on a Dask worker on another machine.
 """
@@ -490,4 +497,9 @@ def _stop_holder(holder: subprocess.Popen, uid: int) -> None:
 def _cold(reason: str) -> None:
     if os.environ.get("NNGRADE_WARM") == "require":  # the tests: the fast path or nothing
         raise RuntimeError(f"the warm path is required but cannot run: {reason}")
-    log.warning("nngrade: grading with a new kernel per submission (the cold path): %s", reason)
+    if reason not in _said:  # once per reason and process, not once per submission
+        _said.add(reason)
+        log.warning("nngrade: grading with a new kernel per submission (the cold path): %s", reason)
+
+
+_said: set[str] = set()
