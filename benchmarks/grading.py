@@ -225,7 +225,7 @@ def main() -> None:
         print(f"warm / cold (1 worker):     {times['nngrade cold --workers 1'] / warm1:.2f}x")
     print(f"two-worker speed-up (warm): {warm1 / warm2:.2f}x")
     print(
-        f"floor (cells in a warm interpreter): {floor:.3f} s/submission; "
+        f"floor (cells in a warm interpreter): {1000 * floor:.1f} ms/submission; "
         f"warm path {warm1 / n:.2f} s/submission = {warm1 / n / floor:.1f}x the floor"
     )
     for name in ("nngrade cold --workers 1", "nngrade warm --workers 1"):

@@ -454,11 +454,13 @@ def _run_warm(copy: str, uid: int, job: dict, limits: Limits, exposed) -> Sandbo
             "uid": uid,
             "limits": asdict(limits),
             "env": sandbox_environment(sys.prefix),
-            "job": job,
             "runner": SANDBOX_RUNNER,
             "cwd": SANDBOX_COPY,
         }
-        zygote.spawn(request, [write_end, *namespaces])
+        with tempfile.TemporaryFile() as job_file:  # the notebook never passes the zygote
+            job_file.write(json.dumps(job).encode())
+            job_file.seek(0)
+            zygote.spawn(request, [write_end, job_file.fileno(), *namespaces])
     except Exception as error:  # noqa: BLE001
         _stop_holder(holder, uid)
         if read_end is not None:

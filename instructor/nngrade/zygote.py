@@ -6,15 +6,16 @@ host, outside any sandbox) that imports those libraries, never runs student code
 single-threaded. For every submission the trusted side starts the same bubblewrap sandbox as the
 cold path (its own mount, PID, network, IPC, UTS and cgroup namespaces, a private ``/tmp``, the
 submission's private copy), with only a placeholder inside, and hands the zygote the
-descriptors of those namespaces and of the result channel. The zygote forks:
+descriptors of those namespaces, of the result channel and of the job (the notebook, which the
+zygote never reads). The zygote forks:
 
 - ``A`` (root) joins the sandbox's namespaces (``setns``: mount namespace last, which also moves
   its root and working directory into the sandbox) and forks ``B`` into the PID namespace;
 - ``B`` closes every descriptor but the channel, sets the limits (``setrlimit``, as ``prlimit``
   does), drops to the sandbox user (no groups, empty capability sets, ``no_new_privs``), sets the
-  sandbox's environment, forks the kernel ``C`` (still single-threaded), then runs the notebook
-  with the ordinary runner (``runner.py``), whose kernel launcher hands ``C`` the command line
-  and environment nbclient chose;
+  sandbox's environment, forks the kernel ``C`` (still single-threaded), then reads the
+  notebook and runs it with the ordinary runner (``runner.py``), whose kernel launcher hands
+  ``C`` the command line and environment nbclient chose;
 - ``C`` takes them, reseeds ``random`` and NumPy's global generator, resets what the zygote
   cached about its own environment and becomes the IPython kernel.
 
@@ -289,7 +290,7 @@ def _fail(channel: int, error: BaseException) -> int:
 
 def enter_sandbox(request: dict, fds: list[int], zygote: int, base_path: list[str]) -> int:
     """Process A: join the sandbox's namespaces, then run B in its PID namespace."""
-    channel, namespaces = fds[0], fds[1:]
+    channel, job, namespaces = fds[0], fds[1], fds[2:]
     try:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != zygote:
@@ -302,8 +303,9 @@ def enter_sandbox(request: dict, fds: list[int], zygote: int, base_path: list[st
         return _fail(channel, error)
     pid = os.fork()
     if pid == 0:
-        _child(run_submission, request, channel, base_path)
+        _child(run_submission, request, channel, job, base_path)
     os.close(channel)
+    os.close(job)
     os.waitpid(pid, 0)
     return 0
 
@@ -348,10 +350,12 @@ def _close_all_but(*keep: int) -> None:
     os.closerange(low, 1 << 16)
 
 
-def run_submission(request: dict, channel: int, base_path: list[str]) -> int:
-    """Process B: the runner, as the sandbox user, inside every namespace of the sandbox."""
+def run_submission(request: dict, channel: int, job: int, base_path: list[str]) -> int:
+    """Process B: the runner, as the sandbox user, inside every namespace of the sandbox. It
+    reads the notebook from descriptor ``job`` only after forking the kernel: neither the zygote
+    nor any kernel ever holds a submission's notebook (or its hidden tests) in its memory."""
     try:
-        _close_all_but(channel)
+        _close_all_but(channel, job)
         null = os.open("/dev/null", os.O_RDWR)  # not the zygote's standard streams
         for fd in (0, 1, 2) if not DEBUG else (0, 1):
             os.dup2(null, fd)
@@ -369,9 +373,11 @@ def run_submission(request: dict, channel: int, base_path: list[str]) -> int:
         runner = sys.modules["nngrade_runner"]
         runner.make_undumpable()
         kernel = fork_kernel(base_path)
+        with os.fdopen(job, "rb") as source:
+            notebook_job = json.load(source)
     except BaseException as error:  # noqa: BLE001
         return _fail(channel, error)
-    runner.serve_job(request["job"], channel, launcher=kernel.launch)
+    runner.serve_job(notebook_job, channel, launcher=kernel.launch)
     return 0
 
 

@@ -126,3 +126,38 @@ def test_the_cold_path_runs_and_says_so_where_the_warm_one_cannot(monkeypatch, c
     assert result["status"] == "ok" and result["path"] == "cold"
     assert result["cells"][0]["outputs"][0]["text"] == "42\n"
     assert "cold path" in caplog.text and "no zygote here" in caplog.text
+
+
+# Looks through its own process's writable memory for a line of a later cell (the halves are
+# never written side by side here): a warm kernel must not hold the notebook it is part of,
+# nor any earlier submission's, which the zygote never receives.
+MEMORY_SCAN = """import re
+first, second = b"SECRET_MARK", b"ER_4711"
+found = 0
+with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
+    for line in maps:
+        fields = line.split()
+        if fields[1] != "rw-p" or (len(fields) > 5 and fields[5].startswith("[v")):
+            continue
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        try:
+            mem.seek(start)
+            data = mem.read(end - start)
+        except (OSError, OverflowError, ValueError):
+            continue
+        for match in re.finditer(re.escape(first), data):
+            found += data[match.end() : match.end() + len(second)] == second
+print(found)"""
+
+
+def test_no_kernel_holds_a_notebook_in_its_memory():
+    later = "# " + "SECRET_MARK" + "ER_4711 (a hidden test)"
+    for _ in range(2):  # the second kernel comes from a zygote that served the first
+        job = {"notebook": notebook(MEMORY_SCAN, later), "limits": asdict(TEST_LIMITS)}
+        result = sandbox.execute_job(job)
+        assert result["status"] == "ok" and result["path"] == "warm"
+        assert result["cells"][0]["outputs"][0]["text"] == "0\n"
+    # the scan does find the line once the kernel has run it
+    job = {"notebook": notebook(later, MEMORY_SCAN), "limits": asdict(TEST_LIMITS)}
+    result = sandbox.execute_job(job)
+    assert int(result["cells"][1]["outputs"][0]["text"]) > 0
