@@ -316,6 +316,45 @@ def interrupted_students(config: Config, assignment: str) -> list[str]:
     return sorted(p.name for p in folder.glob("*")) if folder.is_dir() else []
 
 
+_engines_lock = threading.Lock()
+_engines_users = 0
+
+
+@contextlib.contextmanager
+def shared_gradebook_engines() -> Iterator[None]:
+    """One SQLAlchemy engine per gradebook for the whole batch. nbgrader opens the gradebook
+    about ten times per submission, each time with a new engine whose statement cache starts
+    empty, so most of its bookkeeping was compiling the same SQL again. Gradebooks are only
+    used under :class:`GradebookLock`, one at a time, so sharing the engine is safe."""
+    global _engines_users
+    from nbgrader import api
+
+    with _engines_lock:
+        if _engines_users == 0:
+            original, engines = api.create_engine, {}
+
+            def create_engine(url, **kwargs):
+                key = (str(url), tuple(sorted(kwargs.items())))
+                with _engines_lock:
+                    if key not in engines:
+                        engines[key] = original(url, **kwargs)
+                    return engines[key]
+
+            create_engine.original, create_engine.engines = original, engines
+            api.create_engine = create_engine
+        _engines_users += 1
+    try:
+        yield
+    finally:
+        with _engines_lock:
+            _engines_users -= 1
+            if _engines_users == 0:
+                shared = api.create_engine
+                api.create_engine = shared.original
+                for engine in shared.engines.values():
+                    engine.dispose()
+
+
 def local_runner(limits: Limits, unsafe: bool) -> Dispatch:
     def run(job: dict) -> dict:
         return execute_job({**job, "limits": asdict(limits), "unsafe": unsafe})
@@ -362,7 +401,7 @@ def grade_assignment(
     run = executor_runner(executor, limits, unsafe) if executor else local_runner(limits, unsafe)
     lock = GradebookLock()
     outcomes = []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with shared_gradebook_engines(), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [
             pool.submit(grade_submission, config, assignment, s, lock, run, tamper)
             for s in students
