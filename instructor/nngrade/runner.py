@@ -20,7 +20,9 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 
+STARTED = time.time()  # for the benchmark's breakdown: the interpreter has started
 # jsonschema's optional IRI format checker builds a grammar at import (about 3 s per sandbox);
 # nothing here validates IRIs, so the runner goes without it.
 sys.modules.setdefault("rfc3987_syntax", None)
@@ -29,6 +31,8 @@ import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellTimeoutError, DeadKernelError  # noqa: E402
 from traitlets.config import Config  # noqa: E402
+
+IMPORTED = time.time()
 
 PR_SET_DUMPABLE = 4
 
@@ -47,6 +51,11 @@ class CappedClient(NotebookClient):
         self.output_bytes = 0
         self.output_exceeded = False
         self.on_cell_executed = self.report_cell
+        self.on_notebook_start = self.mark_started
+        self.timings: dict[str, float] = {}
+
+    def mark_started(self, **_) -> None:
+        self.timings["kernel_ready"] = time.time()
 
     def output(self, outs, msg, display_id, cell_index):
         self.output_bytes += len(json.dumps(msg["content"]))
@@ -64,6 +73,7 @@ class CappedClient(NotebookClient):
             process.kill()
 
     def report_cell(self, cell, cell_index, execute_reply):
+        self.timings.setdefault("first_cell", time.time())
         reply = execute_reply["content"]
         if self.output_exceeded:  # its output was cut, so it cannot count as passing
             reply = {"status": "error", "ename": "OutputLimitExceeded", "evalue": "output cut"}
@@ -108,8 +118,20 @@ def local_socket_config(folder: str) -> Config:
     return config
 
 
-def run(job: dict, channel, sockets: str) -> tuple[str, str]:
-    """Execute the job's notebook, its kernel's sockets in ``sockets``; return (status, reason)."""
+def run(job: dict, channel, sockets: str, launcher=None, timings=None) -> tuple[str, str]:
+    """Execute the job's notebook, its kernel's sockets in ``sockets``; return (status, reason).
+    ``launcher`` replaces jupyter_client's ``launch_kernel`` (the warm path's pre-forked kernel,
+    see nngrade.zygote)."""
+    from jupyter_client.provisioning import local_provisioner
+
+    launch = launcher or local_provisioner.launch_kernel
+
+    def timed_launch(*args, **kwargs):
+        if timings is not None:
+            timings["launch"] = time.time()
+        return launch(*args, **kwargs)
+
+    local_provisioner.launch_kernel = timed_launch
     nb = nbformat.reads(job["notebook"], as_version=4)
     client = CappedClient(
         nb,
@@ -126,6 +148,8 @@ def run(job: dict, channel, sockets: str) -> tuple[str, str]:
         extra_arguments=["--HistoryManager.hist_file=:memory:"],
         resources={"metadata": {"path": os.getcwd()}},
     )
+    if timings is not None:
+        client.timings = timings
     try:
         client.execute()
     except CellTimeoutError:
@@ -145,15 +169,25 @@ def run(job: dict, channel, sockets: str) -> tuple[str, str]:
 
 def main() -> None:
     make_undumpable()
-    channel = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
-    os.set_inheritable(channel.fileno(), False)
-    job = json.load(sys.stdin)
+    os.set_inheritable(int(sys.argv[1]), False)
+    serve_job(json.load(sys.stdin), int(sys.argv[1]), started=(STARTED, IMPORTED))
+
+
+def serve_job(job: dict, fd: int, launcher=None, started=None) -> None:
+    """Run ``job``, report on descriptor ``fd``, and end this process. ``started``: when this
+    interpreter started and had imported what it needs (now, in a zygote's child)."""
+    channel = os.fdopen(fd, "w", encoding="utf-8")
+    os.set_inheritable(fd, False)
+    now = time.time()
+    runner, imported = started or (now, now)
+    timings = {"runner": runner, "imported": imported}
     sockets = tempfile.mkdtemp(prefix="nnk-")
     try:
-        status, reason = run(job, channel, sockets)
+        status, reason = run(job, channel, sockets, launcher, timings)
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
-    send(channel, event="done", status=status, reason=reason)
+    timings["end"] = time.time()
+    send(channel, event="done", status=status, reason=reason, timings=timings)
     channel.close()
     # The kernel and anything it started die with the sandbox's PID namespace.
     os._exit(0)

@@ -278,7 +278,7 @@ def grade_submission(
     _context.dispatch, _context.reasons, _context.review = dispatch, [], []
     _context.tamper = tamper
     outcome = Outcome(student)
-    with lock:
+    with lock, _in_progress(config, assignment, student):
         coursedir = CourseDirectory(config=config)
         coursedir.assignment_id, coursedir.student_id = assignment, student
         converter = SafeAutograde(coursedir=coursedir, config=config)
@@ -296,6 +296,70 @@ def grade_submission(
     outcome.reasons = list(_context.reasons)
     outcome.review = list(dict.fromkeys(_context.review))
     return outcome
+
+
+def _in_progress_marker(config: Config, assignment: str, student: str) -> Path:
+    root = Path(CourseDirectory(config=config).root)
+    return root / ".nngrade" / "in-progress" / assignment / student
+
+
+@contextlib.contextmanager
+def _in_progress(config: Config, assignment: str, student: str) -> Iterator[None]:
+    """Mark ``student`` as being graded until the grading ends, however it ends in this
+    process: a grader killed mid-batch leaves the mark, and the next run grades them again
+    (nbgrader has by then made their ``autograded/`` folder, without the grades)."""
+    marker = _in_progress_marker(config, assignment, student)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    try:
+        yield
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def interrupted_students(config: Config, assignment: str) -> list[str]:
+    """Students whose grading was interrupted (the grader killed while it ran)."""
+    folder = _in_progress_marker(config, assignment, "-").parent
+    return sorted(p.name for p in folder.glob("*")) if folder.is_dir() else []
+
+
+_engines_lock = threading.Lock()
+_engines_users = 0
+
+
+@contextlib.contextmanager
+def shared_gradebook_engines() -> Iterator[None]:
+    """One SQLAlchemy engine per gradebook for the whole batch. nbgrader opens the gradebook
+    about ten times per submission, each time with a new engine whose statement cache starts
+    empty, so most of its bookkeeping was compiling the same SQL again. Gradebooks are only
+    used under :class:`GradebookLock`, one at a time, so sharing the engine is safe."""
+    global _engines_users
+    from nbgrader import api
+
+    with _engines_lock:
+        if _engines_users == 0:
+            original, engines = api.create_engine, {}
+
+            def create_engine(url, **kwargs):
+                key = (str(url), tuple(sorted(kwargs.items())))
+                with _engines_lock:
+                    if key not in engines:
+                        engines[key] = original(url, **kwargs)
+                    return engines[key]
+
+            create_engine.original, create_engine.engines = original, engines
+            api.create_engine = create_engine
+        _engines_users += 1
+    try:
+        yield
+    finally:
+        with _engines_lock:
+            _engines_users -= 1
+            if _engines_users == 0:
+                shared = api.create_engine
+                api.create_engine = shared.original
+                for engine in shared.engines.values():
+                    engine.dispose()
 
 
 def local_runner(limits: Limits, unsafe: bool) -> Dispatch:
@@ -343,11 +407,14 @@ def grade_assignment(
     course = as_course(course)
     config = course.config()
     students = students_to_grade(config, assignment, regrade, student)
+    # what an interrupted run left half graded is graded again (only that student, with --student)
+    interrupted = [s for s in interrupted_students(config, assignment) if student in (None, s)]
+    students = sorted(set(students) | set(interrupted))
     auto_before = handgrades.snapshot(course, assignment, students)
     run = executor_runner(executor, limits, unsafe) if executor else local_runner(limits, unsafe)
     lock = GradebookLock()
     outcomes = []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with shared_gradebook_engines(), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [
             pool.submit(grade_submission, config, assignment, s, lock, run, tamper)
             for s in students

@@ -7,6 +7,13 @@ drops to an unprivileged user of its own (one per concurrent sandbox, so process
 signals never cross between submissions) with no capabilities and ``no_new_privs``. Killing
 bwrap kills the PID namespace and therefore every process the submission started.
 
+By default the notebook does not run in a new interpreter: the runner and its kernel are forked
+from this process's zygote (:mod:`nngrade.zygote`, libraries already imported) and join the
+sandbox made by the same bwrap command, with the same user, limits and environment (the *warm*
+path). Where that cannot be done, a new interpreter runs in the sandbox as before (the *cold*
+path), and a warning says why. ``NNGRADE_WARM=0`` forces the cold path, ``NNGRADE_WARM=require``
+(the tests) makes a failure of the warm path an error.
+
 :func:`execute_job` is a plain function of picklable data, so the same call runs in a thread,
 in a process pool or on a Dask worker on another machine.
 """
@@ -18,6 +25,7 @@ import contextlib
 import fcntl
 import importlib.util
 import json
+import logging
 import os
 import selectors
 import shutil
@@ -37,6 +45,8 @@ RESULT_FD = 3
 FIRST_UID = 61000
 UID_SLOTS = 64
 SLOT_LOCK_DIR = Path(tempfile.gettempdir()) / "nngrade-uid-slots"
+HOLDER = ["/bin/sh", "-c", "echo ready; exec cat"]
+log = logging.getLogger("nngrade")
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ class SandboxResult:
     status: str
     reason: str
     files: dict[str, str] = field(default_factory=dict)  # written beside it: name -> base64
+    path: str = "cold"  # "warm": a zygote's child ran it (nngrade.zygote); "cold": a new kernel
+    timings: dict[str, float] = field(default_factory=dict)  # wall clock, for the benchmarks
 
 
 def default_exposed_paths() -> list[str]:
@@ -116,8 +128,9 @@ def _system_binds() -> list[str]:
     return args
 
 
-def _environment(exposed_prefix: str) -> list[str]:
-    env = {
+def sandbox_environment(exposed_prefix: str) -> dict[str, str]:
+    """The whole environment of the sandbox's processes."""
+    return {
         "HOME": "/tmp",
         "PATH": f"{exposed_prefix}/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -133,8 +146,11 @@ def _environment(exposed_prefix: str) -> list[str]:
         "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
         "NBGRADER_EXECUTION": "autograde",
     }
+
+
+def _environment(exposed_prefix: str) -> list[str]:
     args = ["--clearenv"]
-    for name, value in env.items():
+    for name, value in sandbox_environment(exposed_prefix).items():
         args += ["--setenv", name, value]
     return args
 
@@ -157,6 +173,26 @@ def sandbox_command(
     copy: str, uid: int, limits: Limits, exposed: list[str] | None = None, fd: int = RESULT_FD
 ) -> list[str]:
     """The full bwrap | prlimit | setpriv | python runner command line for one execution."""
+    drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
+    drop += ["--inh-caps=-all", "--bounding-set=-all", "--"]
+    return (
+        bwrap_command(copy, limits, exposed)
+        + limit_command(limits)
+        + drop
+        + [sys.executable, SANDBOX_RUNNER, str(fd)]
+    )
+
+
+def holder_command(copy: str, limits: Limits, exposed: list[str] | None, info_fd: int):
+    """The same sandbox holding only a placeholder (root, no capabilities, waiting on its
+    stdin) for the warm path: bwrap reports its pid on ``info_fd``, the placeholder says
+    "ready" once the sandbox is set up. The zygote's child joins it (nngrade.zygote)."""
+    command = bwrap_command(copy, limits, exposed)
+    return command[:1] + ["--info-fd", str(info_fd)] + command[1:] + HOLDER
+
+
+def bwrap_command(copy: str, limits: Limits, exposed: list[str] | None = None) -> list[str]:
+    """bwrap and its options up to ``--``: namespaces, mounts, environment."""
     exposed = exposed or default_exposed_paths()
     namespaces = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     namespaces += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
@@ -170,14 +206,7 @@ def sandbox_command(
         mounts += ["--ro-bind", path, path]
     mounts += ["--ro-bind", str(RUNNER), SANDBOX_RUNNER]
     mounts += ["--bind", copy, SANDBOX_COPY, "--chdir", SANDBOX_COPY]
-    drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
-    drop += ["--inh-caps=-all", "--bounding-set=-all", "--"]
-    return (
-        ["bwrap", *namespaces, *mounts, *_environment(sys.prefix), "--"]
-        + limit_command(limits)
-        + drop
-        + [sys.executable, SANDBOX_RUNNER, str(fd)]
-    )
+    return ["bwrap", *namespaces, *mounts, *_environment(sys.prefix), "--"]
 
 
 def unsafe_command(limits: Limits, fd: int = RESULT_FD) -> list[str]:
@@ -298,28 +327,35 @@ def _parse(data: bytes, stopped: str, limits: Limits) -> SandboxResult:
     if done is None:
         reason = "the grading process was killed before the notebook finished"
         return SandboxResult(cells, "runner_killed", reason)
-    return SandboxResult(cells, str(done.get("status")), str(done.get("reason", "")))
+    timings = done.get("timings") if isinstance(done.get("timings"), dict) else {}
+    return SandboxResult(
+        cells, str(done.get("status")), str(done.get("reason", "")), {}, "cold", timings
+    )
 
 
 def execute_job(job: dict) -> dict:
     """Execute ``job`` (notebook, files, limits, unsafe) and return the result as plain data."""
     limits = Limits(**job.get("limits", {}))
     unsafe = bool(job.get("unsafe"))
-    payload = json.dumps(
-        {
-            "notebook": job["notebook"],
-            "cell_timeout": limits.cell_timeout,
-            "startup_timeout": limits.startup_timeout,
-            "max_output_bytes": limits.max_output_bytes,
-        }
-    ).encode()
+    runner_job = {
+        "notebook": job["notebook"],
+        "cell_timeout": limits.cell_timeout,
+        "startup_timeout": limits.startup_timeout,
+        "max_output_bytes": limits.max_output_bytes,
+    }
+    warm = job.get("warm", True) and not unsafe and os.environ.get("NNGRADE_WARM") != "0"
     slot = contextlib.nullcontext(None) if unsafe else uid_slot(limits.first_uid)
+    started = time.time()
     with slot as uid:
         copy = write_private_copy(job.get("files", {}), uid)
         try:
-            result = _run(copy, uid, payload, limits, job.get("exposed"))
+            result = _run_warm(copy, uid, runner_job, limits, job.get("exposed")) if warm else None
+            if result is None:
+                payload = json.dumps(runner_job).encode()
+                result = _run(copy, uid, payload, limits, job.get("exposed"))
             written = written_files(copy, job.get("files", {}), limits.max_kept_bytes)
-            result = replace(result, files=written)
+            timings = {**result.timings, "job": started, "returned": time.time()}
+            result = replace(result, files=written, timings=timings)
         finally:
             shutil.rmtree(copy, ignore_errors=True)
     return asdict(result)
@@ -383,3 +419,89 @@ def _run(copy: str, uid: int | None, payload: bytes, limits: Limits, exposed) ->
         if uid is not None:
             reap(uid)
     return _parse(data, stopped, limits)
+
+
+def _run_warm(copy: str, uid: int, job: dict, limits: Limits, exposed) -> SandboxResult | None:
+    """Run ``job`` in a child of this process's zygote inside a fresh sandbox (nngrade.zygote);
+    None, having said why, where that cannot be done (the caller then runs it cold)."""
+    from .zygote import WARM_FAILED, Zygote, namespace_fds
+
+    try:
+        zygote = Zygote.shared(sandbox_environment(sys.prefix))
+    except Exception as error:  # noqa: BLE001 (any reason: the cold path still grades)
+        _cold(f"the zygote does not start ({error})")
+        return None
+    info_read, info_write = os.pipe()
+    holder = subprocess.Popen(
+        holder_command(copy, limits, exposed, info_write),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(info_write,),
+        start_new_session=True,
+    )
+    os.close(info_write)
+    read_end = write_end = None
+    namespaces: list[int] = []
+    try:
+        ready = holder.stdout.readline()
+        info = json.loads(_read_all(info_read) or b"{}")
+        if ready != b"ready\n" or "child-pid" not in info:
+            raise RuntimeError("the placeholder sandbox did not start")
+        namespaces = namespace_fds(info)
+        read_end, write_end = os.pipe()
+        request = {
+            "uid": uid,
+            "limits": asdict(limits),
+            "env": sandbox_environment(sys.prefix),
+            "runner": SANDBOX_RUNNER,
+            "cwd": SANDBOX_COPY,
+        }
+        with tempfile.TemporaryFile() as job_file:  # the notebook never passes the zygote
+            job_file.write(json.dumps(job).encode())
+            job_file.seek(0)
+            zygote.spawn(request, [write_end, job_file.fileno(), *namespaces])
+    except Exception as error:  # noqa: BLE001
+        _stop_holder(holder, uid)
+        if read_end is not None:
+            os.close(read_end)
+        _cold(f"the warm kernel does not start ({error})")
+        return None
+    finally:
+        for fd in [info_read, *namespaces] + ([write_end] if write_end is not None else []):
+            os.close(fd)
+    try:
+        data, stopped = _collect(read_end, limits)
+    finally:
+        os.close(read_end)
+        _stop_holder(holder, uid)
+    if data.startswith(b'{"event": "%s"' % WARM_FAILED.encode()):
+        _cold(json.loads(data.splitlines()[0]).get("reason", "no reason"))
+        return None
+    return replace(_parse(data, stopped, limits), path="warm")
+
+
+def _read_all(fd: int) -> bytes:
+    data = b""
+    while chunk := os.read(fd, 4096):
+        data += chunk
+    return data
+
+
+def _stop_holder(holder: subprocess.Popen, uid: int) -> None:
+    for pipe in (holder.stdin, holder.stdout):
+        with contextlib.suppress(OSError):
+            pipe.close()
+    _kill(holder)
+    reap(uid)
+
+
+def _cold(reason: str) -> None:
+    if os.environ.get("NNGRADE_WARM") == "require":  # the tests: the fast path or nothing
+        raise RuntimeError(f"the warm path is required but cannot run: {reason}")
+    if reason not in _said:  # once per reason and process, not once per submission
+        _said.add(reason)
+        log.warning("nngrade: grading with a new kernel per submission (the cold path): %s", reason)
+
+
+_said: set[str] = set()

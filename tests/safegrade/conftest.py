@@ -16,6 +16,10 @@ from nngrade.sandbox import FIRST_UID, UID_SLOTS, Limits, processes_of  # noqa: 
 # nbgrader runs `alembic` from PATH when it creates a gradebook
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
+# Every isolated grading in these tests runs on the warm path (nngrade.zygote) or fails: a test
+# of the cold path asks for it explicitly (``"warm": False`` in the job).
+os.environ["NNGRADE_WARM"] = "require"
+
 REPO = Path(__file__).resolve().parents[2]
 # Small limits keep the hostile corpus quick: a 100 MB flood stops at 512 KiB.
 TEST_LIMITS = Limits(
