@@ -5,7 +5,8 @@
 Run it in the NEW edition's folder, naming the OLD edition's folder. For every exercise you worked
 on in the old edition (its notebook differs from the one released with it), the new edition's
 notebook becomes the newly released one with your answer cells put back (matched by nbgrader's
-cell id), and any other file you added to that exercise's folder is copied over. The old folder is
+cell id), and any other file you added to that exercise's folder is copied over, as is your
+student id (``python -m nnbook.student_id``) if the new edition has none. The old folder is
 only read. An exercise you already started in the new edition is left alone (reported), unless
 you pass ``--overwrite``; the notebook it replaces is then kept as ``<stem>.before-upgrade.ipynb``.
 """
@@ -27,6 +28,7 @@ from nnbook.reset import (
     edition_root,
     print_or_explain,
 )
+from nnbook.student_id import ID_FILE
 
 
 def _answers(notebook: nbformat.NotebookNode) -> dict[str, str]:
@@ -90,6 +92,10 @@ def upgrade(old: Path, new: Path, overwrite: bool = False) -> list[str]:
     if not (old / EXERCISES).is_dir():
         raise EditionError(f"{old} is not a student edition: it has no `{EXERCISES}/` folder")
     done = []
+    old_id, new_id = old / ID_FILE, new / ID_FILE
+    if old_id.is_file() and not new_id.is_file():
+        shutil.copyfile(old_id, new_id)
+        done.append(f"carried your student id ({ID_FILE})")
     for name in assignments(new):
         done.extend(carry_assignment(old, new, name, overwrite))
     return done or ["nothing to carry: no exercise of the old edition was changed"]
