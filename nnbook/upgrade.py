@@ -7,11 +7,12 @@ on in the old edition (its notebook differs from the one released with it), the 
 notebook becomes the newly released one with your work put back: every answer cell you changed
 (matched by nbgrader's grade id) and every cell you added (your own tests, notes), each in place,
 after the cell it followed. Any other file you added to that exercise's folder is copied over,
-except the backups that reset and upgrade leave (``*.before-reset.ipynb``). The counts printed
-are exact: the answers you wrote, the cells you added. The old folder is only read. An exercise
-you already started in the new edition is left alone (reported), unless you pass
-``--overwrite``; the notebook it replaces is then kept as ``<stem>.before-upgrade.ipynb``.
-Nothing is done while a notebook it would rewrite is open in JupyterLab (``--force`` skips this).
+except the backups that reset and upgrade leave (``*.before-reset.ipynb``), and so is your student
+id (``python -m nnbook.student_id``) if the new edition has none. The counts printed are exact:
+the answers you wrote, the cells you added. The old folder is only read. An exercise you already
+started in the new edition is left alone (reported), unless you pass ``--overwrite``; the notebook
+it replaces is then kept as ``<stem>.before-upgrade.ipynb``. Nothing is done while a notebook it
+would rewrite is open in JupyterLab (``--force`` skips this).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from nnbook.reset import (
     print_or_explain,
     refuse_if_open,
 )
+from nnbook.student_id import ID_FILE
 
 BACKUPS = (".before-reset.ipynb", ".before-upgrade.ipynb")
 
@@ -165,6 +167,10 @@ def upgrade(old: Path, new: Path, overwrite: bool = False, force: bool = False) 
     if not force:
         refuse_if_open(new, _to_write(old, new), "the upgrade")
     done = []
+    old_id, new_id = old / ID_FILE, new / ID_FILE
+    if old_id.is_file() and not new_id.is_file():
+        shutil.copyfile(old_id, new_id)
+        done.append(f"carried your student id ({ID_FILE})")
     for name in assignments(new):
         done.extend(carry_assignment(old, new, name, overwrite))
     return done or ["nothing to carry: no exercise of the old edition was changed"]

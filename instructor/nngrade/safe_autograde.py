@@ -51,6 +51,8 @@ from .sandbox import Limits, execute_job
 from .tamper import TAMPER_ACTIONS, flagged_cells
 
 NOTE_TAG = "nngrade-grading-note"
+# beside the notebook in its sandbox: the roster's student id, read by solutions/_shared/variants.py
+GRADER_ID_FILE = ".nngrade-student-id"
 Dispatch = Callable[[dict], dict]
 
 
@@ -75,6 +77,7 @@ class _Context(threading.local):
     reasons: list[str]
     review: list[str]
     tamper: str = "report"
+    student: str = ""
 
 
 _context = _Context()
@@ -90,7 +93,8 @@ class SandboxedExecute(Execute):
         else:
             flags = flagged_cells(nb)
             _context.review.extend(flag for cell in flags.values() for flag in cell)
-            job = {"notebook": nbformat.writes(nb), "files": _private_files(resources)}
+            files = {**_private_files(resources), GRADER_ID_FILE: _context.student.encode()}
+            job = {"notebook": nbformat.writes(nb), "files": files}
             result = _context.dispatch(job)
             keep_written_files(Path(resources["metadata"]["path"]), result.get("files", {}))
             if _context.tamper == "zero" and flags:
@@ -276,7 +280,7 @@ def grade_submission(
             return run(job)
 
     _context.dispatch, _context.reasons, _context.review = dispatch, [], []
-    _context.tamper = tamper
+    _context.tamper, _context.student = tamper, student
     outcome = Outcome(student)
     with lock, _in_progress(config, assignment, student):
         coursedir = CourseDirectory(config=config)

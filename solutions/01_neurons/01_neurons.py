@@ -42,6 +42,10 @@ rng = np.random.default_rng(0)
 # %% locked id=checks
 #: include checks.py
 
+# %% locked id=variant
+#: include variants.py
+_start_variant("01_neurons")
+
 # %% [markdown] locked id=activations_intro
 # ## Part 1: activations (3 points)
 #
@@ -227,13 +231,17 @@ with _without_nnlib():
 # ## Part 4: XOR by hand (2 points)
 #
 # A network with two hidden units and the step activation $H(z) = 1$ if $z > 0$ else $0$ (for
-# both layers) can compute XOR. Choose its weights: `xor_params()` returns
-# `[(W1, b1), (W2, b2)]` with shapes `(2, 2)`, `(2,)`, `(2, 1)`, `(1,)` such that
-# `step(step(X @ W1 + b1) @ W2 + b2)` is XOR of the two inputs for every row of `X_xor`.
-# Hint: one hidden unit can compute OR, the other AND.
+# both layers) can compute XOR. Here each input is a signal at one of two levels: `XOR_LOW`
+# stands for 0 and `XOR_HIGH` for 1. These two numbers are **your variant** (printed by the
+# variant cell above; every student has their own). Choose the weights for your levels:
+# `xor_params()` returns `[(W1, b1), (W2, b2)]` with shapes `(2, 2)`, `(2,)`, `(2, 1)`, `(1,)`
+# such that `step(step(X @ W1 + b1) @ W2 + b2)` is XOR of the two inputs (1 when exactly one
+# input is high) for every row of `X_xor`, with a margin: inputs moved by 0.01 give the same.
+# Hint: one hidden unit can compute OR, the other AND; put each threshold halfway between the
+# sums it must separate.
 
 # %% locked id=xor_setup
-X_xor = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+X_xor = np.array([[XOR_LOW, XOR_LOW], [XOR_LOW, XOR_HIGH], [XOR_HIGH, XOR_LOW], [XOR_HIGH, XOR_HIGH]])
 y_xor = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
@@ -244,8 +252,9 @@ def step(z):
 def xor_params():
     """Weights [(W1, b1), (W2, b2)] of a 2-2-1 step network computing XOR."""
     ### BEGIN SOLUTION
+    low, high = XOR_LOW, XOR_HIGH
     W1 = np.array([[1.0, 1.0], [1.0, 1.0]])  # column 0: OR, column 1: AND
-    b1 = np.array([-0.5, -1.5])
+    b1 = -np.array([(3 * low + high) / 2, (low + 3 * high) / 2])  # between the sums
     W2 = np.array([[1.0], [-1.0]])  # OR and not AND
     b2 = np.array([-0.5])
     return [(W1, b1), (W2, b2)]
@@ -263,7 +272,8 @@ check_shape("b2", b2, (1,), dtype=np.float64)
 xor_out = step(step(X_xor @ W1 + b1) @ W2 + b2)  # the four outputs
 check_array("step(step(X_xor @ W1 + b1) @ W2 + b2)", xor_out, y_xor, inputs={"X_xor": X_xor})
 ### BEGIN HIDDEN TESTS
-_X4 = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])  # the grader's own copies
+_lo, _hi = _variant("XOR_LOW"), _variant("XOR_HIGH")  # the grader's own copies
+_X4 = np.array([[_lo, _lo], [_lo, _hi], [_hi, _lo], [_hi, _hi]])
 _y4 = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
@@ -271,7 +281,8 @@ def _step(z):
     return (z > 0).astype(np.float64)
 
 
-check_array("the XOR network's four outputs", _step(_step(_X4 @ W1 + b1) @ W2 + b2), _y4)
+check_array("the XOR network's four outputs", _step(_step(_X4 @ W1 + b1) @ W2 + b2), _y4,
+            inputs={"XOR_LOW": _lo, "XOR_HIGH": _hi})
 _noisy = _X4 + 0.01 * np.random.default_rng(404).standard_normal(_X4.shape)
 check_array("the XOR network on inputs moved by 0.01 (it needs a margin)",
             _step(_step(_noisy @ W1 + b1) @ W2 + b2), _y4, inputs={"X": _noisy})
@@ -281,7 +292,8 @@ check_array("the XOR network on inputs moved by 0.01 (it needs a margin)",
 # ## Part 5: putting it together, two rings (2 points)
 #
 # `nnlib.data.rings` draws points of two classes: the disk $|x| < 1/3$ (label 0) and the ring
-# $2/3 < |x| < 1$ around it (label 1). No single neuron separates them, and the chapter's
+# $2/3 < |x| < 1$ around it (label 1). Your rings are moved to **your variant's** centre
+# `RING_CENTER` (printed by the variant cell above): the disk is $|x - c| < 1/3$. No single neuron separates them, and the chapter's
 # topology claim says a hidden layer of at least 3 units is needed. Use **your** pieces:
 #
 # - `ring_probability(X, params)` returns the probability of the outer ring for each row of
@@ -291,9 +303,9 @@ check_array("the XOR network on inputs moved by 0.01 (it needs a margin)",
 #   is negative on the disk and positive on the ring.
 #
 # Hint: four hidden units, one per side of a square around the disk: unit $i$ is
-# $\mathrm{ReLU}(u_i^\top x - c)$ with $u_i$ the four unit directions, and the output adds them up
-# minus a small constant. Which $c$ puts the whole disk inside the square and the whole ring
-# outside it? The tests measure your classifier's accuracy on points it has not seen.
+# $\mathrm{ReLU}(u_i^\top (x - c) - r)$ with $u_i$ the four unit directions, and the output adds
+# them up minus a small constant. Which $r$ puts the whole disk inside the square and the whole
+# ring outside it? The tests measure your classifier's accuracy on points it has not seen.
 
 # %% solution id=rings
 def ring_probability(X, params):
@@ -307,7 +319,7 @@ def ring_params():
     """[(W1, b1), (W2, b2)] of a 2-H-1 ReLU network: negative on the disk, positive on the ring."""
     ### BEGIN SOLUTION
     W1 = 10.0 * np.array([[1.0, -1.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]])  # the square's sides
-    b1 = np.full(4, -10.0 * 0.4)  # inradius 0.4 > 1/3, circumradius 0.4 * sqrt(2) < 2/3
+    b1 = -W1.T @ RING_CENTER - 10.0 * 0.4  # inradius 0.4 > 1/3, circumradius 0.4 * sqrt(2) < 2/3
     W2 = np.ones((4, 1))
     b2 = np.array([-0.1])
     return [(W1, b1), (W2, b2)]
@@ -315,20 +327,24 @@ def ring_params():
 
 # %% tests id=test_rings points=2
 X_rings, y_rings = nnlib.data.rings(400, rng=0)
+X_rings = X_rings + RING_CENTER
 params = ring_params()
 p = ring_probability(X_rings, params)
 check_shape("ring_probability(X_rings, ring_params())", p, (400,), dtype=np.float64)
 accuracy = float(np.mean((p > 0.5) == (y_rings == 1)))
-check_at_least("accuracy on nnlib.data.rings(400, rng=0)", accuracy, 0.99)
+check_at_least("accuracy on nnlib.data.rings(400, rng=0) + RING_CENTER", accuracy, 0.99,
+               inputs={"RING_CENTER": RING_CENTER})
 ### BEGIN HIDDEN TESTS
 _own(ring_probability, ring_params)
 _X, _y = nnlib.data.rings(3000, rng=2026)
+_X = _X + _variant("RING_CENTER")
 with _without_nnlib():
     _params = ring_params()
     _logits = mlp_forward(_X, _params, relu)
     check_shape("mlp_forward(X, ring_params(), relu)", _logits, (3000, 1), dtype=np.float64)
     _right = (_logits[:, 0] > 0) == (_y == 1)
-    check_at_least("accuracy on 3000 new ring points", float(np.mean(_right)), 1.0)
+    check_at_least("accuracy on 3000 new ring points", float(np.mean(_right)), 1.0,
+                   inputs={"RING_CENTER": _variant("RING_CENTER")})
     _rng = np.random.default_rng(505)
     _any = [(_rng.standard_normal((2, 5)), _rng.standard_normal(5)),
             (_rng.standard_normal((5, 1)), _rng.standard_normal(1))]

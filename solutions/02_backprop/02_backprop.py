@@ -42,6 +42,10 @@ rng = np.random.default_rng(0)
 # %% locked id=checks
 #: include checks.py
 
+# %% locked id=variant
+#: include variants.py
+_start_variant("02_backprop")
+
 # %% [markdown] locked id=dense_intro
 # ## Part 1: the dense layer backward (3 points)
 #
@@ -381,8 +385,52 @@ with _without_nnlib():
                  types=(float, np.float64))
 ### END HIDDEN TESTS
 
+# %% [markdown] locked id=hand_intro
+# ## Part 7: one backward pass by hand, on your numbers (5 points)
+#
+# A network with one tanh neuron and a linear output, on one example $(x, t)$:
+# $z = w_1 x + b_1$, $h = \tanh z$, $y = w_2 h + b_2$, $L = \tfrac12 (y - t)^2$.
+# The numbers `HAND` (a dict with `x`, `t`, `w1`, `b1`, `w2`, `b2`) are **your variant**: the
+# variant cell above printed them, and every student has their own. Run the forward pass and the
+# backward pass by hand (a calculator is fine, nnlib is not) and write the four gradients, to at
+# least six significant digits, as Python floats: `hand_gradients()` returns the tuple
+# `(dL/dw1, dL/db1, dL/dw2, dL/db2)`.
+
+# %% solution id=hand
+def hand_gradients():
+    """(dL/dw1, dL/db1, dL/dw2, dL/db2) for your variant's numbers HAND, as Python floats."""
+    ### BEGIN SOLUTION
+    x, t, w1, b1, w2, b2 = (HAND[k] for k in ("x", "t", "w1", "b1", "w2", "b2"))
+    h = float(np.tanh(w1 * x + b1))
+    dy = w2 * h + b2 - t
+    dz = dy * w2 * (1 - h**2)
+    return (dz * x, dz, dy * h, dy)
+    ### END SOLUTION
+
+# %% tests id=test_hand points=5
+grads = hand_gradients()
+check_tuple("hand_gradients()", grads, 4)
+hand_z = HAND["w1"] * HAND["x"] + HAND["b1"]
+hand_h = float(np.tanh(hand_z))
+hand_dy = HAND["w2"] * hand_h + HAND["b2"] - HAND["t"]
+check_scalar("hand_gradients()[3] (dL/db2 = y - t)", grads[3], hand_dy, rtol=1e-5,
+             inputs={"HAND": HAND})
+### BEGIN HIDDEN TESTS
+_v = _variant("HAND")
+with _without_nnlib():
+    _g = hand_gradients()
+check_tuple("hand_gradients()", _g, 4)
+_h = float(np.tanh(_v["w1"] * _v["x"] + _v["b1"]))
+_dy = _v["w2"] * _h + _v["b2"] - _v["t"]
+_dz = _dy * _v["w2"] * (1 - _h * _h)
+for _k, (_label, _want) in enumerate([("dL/dw1", _dz * _v["x"]), ("dL/db1", _dz),
+                                      ("dL/dw2", _dy * _h), ("dL/db2", _dy)]):
+    check_scalar(f"hand_gradients()[{_k}] ({_label})", _g[_k], _want, rtol=1e-5, atol=1e-9,
+                 inputs={"HAND": _v})
+### END HIDDEN TESTS
+
 # %% [markdown] locked id=why_intro
-# ## Part 7: reading a gradient check (2 points, graded by hand)
+# ## Part 8: reading a gradient check (2 points, graded by hand)
 #
 # In three or four sentences: why does a gradient check use central rather than forward
 # differences, why float64, and what relative error between the analytic and numerical gradient

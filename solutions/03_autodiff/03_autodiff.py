@@ -43,6 +43,10 @@ rng = np.random.default_rng(0)
 # %% locked id=checks
 #: include checks.py
 
+# %% locked id=variant
+#: include variants.py
+_start_variant("03_autodiff")
+
 # %% [markdown] locked id=dual_intro
 # ## Part 1: dual numbers (2 points)
 #
@@ -456,8 +460,42 @@ with _without_nnlib():
     check_at_least("accuracy on 400 new points of another draw", _acc, 0.9)
 ### END HIDDEN TESTS
 
+# %% [markdown] locked id=hand_intro
+# ## Part 6: derivatives by hand, on your numbers (4 points)
+#
+# Take $f(x_1, x_2) = x_1 x_2 + \sin x_1$ at the point `HAND` (a dict with `x1` and `x2`): **your
+# variant**, printed by the variant cell above (every student has their own). Trace it by hand, as
+# the chapter's evaluation traces do (a calculator is fine, nnlib is not), and write
+# `hand_derivatives()`: the tuple of Python floats $(f, \partial f / \partial x_1,
+# \partial f / \partial x_2)$ at your point, to at least six significant digits.
+
+# %% solution id=hand
+def hand_derivatives():
+    """(f, df/dx1, df/dx2) of f(x1, x2) = x1 * x2 + sin(x1) at your point HAND, as floats."""
+    ### BEGIN SOLUTION
+    x1, x2 = HAND["x1"], HAND["x2"]
+    return (x1 * x2 + float(np.sin(x1)), x2 + float(np.cos(x1)), x1)
+    ### END SOLUTION
+
+# %% tests id=test_hand points=4
+answer = hand_derivatives()
+check_tuple("hand_derivatives()", answer, 3)
+hand_f = HAND["x1"] * HAND["x2"] + float(np.sin(HAND["x1"]))
+check_scalar("hand_derivatives()[0] (f)", answer[0], hand_f, rtol=1e-5, inputs={"HAND": HAND})
+### BEGIN HIDDEN TESTS
+_v = _variant("HAND")
+with _without_nnlib():
+    _g = hand_derivatives()
+check_tuple("hand_derivatives()", _g, 3)
+_f = _v["x1"] * _v["x2"] + float(np.sin(_v["x1"]))
+_wants = [("f", _f), ("df/dx1", _v["x2"] + float(np.cos(_v["x1"]))), ("df/dx2", _v["x1"])]
+for _k, (_label, _want) in enumerate(_wants):
+    check_scalar(f"hand_derivatives()[{_k}] ({_label})", _g[_k], _want, rtol=1e-5, atol=1e-9,
+                 inputs={"HAND": _v})
+### END HIDDEN TESTS
+
 # %% [markdown] locked id=why_intro
-# ## Part 6: forward or reverse? (2 points, graded by hand)
+# ## Part 7: forward or reverse? (2 points, graded by hand)
 #
 # A function maps $n$ inputs to $m$ outputs. In three or four sentences: how many forward-mode
 # passes and how many reverse-mode passes give its full Jacobian, and which mode you would use

@@ -41,6 +41,10 @@ rng = np.random.default_rng(0)
 # %% locked id=checks
 #: include checks.py
 
+# %% locked id=variant
+#: include variants.py
+_start_variant("04_optimizers")
+
 # %% [markdown] locked id=momentum_intro
 # ## Part 1: momentum as a moving average (2 points)
 #
@@ -367,8 +371,48 @@ with _without_nnlib():
         check_array("theta0 after train (modified in place)", _t0, _start, rtol=0)
 ### END HIDDEN TESTS
 
+# %% [markdown] locked id=hand_intro
+# ## Part 6: two momentum steps by hand, on your numbers (4 points)
+#
+# A single parameter starts at $\theta_0$ with $m_0 = 0$ and receives the gradients $g_1$, then
+# $g_2$; each step is Part 1's: $m \leftarrow \gamma m + (1 - \gamma) g$, then
+# $\theta \leftarrow \theta - \eta m$, with $\gamma = 0.9$. The numbers `HAND` (a dict with
+# `theta0`, `g1`, `g2`, `lr`) are **your variant**, printed by the variant cell above (every
+# student has their own). Compute by hand (a calculator is fine) and write `hand_momentum()`: the
+# tuple of Python floats $(\theta_1, \theta_2)$, to at least six significant digits.
+
+# %% solution id=hand
+def hand_momentum():
+    """(theta1, theta2) after two momentum steps from your numbers HAND, as floats."""
+    ### BEGIN SOLUTION
+    lr, m = HAND["lr"], 0.1 * HAND["g1"]
+    theta1 = HAND["theta0"] - lr * m
+    m = 0.9 * m + 0.1 * HAND["g2"]
+    return (theta1, theta1 - lr * m)
+    ### END SOLUTION
+
+# %% tests id=test_hand points=4
+answer = hand_momentum()
+check_tuple("hand_momentum()", answer, 2)
+hand_theta1 = HAND["theta0"] - HAND["lr"] * 0.1 * HAND["g1"]
+check_scalar("hand_momentum()[0] (theta1)", answer[0], hand_theta1, rtol=1e-5,
+             inputs={"HAND": HAND})
+### BEGIN HIDDEN TESTS
+_v = _variant("HAND")
+with _without_nnlib():
+    _g = hand_momentum()
+check_tuple("hand_momentum()", _g, 2)
+_m1 = (1 - 0.9) * _v["g1"]
+_t1 = _v["theta0"] - _v["lr"] * _m1
+_t2 = _t1 - _v["lr"] * (0.9 * _m1 + (1 - 0.9) * _v["g2"])
+_wants = [("theta1", _t1), ("theta2", _t2)]
+for _k, (_label, _want) in enumerate(_wants):
+    check_scalar(f"hand_momentum()[{_k}] ({_label})", _g[_k], _want, rtol=1e-5, atol=1e-9,
+                 inputs={"HAND": _v})
+### END HIDDEN TESTS
+
 # %% [markdown] locked id=why_intro
-# ## Part 6: why bias correction? (2 points, graded by hand)
+# ## Part 7: why bias correction? (2 points, graded by hand)
 #
 # In three or four sentences, or with a small plot of $|\Delta\theta|$ over the first 20 steps
 # with and without correction: what goes wrong in Adam's first steps without the bias

@@ -40,6 +40,10 @@ rng = np.random.default_rng(0)
 # %% locked id=checks
 #: include checks.py
 
+# %% locked id=variant
+#: include variants.py
+_start_variant("05_regularization")
+
 # %% [markdown] locked id=dropout_intro
 # ## Part 1: inverted dropout (2 points)
 #
@@ -422,8 +426,49 @@ with _without_nnlib():
         check_array(_call + f"[{_i}]", _out[_i], _want[_i], rtol=1e-10, atol=1e-14)
 ### END HIDDEN TESTS
 
+# %% [markdown] locked id=hand_intro
+# ## Part 6: weight decay by hand, on your numbers (5 points)
+#
+# One gradient-descent step on $L(w) + \tfrac{\lambda}{2} \lVert w \rVert^2$ for a weight
+# vector $w$ of three entries, whose data-loss gradient is $g$: $w \leftarrow w - \eta (g +
+# \lambda w)$. The numbers `HAND` (a dict with `w` and `g`, Python lists of three floats, and
+# `lam`, `lr`) are **your variant**, printed by the variant cell above (every student has their
+# own). Compute by hand (a calculator is fine) and write `hand_decay()`: the new $w$ as a
+# float64 NumPy array of shape `(3,)`, to at least six significant digits, and the share of
+# the step that the penalty made, as a Python float: $\lVert \eta \lambda w \rVert /
+# \lVert \eta (g + \lambda w) \rVert$. Return the tuple `(new_w, share)`.
+
+# %% solution id=hand
+def hand_decay():
+    """(w after one step with weight decay, the penalty's share of the step) for HAND."""
+    ### BEGIN SOLUTION
+    w, g = np.array(HAND["w"]), np.array(HAND["g"])
+    step = HAND["lr"] * (g + HAND["lam"] * w)
+    share = float(np.linalg.norm(HAND["lr"] * HAND["lam"] * w) / np.linalg.norm(step))
+    return (w - step, share)
+    ### END SOLUTION
+
+# %% tests id=test_hand points=5
+answer = hand_decay()
+check_tuple("hand_decay()", answer, 2)
+hand_w = np.array(HAND["w"]) * (1 - HAND["lr"] * HAND["lam"]) - HAND["lr"] * np.array(HAND["g"])
+check_array("hand_decay()[0] (new w)", answer[0], hand_w, rtol=1e-5, inputs={"HAND": HAND})
+### BEGIN HIDDEN TESTS
+_v = _variant("HAND")
+with _without_nnlib():
+    _g = hand_decay()
+check_tuple("hand_decay()", _g, 2)
+_w, _gr = np.array(_v["w"]), np.array(_v["g"])
+_step = _v["lr"] * (_gr + _v["lam"] * _w)
+_share = float(np.sqrt(np.sum((_v["lr"] * _v["lam"] * _w) ** 2)) / np.sqrt(np.sum(_step**2)))
+_wants = [("new w", _w - _step), ("the penalty's share", _share)]
+check_array("hand_decay()[0] (new w)", _g[0], _wants[0][1], rtol=1e-5, inputs={"HAND": _v})
+check_scalar("hand_decay()[1] (the penalty's share)", _g[1], _wants[1][1], rtol=1e-5,
+             inputs={"HAND": _v})
+### END HIDDEN TESTS
+
 # %% [markdown] locked id=why_intro
-# ## Part 6: dropout at test time (2 points, graded by hand)
+# ## Part 7: dropout at test time (2 points, graded by hand)
 #
 # In two or three sentences: why does inverted dropout scale by $1/(1-p)$ during training and
 # do nothing at test time, and what would go wrong at test time if you dropped without scaling?

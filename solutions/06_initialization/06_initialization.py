@@ -46,6 +46,10 @@ def tanh_prime(z):
 # %% locked id=checks
 #: include checks.py
 
+# %% locked id=variant
+#: include variants.py
+_start_variant("06_initialization")
+
 # %% [markdown] locked id=xavier_intro
 # ## Part 1: Xavier uniform (2 points)
 #
@@ -427,8 +431,47 @@ with _without_nnlib():
         check_scalar(_call + f"[1][{_i}]", _out[1][_i], _want_losses[_i], rtol=1e-10)
 ### END HIDDEN TESTS
 
+# %% [markdown] locked id=hand_intro
+# ## Part 7: scales by hand, for your layer (5 points)
+#
+# A dense layer of your variant has `HAND["fan_in"]` inputs and `HAND["fan_out"]` outputs
+# (`HAND` is printed by the variant cell above; every student has their own). Its inputs have
+# mean 0 and variance `HAND["var_x"]`. Compute by hand (a calculator is fine) and write
+# `hand_scales()`, the tuple of Python floats: the Xavier uniform bound $a$ of Part 1, He's
+# standard deviation $\sqrt{2 / \text{fan\_in}}$, and the variance of one pre-activation
+# $z = \sum_i w_i x_i$ when the weights are drawn with Xavier's bound (independent of the
+# inputs, mean 0), to at least six significant digits.
+
+# %% solution id=hand
+def hand_scales():
+    """(Xavier bound, He std, Var(z) under Xavier) for your layer HAND, as floats."""
+    ### BEGIN SOLUTION
+    fan_in, fan_out = HAND["fan_in"], HAND["fan_out"]
+    bound = float(np.sqrt(6.0 / (fan_in + fan_out)))
+    return (bound, float(np.sqrt(2.0 / fan_in)), fan_in * bound**2 / 3 * HAND["var_x"])
+    ### END SOLUTION
+
+# %% tests id=test_hand points=5
+answer = hand_scales()
+check_tuple("hand_scales()", answer, 3)
+hand_bound = float(np.sqrt(6.0 / (HAND["fan_in"] + HAND["fan_out"])))
+check_scalar("hand_scales()[0] (Xavier's bound)", answer[0], hand_bound, rtol=1e-5,
+             inputs={"HAND": HAND})
+### BEGIN HIDDEN TESTS
+_v = _variant("HAND")
+with _without_nnlib():
+    _g = hand_scales()
+check_tuple("hand_scales()", _g, 3)
+_a = float(np.sqrt(6.0 / (_v["fan_in"] + _v["fan_out"])))
+_wants = [("Xavier's bound", _a), ("He's std", float(np.sqrt(2.0 / _v["fan_in"]))),
+          ("Var(z)", _v["fan_in"] * _a * _a / 3 * _v["var_x"])]
+for _k, (_label, _want) in enumerate(_wants):
+    check_scalar(f"hand_scales()[{_k}] ({_label})", _g[_k], _want, rtol=1e-5, atol=1e-9,
+                 inputs={"HAND": _v})
+### END HIDDEN TESTS
+
 # %% [markdown] locked id=why_intro
-# ## Part 7: reading the statistics (2 points, graded by hand)
+# ## Part 8: reading the statistics (2 points, graded by hand)
 #
 # Use your functions on a 10-layer tanh network of width 64 initialised with
 # $\mathcal{N}(0, 0.01^2)$, then with Xavier. Show the two lists of activation standard

@@ -47,6 +47,10 @@ rng = np.random.default_rng(0)
 # %% locked id=checks
 #: include checks.py
 
+# %% locked id=variant
+#: include variants.py
+_start_variant("07_beyond_mlp")
+
 # %% [markdown] locked id=conv_intro
 # ## Part 1: convolution as cross-correlation, with stride and padding (3 points)
 #
@@ -704,3 +708,41 @@ print(np.round(kernels, 2))
 # sign everywhere acts like a blur that keeps the thick parts of a stroke. After 30 steps on 8x8
 # digits they are rough, but the orientations are already visible.
 ### END SOLUTION
+
+# %% [markdown] locked id=hand_intro
+# ## Part 5: a convolution's sizes by hand, for your layer (4 points)
+#
+# A convolution layer of your variant (`HAND`, printed by the variant cell above; every student
+# has their own) takes `HAND["c_in"]` channels of `HAND["h"]` x `HAND["w"]` pixels and has
+# `HAND["c_out"]` square kernels of side `HAND["k"]`, stride `HAND["stride"]` and zero padding
+# `HAND["padding"]`, with one bias per output channel. Compute by hand and write `hand_conv()`:
+# the tuple of Python ints (output height, output width, number of parameters).
+
+# %% solution id=hand
+def hand_conv():
+    """(output height, output width, number of parameters) of your layer HAND, as ints."""
+    ### BEGIN SOLUTION
+    k, s, p = HAND["k"], HAND["stride"], HAND["padding"]
+    return ((HAND["h"] + 2 * p - k) // s + 1, (HAND["w"] + 2 * p - k) // s + 1,
+            HAND["c_out"] * (HAND["c_in"] * k * k + 1))
+    ### END SOLUTION
+
+# %% tests id=test_hand points=4
+answer = hand_conv()
+check_tuple("hand_conv()", answer, 3)
+hand_h = (HAND["h"] + 2 * HAND["padding"] - HAND["k"]) // HAND["stride"] + 1
+check_scalar("hand_conv()[0] (output height)", answer[0], hand_h, types=(int,),
+             inputs={"HAND": HAND})
+### BEGIN HIDDEN TESTS
+_v = _variant("HAND")
+with _without_nnlib():
+    _g = hand_conv()
+check_tuple("hand_conv()", _g, 3)
+_k, _s, _p = _v["k"], _v["stride"], _v["padding"]
+_wants = [("output height", (_v["h"] + 2 * _p - _k) // _s + 1),
+          ("output width", (_v["w"] + 2 * _p - _k) // _s + 1),
+          ("number of parameters", _v["c_out"] * (_v["c_in"] * _k * _k + 1))]
+for _k, (_label, _want) in enumerate(_wants):
+    check_scalar(f"hand_conv()[{_k}] ({_label})", _g[_k], _want, types=(int,),
+                 inputs={"HAND": _v})
+### END HIDDEN TESTS

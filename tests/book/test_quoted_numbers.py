@@ -16,8 +16,14 @@ import quoted_numbers  # tests/book/quoted_numbers.py, on the path as a test hel
 from nnbook.examples import QUOTED_NUMBERS_MARK
 
 ROOT = Path(__file__).resolve().parents[2]
-ADOPTED = ["01_neurons", "02_backprop", "03_autodiff", "04_optimizers", "05_regularization",
-           "06_initialization"]  # add a chapter here when it adopts it (07 quotes no number)
+ADOPTED = [
+    "01_neurons",
+    "02_backprop",
+    "03_autodiff",
+    "04_optimizers",
+    "05_regularization",
+    "06_initialization",
+]  # add a chapter here when it adopts it (07 quotes no number)
 
 
 def notebook(answer: str, numbers: dict[str, float]) -> list[dict]:

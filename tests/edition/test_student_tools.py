@@ -270,3 +270,25 @@ def test_validate_exits_1_with_the_whole_message_and_0_when_every_test_passes(tm
     ), out
     assert "z = [-2.,  0.,  3.]" in out and "_make_checks" not in out
     assert "\x1b[" not in out, "colours written to a pipe"
+
+
+def _identity(folder: Path) -> str:
+    import runpy
+
+    variants = runpy.run_path(str(REPO / "solutions" / "_shared" / "variants.py"))
+    return variants["student_identity"](folder.name, folder)[0]
+
+
+def test_student_id_is_set_once_for_every_exercise_and_carried_by_upgrade(tmp_path):
+    old, new = _edition(tmp_path / "old"), _edition(tmp_path / "new")
+    exercise = old / "exercises" / ASSIGNMENTS[0]
+    assert _identity(exercise) == ""  # the default variant
+    done = _run("nnbook.student_id", "s1234567", cwd=old)
+    assert done.returncode == 0, done.stderr
+    assert all(_identity(old / "exercises" / a) == "s1234567" for a in ASSIGNMENTS)
+    assert "s1234567" in _run("nnbook.student_id", cwd=old).stdout
+    refused = _run("nnbook.student_id", "../x y", cwd=old)
+    assert refused.returncode == 2 and "not a student id" in refused.stderr
+    upgraded = _run("nnbook.upgrade", str(old), cwd=new)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert _identity(new / "exercises" / ASSIGNMENTS[0]) == "s1234567"

@@ -387,3 +387,36 @@ def html_text(path: Path) -> str:
 
 def leaked(lines: set[str], text: str) -> list[str]:
     return sorted(line for line in lines if line in text)
+
+
+# per-student variants (solutions/_shared/variants.py, imported here as a module)
+def variants_module(course: Path = REPO) -> dict:
+    """The names that solutions/_shared/variants.py defines (run as a plain module)."""
+    import runpy
+
+    return runpy.run_path(str(nncourse.source_dir(course) / "_shared" / "variants.py"))
+
+
+def _literal(value) -> str:
+    import numpy
+
+    if isinstance(value, numpy.ndarray):
+        return f"np.array({value.tolist()!r}, dtype=np.{value.dtype})"
+    return repr(value)
+
+
+def pinned_notebook(assignment: str, student: str, course: Path = REPO):
+    """The notebook of `student` who solved the assignment and wrote their own variant's numbers
+    into the answers: each answer cell that reads a variant name first binds it to the value of
+    `student`'s variant, as a student does who copies the numbers off their screen."""
+    values = variants_module(course)["variant_values"](assignment, student)
+    nb = solved_notebook(assignment, course)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("solution") or cell.cell_type != "code":
+            continue
+        used = [n for n in values if re.search(rf"\b{n}\b", cell.source)]
+        pins = [f"{name} = {_literal(values[name])}" for name in used]
+        if pins:
+            cell.source = "\n".join(pins) + "\n" + cell.source
+    return nb
