@@ -23,6 +23,9 @@
 # - **Time limits.** Each cell must finish within 30 seconds, and the whole notebook within
 #   3 minutes (with 2 GB of memory at most). Where a cell runs longer, grading stops there: the
 #   tests from that cell on score 0.
+# - **Your own numbers.** Some parts draw their numbers from your student id (set it once
+#   with `python -m nnbook.student_id <your id>`; the next cell says which it uses). The
+#   grader uses the id you are enrolled with, so numbers copied from another student fail.
 # - **File name.** Work in this file, `04_optimizers.ipynb`, in
 #   `exercises/04_optimizers/`: do not rename it or save a copy under another name, because the
 #   grader looks for exactly that name.
