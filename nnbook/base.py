@@ -119,10 +119,12 @@ def portrait(fig: Figure) -> bool:
     The figure becomes ``PORTRAIT_WIDTH`` inches wide, its texts at least ``PORTRAIT_MIN_POINTS``
     (and wrapped at the figure's edge) and constrained layout places everything again. Panels
     that stand side by side (every axes one cell of the same one-row grid) are stacked in one
-    column; y tick labels hidden because they shared their y axis show again. A colorbar or an
-    inset has no cell of its own: such a figure keeps its panels where they are, only narrower.
+    column (a colorbar made under constrained layout follows its panel); y tick labels hidden
+    because they shared their y axis show again. An inset has no cell of its own: such a figure
+    keeps its panels where they are, only narrower.
     """
-    axes = fig.axes
+    # a colorbar follows its panel (constrained layout places it), so only the panels count
+    axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
     specs = [ax.get_subplotspec() for ax in axes]
     grid = specs[0].get_gridspec() if axes and specs[0] is not None else None
     side_by_side = (

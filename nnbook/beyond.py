@@ -275,8 +275,9 @@ def _kernel_figure(kernel: str = "edge detection", image: str = "test card") -> 
     picture = IMAGES[image]()
     weights = conv.KERNELS[kernel]
     output = conv.conv2d(picture, weights, padding=1)
-    fig = Figure(figsize=(8, 2.9))
-    fig.subplots_adjust(left=0.02, right=0.94, bottom=0.04, top=0.86, wspace=0.15)
+    # constrained layout (not a fixed adjustment), so that the portrait frame for phones can lay
+    # the panels and the colorbar out again at a readable size (nnbook.base.portrait)
+    fig = Figure(figsize=(8, 2.9), layout="constrained")
     ax_in, ax_k, ax_out = fig.subplots(1, 3, gridspec_kw={"width_ratios": [3, 2, 3]})
     ax_in.imshow(picture, cmap=GREY_CMAP, vmin=0, vmax=1)
     ax_in.set_title(f"image I ({picture.shape[0]}x{picture.shape[1]})")

@@ -3,6 +3,7 @@ default frame is a figure and whose frames differ along its grid (a frozen frame
 
 import importlib
 import inspect
+import io
 
 import matplotlib
 
@@ -10,8 +11,9 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from PIL import Image  # noqa: E402
 
-from nnbook.base import MAX_FRAMES, Demo  # noqa: E402
+from nnbook.base import MAX_FRAMES, SMALLEST_TEXT_KEY, Demo  # noqa: E402
 
 CHAPTER_MODULES = ("neurons", "backprop", "autodiff", "optimizers", "regularization",
                    "initialization", "beyond")  # fmt: skip
@@ -66,3 +68,17 @@ def test_demo_is_a_small_grid_whose_frames_are_figures_and_differ(name):
     assert isinstance(figure, Figure) and figure.axes
     param, (a, b) = VARIED[name]
     assert demo.frame_png(**{param: a}) != demo.frame_png(**{param: b})
+
+
+PHONE_COLUMN_PX = 358  # a 390 px phone less the page's margins
+
+
+@pytest.mark.parametrize("name", VARIED)
+def test_demo_has_a_portrait_frame_whose_texts_a_phone_can_read(name):
+    """The frame a phone is sent (rendered as the build renders it, after the wide one): its
+    smallest text at least 11 px once the frame is scaled to the phone's column."""
+    _, narrow = FACTORIES[name]().frame_pngs()
+    assert narrow is not None, "no portrait frame: a phone would shrink the wide one"
+    with Image.open(io.BytesIO(narrow)) as image:
+        smallest, width = float(image.text[SMALLEST_TEXT_KEY]), image.size[0]
+    assert smallest * PHONE_COLUMN_PX / width >= 11
