@@ -508,4 +508,13 @@ def test_the_terminal_shows_no_warning_from_kernels_or_notebooks(lab, lab_log):
     assert "Kernel started" in log
     for warning in ("without encryption", "is not trusted", "websocket_ping_timeout", "WARNING"):
         assert warning not in log, [line for line in log.splitlines() if warning in line][:3]
-    assert not re.findall(r"^\[W .*", log, re.M), re.findall(r"^\[W .*", log, re.M)[:3]
+    expected = (
+        r"404 GET /(formgrader|courses)\b",  # a test above asks for the instructor's pages
+        r"Got events for closed stream",  # jupyter_server, as a kernel is shut down mid-message
+    )
+    warnings = [
+        line
+        for line in re.findall(r"^\[W .*", log, re.M)
+        if not any(re.search(pattern, line) for pattern in expected)
+    ]
+    assert not warnings, warnings[:3]
