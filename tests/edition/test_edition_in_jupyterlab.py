@@ -509,7 +509,7 @@ def test_the_terminal_shows_no_warning_from_kernels_or_notebooks(lab, lab_log):
     for warning in ("without encryption", "is not trusted", "websocket_ping_timeout", "WARNING"):
         assert warning not in log, [line for line in log.splitlines() if warning in line][:3]
     expected = (
-        r"404 GET /(formgrader|courses)\b",  # a test above asks for the instructor's pages
+        r"404 GET /(formgrader|assignments|courses)\b",  # a test above asks for these handlers
         r"Got events for closed stream",  # jupyter_server, as a kernel is shut down mid-message
     )
     warnings = [
