@@ -30,6 +30,7 @@ import ast
 import copy
 import html
 import re
+import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -420,3 +421,16 @@ def pinned_notebook(assignment: str, student: str, course: Path = REPO):
         if pins:
             cell.source = "\n".join(pins) + "\n" + cell.source
     return nb
+
+
+def make(target: str, course: Path, **variables) -> subprocess.CompletedProcess:
+    """A make target of the repository, run on `course` as an instructor types it."""
+    settings = [f"{name}={value}" for name, value in {"COURSE": course, **variables}.items()]
+    command = ["make", "--no-print-directory", "-C", str(REPO), target, *settings]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+
+def ok(done: subprocess.CompletedProcess) -> str:
+    """The output of a command that must succeed (its whole output when it does not)."""
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout

@@ -9,7 +9,6 @@ shifted by `offset` (Moodle numbers the participants of each assignment anew).
 from __future__ import annotations
 
 import csv
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
@@ -322,15 +321,7 @@ def test_canvas_and_blackboard_exports_name_the_existing_columns(tmp_path):
 NBGRADER = kit.REPO / ".venv" / "bin" / "nbgrader"
 
 
-def make(target: str, course: Path, **variables) -> subprocess.CompletedProcess:
-    settings = [f"{name}={value}" for name, value in {"COURSE": course, **variables}.items()]
-    command = ["make", "--no-print-directory", "-C", str(kit.REPO), target, *settings]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900)
-
-
-def ok(done: subprocess.CompletedProcess) -> str:
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+make, ok = kit.make, kit.ok
 
 
 def snapshot(course: Path) -> dict[str, bytes]:

@@ -76,15 +76,7 @@ NOTES = {
 }
 
 
-def make(target: str, course: Path, **variables: str) -> subprocess.CompletedProcess:
-    settings = [f"{name}={value}" for name, value in {"COURSE": course, **variables}.items()]
-    command = ["make", "--no-print-directory", "-C", str(kit.REPO), target, *settings]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900)
-
-
-def ok(done: subprocess.CompletedProcess) -> str:
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+make, ok = kit.make, kit.ok
 
 
 @pytest.fixture(scope="session")
