@@ -390,6 +390,15 @@ def test_a_wrong_answer_reads_the_same_in_validate_the_terminal_and_the_notebook
     dialog = page.locator(".jp-Dialog").inner_text()
     assert WRONG_LINE.search(dialog), dialog[:3000]
     assert "_make_checks" not in dialog and "z = [-2.,  0.,  3.]" in dialog
+    message_top, code_top = page.evaluate(
+        """() => {
+            const blocks = [...document.querySelectorAll('#validation-message .jp-RenderedText')];
+            const top = text => blocks.find(b => b.innerText.includes(text))
+                .getBoundingClientRect().top;
+            return [top('received shape (4,)'), top('check_array("sigmoid(z)"')];
+        }"""
+    )
+    assert message_top < code_top  # the message first, the test cell's code under it
     page.locator(".jp-Dialog .jp-mod-accept").click()
 
     readme = (student_folder / "README.md").read_text()

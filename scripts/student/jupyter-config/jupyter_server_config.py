@@ -14,6 +14,9 @@ shortens to the interval anyway; setting it so keeps the same behaviour without 
 Notebooks are served with the metadata their kernel will write (nnbook.contents), so that opening
 and closing a chapter or an exercise without changing it asks nothing, and a notebook without
 outputs raises no "not trusted" warning.
+
+The Validate dialog shows each failed test's message above the test cell's code (custom/custom.css,
+served by the nnbook.lab server extension as JupyterLab's custom CSS).
 """
 
 import os
@@ -30,3 +33,6 @@ if os.name == "posix" and len(SOCKET.encode()) < 104:
     c.KernelManager.transport = "ipc"
 c.ServerApp.tornado_settings.update({"ws_ping_timeout": 30_000})  # ms, = ws_ping_interval
 c.ServerApp.contents_manager_class = "nnbook.contents.CourseContentsManager"
+
+# The edition's style sheet (custom/custom.css beside this file; nnbook.lab serves it).
+c.LabApp.custom_css = True
