@@ -143,6 +143,7 @@ benchmark: $(STAMPS)/venv
 	$(PY) benchmarks/train_mlp.py
 	$(PY) benchmarks/autodiff_mlp.py
 	$(PY) benchmarks/grading.py
+	$(PY) benchmarks/validate.py
 	$(PY) tests/grading/benchmark_autograde.py
 
 # Lighthouse (pinned in benchmarks/lighthouse/) on Debian's chromium; `make book` first.
