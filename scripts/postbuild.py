@@ -5,7 +5,8 @@
 
 First it rewrites the pages (scripts/site_pages.py: demo frames into files of their own, text
 alternatives for figures, the icon stylesheet instead of the Font Awesome script, accessibility
-repairs of the theme's markup). Then it checks them. The site must work offline: no page may load
+repairs of the theme's markup). Then it checks them, and trims the theme's style sheet to the
+rules the site can use (scripts/trim_css.py). The site must work offline: no page may load
 a script, a style sheet, a font, an image or a frame from another host (links to papers are fine:
 they are not loaded). The vendored assets must be in place, nothing from solutions/ (nbgrader
 solution or hidden-test blocks) may be published, no page may inline its images, and every image
@@ -22,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import site_pages  # noqa: E402
+import trim_css  # noqa: E402
 from vendor_assets import ICONS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,12 +158,15 @@ def check_site(site: Path) -> int:
                 print(f"  - {problem}", file=sys.stderr)
     if failed:
         return 1
+    trimmed = trim_css.trim_site(site)
     pages = sum(1 for _ in site.rglob("*.html"))
     frames = len(list((site / site_pages.FRAMES_DIR).glob("*.png")))
     print(
         f"postbuild: OK: {pages} pages, {frames} demo frames in {site_pages.FRAMES_DIR}/, "
         "no external loads, assets vendored, no solutions, every image described"
     )
+    for line in trimmed:
+        print(f"postbuild: {line}")
     return 0
 
 

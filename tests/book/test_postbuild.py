@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location("postbuild", ROOT / "scripts" / "postbuild.py")
 postbuild = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(postbuild)
+trim_css = postbuild.trim_css
 
 
 @pytest.fixture
@@ -335,3 +336,49 @@ def test_theme_script_without_the_scan_fails(site: Path, capsys):
     script.write_text('window.addEventListener("load",somethingElse)')
     assert postbuild.check_site(site) == 1
     assert "TAB_STOP_SCAN" in capsys.readouterr().err
+
+
+def test_theme_sheet_keeps_only_rules_that_can_apply(site: Path):
+    sheet = site / trim_css.SHEETS[0]
+    sheet.parent.mkdir(parents=True, exist_ok=True)
+    sheet.write_text(
+        "@font-face{font-family:x;src:url(x.woff2)}\n:root{--gap:1rem}\n"
+        ".kept{color:red}\n.absent{color:blue}\n#absent-id{color:blue}\n"
+        "[data-absent]{color:blue}\nsection[data-kind] .kept{color:green}\n"
+        "a:hover .kept::before,.absent{content:'>'}\ndiv:not(.absent){margin:0}\n"
+        ".shown{opacity:1}\n.bs-tip-auto{top:0}\n.bs-tip-sideways{top:1px}\n"
+        "@media (min-width:40em){.absent{color:blue}.kept{color:teal}}\n"
+        "@media print{.absent{display:none}}\n"
+    )
+    (site / "index.html").write_text(
+        '<html><body><section data-kind="x"><div class="kept"><a href="#">a</a></div></section>'
+        '<script src="_static/a.js"></script></body></html>'
+    )
+    (site / "_static" / "a.js").write_text(
+        'el.classList.add("shown"); tip.classList.add(`bs-${name}-auto`); const name = "tip";'
+    )
+    trim_css.trim_site(site)
+    trimmed = sheet.read_text()
+    for kept in (
+        "@font-face",
+        "--gap",
+        ".kept{color:red}",
+        "section[data-kind] .kept",
+        "a:hover .kept::before",
+        "div:not(.absent)",
+        ".shown",
+        ".bs-tip-auto",
+        "@media (min-width:40em)",
+        "color:teal",
+    ):
+        assert kept in trimmed, kept
+    for dropped in (
+        ".absent{color:blue}",
+        "#absent-id",
+        "[data-absent]",
+        ".bs-tip-sideways",
+        "@media print",
+    ):
+        assert dropped not in trimmed, dropped
+    trim_css.trim_site(site)
+    assert sheet.read_text() == trimmed  # trimming again changes nothing
