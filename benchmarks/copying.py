@@ -18,6 +18,7 @@ import argparse
 import importlib
 import inspect
 import json
+import re
 import sys
 import tempfile
 import textwrap
@@ -65,28 +66,51 @@ def chosen(assignment: str, sources: tuple[str, ...], entries=None) -> dict[str,
     return picked
 
 
-def copying_notebook(assignment: str, cells: dict, course: Path = kit.REPO):
-    """The release with the given answer cells (cell id -> Copy) filled in, the rest untouched."""
+def shared_numbers(assignment: str) -> str:
+    """The default variant's names as literals: the numbers everyone without an id sees."""
+    values = kit.variants_module()["variant_values"](assignment, "")
+    return "\n".join(f"{name} = {kit._literal(value)}" for name, value in values.items()) + "\n"
+
+
+def copied_cells(assignment: str, sources: tuple[str, ...]) -> dict[str, str]:
+    """Answer cell -> the text a copying student hands in: the map's copies and, for the
+    variant tasks, nnlib's computation (`CALCULATOR`) on the shared numbers."""
+    cells = {cell: cell_text(entry) for cell, entry in chosen(assignment, sources).items()}
+    if "nnlib" in sources:
+        shared = shared_numbers(assignment)
+        calculator = chosen(assignment, ("nnlib",), copying_map.CALCULATOR)
+        for cell, entry in calculator.items():
+            cells.setdefault(cell, shared + cell_text(entry))
+    return cells
+
+
+def own_numbers_cells(assignment: str) -> dict[str, str]:
+    """Answer cell -> nnlib's computation on the student's own numbers (`CALCULATOR`)."""
+    calculator = chosen(assignment, ("nnlib",), copying_map.CALCULATOR)
+    return {cell: cell_text(entry) for cell, entry in calculator.items()}
+
+
+def copying_notebook(assignment: str, cells: dict[str, str], course: Path = kit.REPO):
+    """The release with the given answer cells (cell id -> text) filled in, the rest untouched."""
     submission = kit.Submission(
         name="copying",
         description="answers copied from the student edition",
         score=0.0,
         failing=[],
-        cells={cell: cell_text(entry) for cell, entry in cells.items()},
+        cells=cells,
         base="release",
     )
     return kit.build_submission(assignment, submission, course)
 
 
 def write_batch(course: Path, assignment: str) -> None:
-    """The reference, the three copies and (when the assignment has one) the calculator."""
+    """The reference, the three copies and (when the assignment has one) nnlib on own numbers."""
     kit.write_submission(course, assignment, "reference", kit.solved_notebook(assignment, course))
     for student, sources in SOURCES.items():
-        notebook = copying_notebook(assignment, chosen(assignment, sources), course)
+        notebook = copying_notebook(assignment, copied_cells(assignment, sources), course)
         kit.write_submission(course, assignment, student, notebook)
-    calculator = chosen(assignment, ("nnlib",), copying_map.CALCULATOR)
-    if calculator:
-        notebook = copying_notebook(assignment, calculator, course)
+    if own_numbers_cells(assignment):
+        notebook = copying_notebook(assignment, own_numbers_cells(assignment), course)
         kit.write_submission(course, assignment, "calculator", notebook)
 
 
@@ -127,10 +151,15 @@ def edition_texts() -> dict[str, str]:
     return texts
 
 
+# lines that any Python code holds: a bare return, an empty list, a counted loop, an open call
+IDIOM = re.compile(r"return \w+|\w+ = \[\]|for _ in range\(\w+\):|.*\(")
+
+
 def handed_out_lines(assignments: list[str]) -> dict[str, list[tuple[str, list[str]]]]:
     """Assignment -> [(reference line, files holding it)]: the master's solution lines (those
     that `secret_lines` guards: 8 characters or more, no comment, not quoted in the
-    instructions) that are, stripped, a whole line of nnlib, nnbook or a chapter's code."""
+    instructions), idioms left out, that are, stripped, a whole line of nnlib, nnbook or a
+    chapter's code."""
     where: dict[str, set[str]] = {}
     for name, text in edition_texts().items():
         for line in text.split("\n"):
@@ -138,7 +167,8 @@ def handed_out_lines(assignments: list[str]) -> dict[str, list[tuple[str, list[s
     found = {}
     for assignment in assignments:
         solution, _ = kit.secret_lines(assignment)
-        found[assignment] = [(line, sorted(where[line])) for line in sorted(solution & set(where))]
+        shared = sorted(line for line in solution & set(where) if not IDIOM.fullmatch(line))
+        found[assignment] = [(line, sorted(where[line])) for line in shared]
     return found
 
 

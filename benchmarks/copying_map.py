@@ -171,7 +171,7 @@ def he_normal(fan_in, fan_out, rng, dtype=np.float64):
         "07_beyond_mlp",
         "conv",
         "nnlib",
-        "nnlib.conv: conv2d and its helpers _check_image_and_kernel, _check_positive, _pad, _windows",
+        "nnlib.conv: conv2d, with _check_image_and_kernel, _check_positive, _pad, _windows",
         "from numpy.lib.stride_tricks import sliding_window_view",
         paste=(
             "nnlib.conv:_check_image_and_kernel",
@@ -275,16 +275,15 @@ def hand_momentum():
         "07_beyond_mlp",
         "hand",
         "nnlib",
-        "nnlib.conv: output_size and Conv2d, nnbook.beyond: n_parameters, on HAND",
+        "nnlib.conv: output_size and Conv2d (its parameters counted), on HAND",
         """
-from nnbook.beyond import n_parameters
 from nnlib.conv import Conv2d, output_size
 
 _k, _s, _p = HAND["k"], HAND["stride"], HAND["padding"]
 _answer = (
     output_size(HAND["h"], _k, _s, _p),
     output_size(HAND["w"], _k, _s, _p),
-    n_parameters(Conv2d(HAND["c_in"], HAND["c_out"], _k)),
+    sum(p.data.size for p in Conv2d(HAND["c_in"], HAND["c_out"], _k).parameters()),
 )
 
 
