@@ -25,6 +25,8 @@ import textwrap
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "grading"), str(ROOT / "benchmarks")]
 
@@ -72,6 +74,21 @@ def shared_numbers(assignment: str) -> str:
     return "\n".join(f"{name} = {kit._literal(value)}" for name, value in values.items()) + "\n"
 
 
+def closest_student(assignment: str, roster: int = 2000) -> str | None:
+    """Of the ids s0000, s0001, ..., the one whose variant is closest to the numbers that
+    handed-out code assumes (`ASSUMED`), or None when the map names none."""
+    assumed = copying_map.ASSUMED.get(assignment)
+    if not assumed:
+        return None
+    values = kit.variants_module()["variant_values"]
+
+    def distance(student: str) -> float:
+        drawn = values(assignment, student)
+        return sum(float(np.abs(np.subtract(drawn[n], x)).sum()) for n, x in assumed.items())
+
+    return min((f"s{i:04d}" for i in range(roster)), key=distance)
+
+
 def copied_cells(assignment: str, sources: tuple[str, ...]) -> dict[str, str]:
     """Answer cell -> the text a copying student hands in: the map's copies and, for the
     variant tasks, nnlib's computation (`CALCULATOR`) on the shared numbers."""
@@ -104,11 +121,16 @@ def copying_notebook(assignment: str, cells: dict[str, str], course: Path = kit.
 
 
 def write_batch(course: Path, assignment: str) -> None:
-    """The reference, the three copies and (when the assignment has one) nnlib on own numbers."""
+    """The reference, the three copies, the copy handed in by the student whose numbers are
+    closest to those the copied code assumes, and nnlib on the student's own numbers."""
     kit.write_submission(course, assignment, "reference", kit.solved_notebook(assignment, course))
     for student, sources in SOURCES.items():
         notebook = copying_notebook(assignment, copied_cells(assignment, sources), course)
         kit.write_submission(course, assignment, student, notebook)
+    closest = closest_student(assignment)
+    if closest:
+        notebook = copying_notebook(assignment, copied_cells(assignment, SOURCES["together"]))
+        kit.write_submission(course, assignment, closest, notebook)
     if own_numbers_cells(assignment):
         notebook = copying_notebook(assignment, own_numbers_cells(assignment), course)
         kit.write_submission(course, assignment, "calculator", notebook)
@@ -188,7 +210,8 @@ def table_rows(assignment: str, scores: dict) -> list[str]:
     for student in SOURCES:
         score = scores[student]
         rows.append(f"{score.autograded:g} ({_cells(score)})")
-    variant = max(variant_points(scores[s], assignment) for s in SOURCES)
+    copies = [*SOURCES, closest_student(assignment)]
+    variant = max(variant_points(scores[s], assignment) for s in copies if s)
     tasks = VARIANT_TASKS.get(assignment, {})
     rows.append(f"{variant:g} of {sum(full.parts[t] for t in tasks):g}")
     calc = scores.get("calculator")

@@ -65,6 +65,26 @@ def relu_prime(z):
     ),
     Copy(
         "01_neurons",
+        "xor",
+        "nnlib",
+        "nnbook.neurons: xor_by_hand (deck 002's XOR network, for inputs 0 and 1)",
+        """
+from nnlib import layers
+
+_network = xor_by_hand()
+_weights = [
+    (_network.layers[0].weight.data.copy(), _network.layers[0].bias.data.copy()),
+    (_network.layers[2].weight.data.copy(), _network.layers[2].bias.data.copy()),
+]
+
+
+def xor_params():
+    return _weights
+""",
+        paste=("nnbook.neurons:xor_by_hand",),
+    ),
+    Copy(
+        "01_neurons",
         "rings",
         "chapters",
         "chapter 1, 'Depth and width' (train_rings): an MLP trained on the shared rings",
@@ -204,6 +224,10 @@ def he_normal(fan_in, fan_out, rng, dtype=np.float64):
         paste=("nnlib.autoencoder:kl_bernoulli", "nnlib.autoencoder:sparsity_penalty"),
     ),
 ]
+
+# The numbers that handed-out code assumes where a variant task has the student's own: the
+# batch also hands the copy in as the student whose variant is closest to them.
+ASSUMED = {"01_neurons": {"XOR_LOW": 0.0, "XOR_HIGH": 1.0}}  # nnbook.neurons.xor_by_hand
 
 # The variant tasks answered by calling nnlib on the student's own numbers HAND, at the top of
 # the answer cell (the function then returns what nnlib computed). The code writes down only
