@@ -40,11 +40,18 @@ def variant_seed(assignment, student):
 
 
 def _neurons(rng):
-    """01: the XOR network's two input levels, the two rings' centre."""
+    """01: the XOR network's two input levels, the two rings' centre.
+
+    Never levels for which the student edition's XOR network, deck 002's for inputs 0 and 1
+    (`nnbook.neurons.xor_by_hand`), is right: on this grid that is when low + high = 1, (0, 1)
+    and (-0.5, 1.5); those students get the other gap (benchmarks/copying.py)."""
     low = float(rng.integers(-10, 10)) / 2  # -5.0, -4.5, ..., 4.5
+    gap = float(rng.integers(1, 3))  # one or two above
+    if 2 * low + gap == 1:
+        gap = 3 - gap
     return {
         "XOR_LOW": low,
-        "XOR_HIGH": low + float(rng.integers(1, 3)),  # one or two above
+        "XOR_HIGH": low + gap,
         "RING_CENTER": rng.integers(-4, 5, size=2) / 2,  # a 9 x 9 grid of step 0.5
     }
 
