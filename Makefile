@@ -110,7 +110,7 @@ format: $(STAMPS)/venv
 	$(VENV)/bin/ruff check --fix .
 
 test: system-deps book lint
-	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup --durations=25
 
 test-fast: $(STAMPS)/venv
 	$(VENV)/bin/python -m pytest -m "not slow and not browser"
