@@ -95,11 +95,11 @@ def bias_variance(
 # ---------------------------------------------------------------------------------------------
 
 
-PENALTY_GRADIENTS = {
-    "none": lambda w, lam: np.zeros_like(w),
-    "L2": losses.l2_penalty_grad,
-    "L1": losses.l1_penalty_grad,
-    "elastic net": lambda w, lam: losses.elastic_net_penalty_grad(w, lam, lam),
+PENALTIES = {
+    "none": lambda w, lam: (0.0, np.zeros_like(w)),
+    "L2": losses.l2_penalty,
+    "L1": losses.l1_penalty,
+    "elastic net": lambda w, lam: losses.elastic_net_penalty(w, lam, lam),
 }
 
 
@@ -141,7 +141,7 @@ def fit_with_penalty(
             model.backward(loss(model(xb), yb).backward())
             if not proximal:
                 for w in weights:
-                    w.grad += PENALTY_GRADIENTS[penalty](w.data, lam)
+                    w.grad += PENALTIES[penalty](w.data, lam)[1]
             optimizer.step()
             if proximal:
                 for w in weights:

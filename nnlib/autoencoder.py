@@ -40,7 +40,8 @@ def kl_bernoulli(rho: float, rho_hat: np.ndarray) -> np.ndarray:
 def sparsity_penalty(hidden: np.ndarray, rho: float, beta: float) -> tuple[float, np.ndarray]:
     """Value and gradient of beta sum_i KL(rho || rho_hat_i), rho_hat_i = mean_n a_ni (7.6).
 
-    Returns (penalty, d penalty / d hidden); the gradient is
+    Returns (penalty, d penalty / d hidden), the convention of every penalty (`nnlib.losses`);
+    the gradient is
     beta / N (-rho / rho_hat_i + (1 - rho) / (1 - rho_hat_i)), the same for every example n.
     """
     hidden = np.asarray(hidden)
@@ -136,10 +137,11 @@ def total_objective(model: Autoencoder, x: np.ndarray, weight_decay: float = 1e-
     reconstruction = losses.MSELoss()(model(x), x)
     model.backward(reconstruction.backward())  # adds the sparsity gradient at the code
     values = [w.data for w in weights]
-    for weight, grad in zip(weights, losses.l2_penalty_grad(values, weight_decay), strict=True):
+    decay, decay_grads = losses.l2_penalty(values, weight_decay)
+    for weight, grad in zip(weights, decay_grads, strict=True):
         weight.grad += grad
     penalty = model.last_penalty if model.sparsity_weight > 0 and model.training else 0.0
-    return float(reconstruction) + penalty + losses.l2_penalty(values, weight_decay)
+    return float(reconstruction) + penalty + decay
 
 
 def fit_lbfgs(

@@ -227,8 +227,8 @@ class Conv2d(Module):
         k = self.kernel_size
         # nnlib.init reads (in, out, *receptive field): fans (in k^2, out k^2)
         drawn = init_module.get(init)((self.in_channels, self.out_channels, k, k), rng=as_rng(rng))
-        self.weight = Parameter(np.asarray(drawn, dtype=dtype).transpose(1, 0, 2, 3), name="weight")
-        self.bias = Parameter(np.zeros(self.out_channels, dtype=dtype), name="bias")
+        self.weight = Parameter(np.asarray(drawn, dtype=dtype).transpose(1, 0, 2, 3))
+        self.bias = Parameter(np.zeros(self.out_channels, dtype=dtype))
         self._cache: tuple[np.ndarray, tuple[int, ...]] | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:

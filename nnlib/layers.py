@@ -98,8 +98,8 @@ class Dense(Module):
         weight = np.asarray(initializers.get(init)(shape, rng), dtype=dtype)
         if weight.shape != shape:
             raise ValueError(f"init returned shape {weight.shape}, expected {shape}")
-        self.weight = Parameter(self._stored(weight), name="weight")
-        self.bias = Parameter(np.zeros(self.out_features, dtype=dtype), "bias") if bias else None
+        self.weight = Parameter(self._stored(weight))
+        self.bias = Parameter(np.zeros(self.out_features, dtype=dtype)) if bias else None
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -347,17 +347,17 @@ class PReLU(Module):
     """x for x > 0, alpha x otherwise, with alpha learned (He et al., 2015).
 
     `num_parameters` = 1 shares one alpha; = the number of features learns one per feature.
-    dL/dalpha = sum over x <= 0 of g * x.
+    dL/dalpha = sum over x <= 0 of g * x. The code stores alpha as `weight`, PyTorch's name.
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: type = np.float64):
         self.init = float(init)
-        self.alpha = Parameter(np.full(num_parameters, init, dtype=dtype), name="alpha")
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))  # alpha
         self._x: np.ndarray | None = None
 
     def _alpha(self, x: np.ndarray) -> np.ndarray:
         """alpha shaped to broadcast over x's feature axis (axis 1)."""
-        alpha = self.alpha.data
+        alpha = self.weight.data
         n = alpha.shape[0]
         if n == 1:
             return alpha[0]
@@ -375,14 +375,14 @@ class PReLU(Module):
         _check_same_shape(self, grad_out, x.shape)
         negative = x <= 0
         g_alpha = np.where(negative, grad_out * x, 0)
-        if self.alpha.data.shape[0] == 1:
-            self.alpha.grad += g_alpha.sum()
+        if self.weight.data.shape[0] == 1:
+            self.weight.grad += g_alpha.sum()
         else:
-            self.alpha.grad += g_alpha.sum(axis=tuple(i for i in range(x.ndim) if i != 1))
+            self.weight.grad += g_alpha.sum(axis=tuple(i for i in range(x.ndim) if i != 1))
         return np.where(negative, self._alpha(x) * grad_out, grad_out)
 
     def extra_repr(self) -> str:
-        return f"num_parameters={self.alpha.data.shape[0]}, init={self.init}"
+        return f"num_parameters={self.weight.data.shape[0]}, init={self.init}"
 
 
 class Softmax(Module):
@@ -456,6 +456,8 @@ class BatchNorm1d(Module):
 
     Backward through the batch statistics (the paper's eq. in compact form):
     dL/dx = (gamma / sqrt(var_B + eps)) (g - mean(g) - x_hat mean(g x_hat)).
+
+    The code uses PyTorch's names: gamma is `weight`, beta is `bias`.
     """
 
     def __init__(
@@ -464,8 +466,8 @@ class BatchNorm1d(Module):
         self.num_features = int(num_features)
         self.momentum = float(momentum)
         self.eps = float(eps)
-        self.gamma = Parameter(np.ones(self.num_features, dtype=dtype), name="gamma")
-        self.beta = Parameter(np.zeros(self.num_features, dtype=dtype), name="beta")
+        self.weight = Parameter(np.ones(self.num_features, dtype=dtype))  # gamma
+        self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))  # beta
         self.running_mean = np.zeros(self.num_features, dtype=dtype)
         self.running_var = np.ones(self.num_features, dtype=dtype)
         self._x_hat: np.ndarray | None = None
@@ -494,15 +496,15 @@ class BatchNorm1d(Module):
         self._batch_stats = self.training
         self._inv_std = 1.0 / np.sqrt(var + self.eps)  # a Python float keeps var's dtype
         self._x_hat = (x - mean) * self._inv_std
-        return self.gamma.data * self._x_hat + self.beta.data
+        return self.weight.data * self._x_hat + self.bias.data
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         _require_forward(self, self._x_hat)
         x_hat = self._x_hat
         _check_same_shape(self, grad_out, x_hat.shape)
-        self.gamma.grad += (grad_out * x_hat).sum(axis=0)
-        self.beta.grad += grad_out.sum(axis=0)
-        scale = self.gamma.data * self._inv_std
+        self.weight.grad += (grad_out * x_hat).sum(axis=0)
+        self.bias.grad += grad_out.sum(axis=0)
+        scale = self.weight.data * self._inv_std
         if not self._batch_stats:  # running statistics are constants
             return grad_out * scale
         return scale * (grad_out - grad_out.mean(axis=0) - x_hat * (grad_out * x_hat).mean(axis=0))

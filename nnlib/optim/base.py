@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from nnlib.module import Parameter
+from nnlib.module import Parameter, Settings
 
 
 def check_nonnegative(name: str, value: float) -> float:
@@ -31,8 +31,13 @@ def check_unit_interval(name: str, value: float) -> float:
     return value
 
 
-class Optimizer:
-    """Holds the parameters and the learning rate ``lr`` (schedules change ``lr`` between steps)."""
+class Optimizer(Settings):
+    """Holds the parameters and the learning rate ``lr`` (schedules change ``lr`` between steps).
+
+    ``repr`` shows every hyper-parameter (``Settings``): ``SGD(lr=0.1, momentum=0.9, ...)``.
+    """
+
+    not_settings = ("params",)
 
     def __init__(self, params: Iterable[Parameter], lr: float) -> None:
         self.params: list[Parameter] = list(params)
@@ -63,6 +68,3 @@ class Optimizer:
     def _buffers(self) -> list[np.ndarray]:
         """One zero array per parameter, same shape and dtype (for moments and scratch space)."""
         return [np.zeros_like(p.data) for p in self.params]
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(lr={self.lr:g}, params={len(self.params)})"

@@ -86,13 +86,6 @@ class SGD(Optimizer):
             np.multiply(g, self.lr, out=tmp)
             p.data -= tmp
 
-    def __repr__(self) -> str:
-        return (
-            f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, dampening={self.dampening:g}, "
-            f"weight_decay={self.weight_decay:g}, nesterov={self.nesterov}, "
-            f"params={len(self.params)})"
-        )
-
 
 class Momentum(Optimizer):
     """The slides' momentum: an exponential moving average of the gradients (deck 002).

@@ -14,11 +14,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nnlib.module import Settings
 from nnlib.optim.base import Optimizer, check_nonnegative
 
 
-class LRScheduler:
-    """Base class: subclasses implement ``lr_at(epoch)``."""
+class LRScheduler(Settings):
+    """Base class: subclasses implement ``lr_at(epoch)``.
+
+    ``repr`` shows the base learning rate and every setting: ``CosineSchedule(base_lr=0.1,
+    T_max=50, eta_min=0.0)``.
+    """
+
+    not_settings = ("optimizer",)
+
+    def extra_repr(self) -> str:
+        return ", ".join(filter(None, [f"base_lr={self.base_lr!r}", super().extra_repr()]))
 
     def __init__(self, optimizer: Optimizer | float) -> None:
         if isinstance(optimizer, Optimizer):

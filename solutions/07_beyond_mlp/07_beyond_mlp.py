@@ -601,7 +601,7 @@ x_test, y_test = x_digits[order[1400:]], y_digits[order[1400:]]
 def train_cnn(images, labels, n_kernels=4, steps=30, lr=0.05, seed=0):
     """Adam on the whole batch, `steps` times; returns (kernels, head, [loss at each step])."""
     gen = np.random.default_rng(seed)
-    kernels = Parameter(gen.normal(0.0, 0.5, size=(n_kernels, 3, 3)), name="kernels")
+    kernels = Parameter(gen.normal(0.0, 0.5, size=(n_kernels, 3, 3)))
     head = layers.Dense(n_kernels * 16, 10, rng=gen)
     optimizer = optim.Adam([kernels, *head.parameters()], lr=lr)
     history = []

@@ -37,9 +37,9 @@ def tensor_forward(layer, x, params):
             var = ((x - mean) ** 2).mean(axis=0)
         else:
             mean, var = layer.running_mean, layer.running_var
-        return p(layer.gamma) * ((x - mean) / sqrt(var + layer.eps)) + p(layer.beta)
+        return p(layer.weight) * ((x - mean) / sqrt(var + layer.eps)) + p(layer.bias)
     if isinstance(layer, layers.PReLU):
-        alpha = p(layer.alpha)
+        alpha = p(layer.weight)
         return where(x.data > 0, x, alpha * x)
     if isinstance(layer, layers.Flatten):
         return x.reshape(x.shape[0], -1)
