@@ -232,7 +232,7 @@ def fit_target(target: str, hidden_units: int, activation: str = "tanh", seed: i
     best = None
     for start in range(3):
         model = layers.mlp([1, hidden_units, 1], activation, rng=seed * 100 + start)
-        final = train.fit_full_batch(model, losses.MSELoss(), x, y, _lbfgs(model), steps=15)[-1]
+        final = train.fit_full_batch(model, losses.MSELoss(), _lbfgs(model), x, y, steps=15)[-1]
         if best is None or final < best[0]:
             best = (final, model)
     model = best[1]
@@ -364,7 +364,7 @@ def _train_once(x: np.ndarray, y: np.ndarray, sizes: list[int], seed: int, steps
         loss, target = losses.BCEWithLogitsLoss(), y[:, None] * 1.0
     else:  # K classes: K logits, softmax inside the loss
         loss, target = losses.CrossEntropyLoss(), y
-    history = train.fit_full_batch(model, loss, x, target, _lbfgs(model), steps)
+    history = train.fit_full_batch(model, loss, _lbfgs(model), x, target, steps)
     return model, history[-1]
 
 

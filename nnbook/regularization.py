@@ -239,7 +239,7 @@ def train_moons_classifier(
     x, y = moons_problem()[:2]
     model = layers.mlp([2, 64, 64, 1], "relu", dropout=dropout, drop_connect=drop_connect, rng=seed)
     adam = optim.Adam(model.parameters(), lr=0.02, weight_decay=weight_decay)
-    train.fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y, adam, steps=400)
+    train.fit_full_batch(model, losses.BCEWithLogitsLoss(), adam, x, y, steps=400)
     return model.eval()
 
 
@@ -406,7 +406,7 @@ def train_mc_dropout_net(p: float = 0.1, steps: int = 1500) -> layers.Sequential
     x, t = gap_regression_data()
     model = layers.mlp([1, 50, 50, 1], "relu", dropout=p, rng=0)
     adam = optim.Adam(model.parameters(), lr=0.005)
-    train.fit_full_batch(model, losses.MSELoss(), x, t, adam, steps)
+    train.fit_full_batch(model, losses.MSELoss(), adam, x, t, steps)
     return model.eval()
 
 

@@ -302,12 +302,14 @@ def fit(
 def fit_full_batch(
     model: Model,
     loss_fn: Any,
+    optimizer: Optimizer,
     X: np.ndarray,
     y: np.ndarray,
-    optimizer: Optimizer,
     steps: int,
 ) -> list[float]:
     """Train on the whole data set at once, `steps` optimizer steps; return the loss at each.
+
+    The arguments come in `fit`'s order: model, loss, optimizer, data, then the length.
 
     One step is: zero the gradients, the loss on all of (X, y), backward, `optimizer.step()`;
     an optimizer whose step re-evaluates the loss itself (`optim.LBFGS`, whose line search

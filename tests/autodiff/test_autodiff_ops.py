@@ -78,3 +78,37 @@ def test_importing_the_engine_does_not_import_matplotlib():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)  # fmt: skip
     assert result.stdout.strip() == "False"
+
+
+def _module_level_names(path):
+    """Names a linter sees in a module: assigned at module level, or imported."""
+    import ast
+
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.ImportFrom):
+            names |= {alias.asname or alias.name for alias in node.names}
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Name)}  # fmt: skip
+    return names, calls
+
+
+@pytest.mark.parametrize("module", ["functional", "__init__"])
+def test_every_rows_function_is_defined_where_linters_see_it(module):
+    """No globals().update: each row of ELEMENTARY has a statement of its own (a new row needs
+    its line in nnlib/autodiff/functional.py and its import in nnlib/autodiff/__init__.py)."""
+    import pathlib
+
+    path = pathlib.Path(ad.__file__).with_name(f"{module}.py")
+    names, calls = _module_level_names(path)
+    assert [name for name in ELEMENTARY if name not in names] == []
+    assert "globals" not in calls
+
+
+def test_the_functions_are_the_rows_in_the_tables_order():
+    assert list(ad.FUNCTIONS) == list(ELEMENTARY)
+    assert all(getattr(ad, name) is ad.FUNCTIONS[name] for name in ELEMENTARY)
+    assert set(ELEMENTARY) <= set(ad.__all__)

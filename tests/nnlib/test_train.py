@@ -1,5 +1,7 @@
 """nnlib.train: the loop takes the steps the formulas say, records them, and stops when told."""
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -191,7 +193,7 @@ def test_fit_full_batch_takes_the_steps_of_the_plain_loop():
     y = y[:, None] * 1.0
     model, twin = layers.mlp([2, 4, 1], rng=0), layers.mlp([2, 4, 1], rng=0)
     loss_fn = losses.BCEWithLogitsLoss()
-    values = train.fit_full_batch(model, loss_fn, X, y, optim.SGD(model.parameters(), lr=0.5), 5)
+    values = train.fit_full_batch(model, loss_fn, optim.SGD(model.parameters(), lr=0.5), X, y, 5)
     opt, expected = optim.SGD(twin.parameters(), lr=0.5), []
     for _ in range(5):
         opt.zero_grad()
@@ -208,8 +210,16 @@ def test_fit_full_batch_gives_lbfgs_a_closure():
     model = layers.mlp([2, 8, 1], "tanh", rng=1)
     lbfgs, loss_fn = optim.LBFGS(model.parameters(), max_iter=20), losses.BCEWithLogitsLoss()
     before = loss_fn(model(X), y[:, None] * 1.0)
-    values = train.fit_full_batch(model, loss_fn, X, y[:, None] * 1.0, lbfgs, 10)
+    values = train.fit_full_batch(model, loss_fn, lbfgs, X, y[:, None] * 1.0, 10)
     assert len(values) == 10 and values[-1] < 1e-3 < 0.3 < before
     assert lbfgs.evaluations > 10  # several loss evaluations per step: the closure ran them
     with pytest.raises(ValueError, match="steps"):
-        train.fit_full_batch(model, losses.MSELoss(), X, y, lbfgs, 0)
+        train.fit_full_batch(model, losses.MSELoss(), lbfgs, X, y, 0)
+
+
+def test_the_training_helpers_take_their_arguments_in_one_order():
+    def leading(fn):
+        return list(inspect.signature(fn).parameters)[:5]
+
+    assert leading(train.fit) == ["model", "loss_fn", "optimizer", "X", "y"]
+    assert leading(train.fit_full_batch) == leading(train.fit)
