@@ -256,7 +256,7 @@ def random_features_fit(
     grid = np.linspace(-1, 1, 2001)[:, None]
     errors, largest = [], []
     for seed in seeds:
-        r = data.rng(seed)
+        r = np.random.default_rng(seed)
         w, b = r.normal(0, 2, hidden_units), r.uniform(-1, 1, hidden_units)
 
         def features(t: np.ndarray, w: np.ndarray = w, b: np.ndarray = b) -> np.ndarray:
@@ -334,7 +334,7 @@ DEPTHS: tuple[int, ...] = (1, 2)
 
 def load_dataset(name: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The 2-D classification sets of the chapter, from ``nnlib.data`` (spirals: 3 classes)."""
-    rng = data.rng(seed)
+    rng = np.random.default_rng(seed)
     if name == "xor":
         x, y = data.xor(n_per_corner=50, noise=0.15, rng=rng)
     elif name == "rings":
@@ -463,14 +463,14 @@ def train_digits(
     model = layers.mlp([64, hidden, 10], "tanh", rng=seed)
     opt = optim.Adam(model.parameters(), lr=0.01, weight_decay=1e-3)
     train.fit(model, losses.CrossEntropyLoss(), opt, x_train, y_train, epochs=epochs,
-              batch_size=64, progress=False, rng=data.rng(seed))  # fmt: skip
+              batch_size=64, progress=False, rng=seed)  # fmt: skip
     return model, train.accuracy(model(x_test), y_test, threshold=0)
 
 
 def _digits_split(seed: int):
     x, y = data.digits()  # pixels already in [0, 1]
     (x_train, y_train), _, (x_test, y_test) = data.train_val_test_split(
-        x, y, val_fraction=0.0, test_fraction=0.25, rng=data.rng(seed)
+        x, y, val_fraction=0.0, test_fraction=0.25, rng=seed
     )
     return x_train, x_test, y_train, y_test
 

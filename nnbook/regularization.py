@@ -71,7 +71,7 @@ def bias_variance(
     and `expected_mse` = mean over data sets, x* and fresh targets t* of (y - t*)^2, measured
     directly, so that it can be compared with bias^2 + variance + noise.
     """
-    gen = data.rng(seed)
+    gen = np.random.default_rng(seed)
     x_test = np.linspace(0.0, 1.0, 200)
     f_test = true_function(x_test)
     predictions = np.empty((n_datasets, x_test.size))
@@ -133,7 +133,7 @@ def fit_with_penalty(
         raise ValueError(f"proximal=True is implemented for the L1 penalty, got {penalty!r}")
     weights = [m.weight for m in model.modules() if isinstance(m, layers.Dense)]
     optimizer = optim.SGD(model.parameters(), lr=lr)
-    gen = data.rng(seed)
+    gen = np.random.default_rng(seed)
     model.train()
     for _ in range(epochs):
         for xb, yb in data.batches(x, y, batch_size=32, rng=gen):
@@ -154,7 +154,7 @@ def dropout_samples(model: layers.Module, x: np.ndarray, n_masks: int, seed: int
     shape (n_masks, *output.shape); the members of the ensemble of (5.13). Leaves eval mode."""
     for module in model.modules():
         if isinstance(module, layers.Dropout):
-            module.rng = data.rng(seed)
+            module.rng = np.random.default_rng(seed)
     model.train()
     outputs = np.stack([model(x) for _ in range(n_masks)])
     model.eval()
@@ -182,8 +182,8 @@ BLUE, ORANGE, GREEN, GREY = (viz.OKABE_ITO[c] for c in ("blue", "vermillion", "g
 @lru_cache(maxsize=8)
 def bishop_sine(n: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The chapter's fixed draw of Bishop's data: (x, t) with `n` points, and 100 test points."""
-    x, t = data.sine(n, rng=data.rng(4))
-    x_test, t_test = data.sine(100, rng=data.rng(1000))
+    x, t = data.sine(n, rng=4)
+    x_test, t_test = data.sine(100, rng=1000)
     return x, t, x_test, t_test
 
 
@@ -224,8 +224,8 @@ def capacity_demo() -> Demo:
 @lru_cache(maxsize=2)
 def moons_problem() -> tuple[np.ndarray, ...]:
     """40 noisy two-moons training points and 1000 test points: (x, y, x_test, y_test)."""
-    x, y = data.moons(40, noise=0.25, rng=data.rng(0))
-    x_test, y_test = data.moons(1000, noise=0.25, rng=data.rng(1))
+    x, y = data.moons(40, noise=0.25, rng=0)
+    x_test, y_test = data.moons(1000, noise=0.25, rng=1)
     return x, y[:, None].astype(float), x_test, y_test[:, None].astype(float)
 
 
@@ -315,7 +315,7 @@ def augment_digits(
     """The training set plus `copies` altered copies of each digit: shifted by -1, 0 or +1 pixel
     in each direction and with Gaussian pixel noise of std `noise`, clipped to [0, 1]. The
     label is unchanged: a digit moved by a pixel is the same digit."""
-    gen = data.rng(seed)
+    gen = np.random.default_rng(seed)
     images = x.reshape(-1, 8, 8)
     new = []
     for _ in range(copies):
@@ -394,7 +394,7 @@ class PCAWhitening:
 @lru_cache(maxsize=2)
 def gap_regression_data(n: int = 40) -> tuple[np.ndarray, np.ndarray]:
     """Noisy sin(3x) observed only on [-1, 1]: inputs outside it are far from the data."""
-    gen = data.rng(5)
+    gen = np.random.default_rng(5)
     x = np.sort(gen.uniform(-1.0, 1.0, size=(n, 1)), axis=0)
     return x, np.sin(3 * x) + 0.1 * gen.standard_normal(x.shape)
 

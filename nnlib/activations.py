@@ -30,6 +30,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from nnlib.checks import as_float_array
+
 __all__ = [
     "TABLE",
     "ActivationFunction",
@@ -58,12 +60,6 @@ __all__ = [
 
 Array = np.ndarray
 SMOOTH = math.inf  # continuity order of a C-infinity function
-
-
-def as_float_array(x: object) -> Array:
-    """`x` as a floating-point array: float inputs keep their dtype, others become float64."""
-    x = np.asarray(x)
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnlib import losses, optim
+from nnlib.checks import integer
 from nnlib.layers import Dense, Sequential, Sigmoid
 from nnlib.module import Module
 from nnlib.random import RNGLike, as_rng
@@ -167,9 +168,7 @@ def fit_lbfgs(
         )
     if weight_decay < 0:
         raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
-    for name, value in (("max_iter", max_iter), ("record_every", record_every)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    max_iter, record_every = integer("max_iter", max_iter), integer("record_every", record_every)
     model.train()
     history = [total_objective(model, x, weight_decay)]
     optimizer = optim.LBFGS(

@@ -19,6 +19,7 @@ import numpy as np
 
 from nnlib import activations as act
 from nnlib import init as initializers
+from nnlib.checks import unit_interval
 from nnlib.module import Module, Parameter
 from nnlib.random import RNGLike, as_rng
 
@@ -180,7 +181,7 @@ class DropConnect(Dense):
     ) -> None:
         self.rng = as_rng(rng)
         super().__init__(in_features, out_features, init, bias, self.rng, dtype)
-        self.p = _check_probability(p)
+        self.p = unit_interval("p (the drop probability)", p)
         self._mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -410,12 +411,6 @@ class Softmax(Module):
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_probability(p: float) -> float:
-    if not 0 <= p < 1:
-        raise ValueError(f"expected a drop probability p in [0, 1), got {p}")
-    return float(p)
-
-
 class Dropout(Module):
     """Inverted dropout: in training, drop each unit with probability p and scale the kept
     ones by 1/(1 - p), so E[y] = x and eval() is the identity (Srivastava et al., 2014).
@@ -424,7 +419,7 @@ class Dropout(Module):
     """
 
     def __init__(self, p: float = 0.5, rng: RNGLike = None) -> None:
-        self.p = _check_probability(p)
+        self.p = unit_interval("p (the drop probability)", p)
         self.rng = as_rng(rng)
         self._mask: np.ndarray | None = None
 

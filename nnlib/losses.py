@@ -29,7 +29,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from nnlib.activations import as_float_array, logistic
+from nnlib.activations import logistic
+from nnlib.checks import as_float_array
 from nnlib.module import Parameter, Settings
 
 __all__ = [

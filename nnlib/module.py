@@ -32,6 +32,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from nnlib.checks import as_float_array
+
 
 class Parameter:
     """A trainable array `data` with its gradient `grad` (same shape and dtype, zeros at first).
@@ -41,9 +43,7 @@ class Parameter:
     """
 
     def __init__(self, data: np.ndarray) -> None:
-        data = np.asarray(data)
-        if not np.issubdtype(data.dtype, np.floating):
-            data = data.astype(np.float64)
+        data = as_float_array(data)
         self.data = data
         self.grad = np.zeros_like(data)
 

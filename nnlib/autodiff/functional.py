@@ -15,6 +15,7 @@ from nnlib.autodiff.dual import Dual, jvp
 from nnlib.autodiff.numpy_protocol import NumpyDispatch
 from nnlib.autodiff.ops import ELEMENTARY, Elementary
 from nnlib.autodiff.tensor import Tensor
+from nnlib.data import one_hot
 
 
 def _function(op: Elementary) -> Callable[[Any], Any]:
@@ -68,10 +69,11 @@ def softmax(x: Any, axis: int = -1) -> Any:
     return exp(log_softmax(x, axis=axis))
 
 
-def _one_hot(target: Any, num_classes: int, dtype: Any) -> np.ndarray:
+def _target_rows(target: Any, num_classes: int, dtype: Any) -> np.ndarray:
+    """Class indices (N,) as one-hot rows (`nnlib.data.one_hot`); rows (N, K) as they are."""
     target = np.asarray(target.data if isinstance(target, Tensor) else target)
     if target.ndim == 1 and np.issubdtype(target.dtype, np.integer):
-        return np.eye(num_classes, dtype=dtype)[target]
+        return one_hot(target, num_classes, dtype)
     return target.astype(dtype)
 
 
@@ -80,15 +82,12 @@ def cross_entropy(logits: Any, target: Any) -> Any:
 
     ``target`` holds class indices (N,) or one-hot/probability rows (N, K).
     """
-    one_hot = _one_hot(target, logits.shape[-1], logits.dtype)
-    return -(log_softmax(logits) * one_hot).sum() * (1.0 / logits.shape[0])
+    rows = _target_rows(target, logits.shape[-1], logits.dtype)
+    return -(log_softmax(logits) * rows).sum() * (1.0 / logits.shape[0])
 
 
 def _leaf(x: Any) -> Tensor:
-    x = np.asarray(x)
-    return Tensor(
-        x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64), requires_grad=True
-    )
+    return Tensor(x, requires_grad=True)  # Tensor makes integers float64
 
 
 def value_and_grad(

@@ -36,6 +36,7 @@ import numpy as np
 
 from nnlib.autodiff.numpy_protocol import NumpyDispatch
 from nnlib.autodiff.ops import ELEMENTARY, Elementary
+from nnlib.checks import as_float_array
 
 _grad_enabled = True
 _creation_counter = itertools.count()
@@ -88,10 +89,7 @@ class Tensor(NumpyDispatch):
     ) -> None:
         if isinstance(data, Tensor | NumpyDispatch):
             raise TypeError(f"Tensor(data) expects numbers or an array, got {type(data).__name__}")
-        data = np.asarray(data, dtype=dtype)
-        if data.dtype.kind != "f":
-            data = data.astype(np.float64)
-        self.data: np.ndarray = data
+        self.data: np.ndarray = as_float_array(np.asarray(data, dtype=dtype))
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
         self.name = name

@@ -80,7 +80,7 @@ def test_digits_net_learns_and_first_layer_weights_are_images():
 
 
 def test_hidden_activations_are_tanh_of_the_first_layer():
-    model = layers.mlp([2, 3, 1], "tanh", rng=np.random.default_rng(5))
+    model = layers.mlp([2, 3, 1], "tanh", rng=5)
     x = np.random.default_rng(6).standard_normal((7, 2))
     expected = np.tanh(x @ model[0].weight.data + model[0].bias.data)
     np.testing.assert_allclose(neurons.hidden_representation(model, x), expected, atol=1e-15)
@@ -275,7 +275,7 @@ def test_one_neuron_fails_on_xor_and_rings():
 
 def test_lbfgs_gets_every_gradient_from_a_backward_pass():
     x, y = neurons.load_dataset("rings")
-    model = layers.mlp([2, 3, 1], "tanh", rng=np.random.default_rng(0))
+    model = layers.mlp([2, 3, 1], "tanh", rng=0)
     calls = []
     original_backward = model.backward
 

@@ -13,7 +13,7 @@ from nnlib import data, layers, losses  # noqa: E402
 
 
 def test_polynomial_fit_is_least_squares_and_ridge_closed_form():
-    x, t = data.sine(10, rng=data.rng(0))
+    x, t = data.sine(10, rng=0)
     w = reg.fit_polynomial(x, t, 3)
     np.testing.assert_allclose(w, np.polyfit(x.ravel(), t.ravel(), 3)[::-1], atol=1e-8)
     lam = 0.1
@@ -44,7 +44,7 @@ def test_l1_penalty_makes_more_weights_vanish_than_l2():
     x, y = x[:400], y[:400]
     zeros = {}
     for penalty in ("L2", "L1"):
-        model = layers.Sequential(layers.Dense(64, 10, rng=data.rng(0)))
+        model = layers.Sequential(layers.Dense(64, 10, rng=0))
         reg.fit_with_penalty(model, losses.CrossEntropyLoss(), x, y, penalty, 1e-2, epochs=10)
         zeros[penalty] = np.mean(np.abs(model[0].weight.data) < 1e-3)
     assert zeros["L1"] > zeros["L2"] + 0.05
@@ -66,9 +66,9 @@ def test_proximal_l1_gives_exact_zeros_where_the_subgradient_does_not():
     x, y = data.digits()
     x, y = x[:300], y[:300]
     weights = {}
-    initial = layers.Dense(64, 10, rng=data.rng(0)).weight.data.copy()
+    initial = layers.Dense(64, 10, rng=0).weight.data.copy()
     for proximal in (False, True):
-        model = layers.Sequential(layers.Dense(64, 10, rng=data.rng(0)))
+        model = layers.Sequential(layers.Dense(64, 10, rng=0))
         reg.fit_with_penalty(
             model, losses.CrossEntropyLoss(), x, y, "L1", 1e-2, epochs=10, proximal=proximal
         )
@@ -85,14 +85,14 @@ def test_proximal_l1_gives_exact_zeros_where_the_subgradient_does_not():
 
 
 def test_proximal_step_is_only_for_l1():
-    model = layers.Sequential(layers.Dense(64, 10, rng=data.rng(0)))
+    model = layers.Sequential(layers.Dense(64, 10, rng=0))
     x, y = data.digits()
     with pytest.raises(ValueError, match="L1"):
         reg.fit_with_penalty(model, losses.CrossEntropyLoss(), x, y, "L2", 1e-3, proximal=True)
 
 
 def test_mc_dropout_average_of_logits_tends_to_the_scaled_network():
-    g = data.rng(0)
+    g = np.random.default_rng(0)
     net = layers.Sequential(
         layers.Dense(4, 50, rng=g), layers.Tanh(), layers.Dropout(0.5, rng=g), layers.Dense(50, 3)
     )
@@ -142,7 +142,7 @@ def test_augment_digits_keeps_labels_and_range_and_adds_altered_copies():
 
 
 def test_ensemble_probabilities_average_the_members_softmax():
-    g = data.rng(0)
+    g = np.random.default_rng(0)
     members = [layers.mlp([64, 8, 10], "relu", rng=s) for s in range(3)]
     x = g.random((5, 64))
     p = reg.ensemble_probabilities(members, x)
@@ -163,7 +163,7 @@ def test_snapshot_ensemble_keeps_one_independent_copy_per_cycle():
 
 
 def test_pca_whitening_gives_identity_covariance_and_fits_on_training_data_only():
-    x = data.rng(0).multivariate_normal(
+    x = np.random.default_rng(0).multivariate_normal(
         [1.0, -2.0, 0.5], [[4, 1.5, 0], [1.5, 1, 0.3], [0, 0.3, 2]], 5000
     )
     whitener = reg.PCAWhitening(eps=0.0).fit(x)

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 from nnbook import initialization as demo
-from nnlib import activations, data
+from nnlib import activations
 
 # --- the saturation recorder ---------------------------------------------------------------
 
 
 def test_hidden_outputs_returns_every_hidden_layer_and_computes_the_first_one():
-    rng = data.rng(0)
+    rng = np.random.default_rng(0)
     model = demo.deep_mlp("logistic", demo.SCHEMES["standard U(±1/√n)"], 3, 7, rng, fan_in=5)
     x = rng.standard_normal((4, 5))
     outputs = demo.hidden_outputs(model, x)

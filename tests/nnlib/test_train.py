@@ -31,7 +31,9 @@ def test_one_full_batch_epoch_is_one_gradient_step():
 def test_history_records_train_validation_metrics_and_lr():
     X, y = data.blobs(n=200, centers=np.array([[-3.0, 0.0], [3.0, 0.0]]), std=0.7, rng=1)
     model = layers.Sequential(
-        layers.Dense(2, 8, rng=data.rng(0)), layers.Tanh(), layers.Dense(8, 2, rng=data.rng(1))
+        layers.Dense(2, 8, rng=0),
+        layers.Tanh(),
+        layers.Dense(8, 2, rng=1),
     )
     opt = optim.Adam(model.parameters(), lr=0.05)
     history = train.fit(
@@ -52,7 +54,9 @@ def test_same_seed_same_history():
     def run():
         X, y = data.moons(100, rng=0)
         model = layers.Sequential(
-            layers.Dense(2, 4, rng=data.rng(2)), layers.ReLU(), layers.Dense(4, 2, rng=data.rng(3))
+            layers.Dense(2, 4, rng=2),
+            layers.ReLU(),
+            layers.Dense(4, 2, rng=3),
         )
         return train.fit(
             model, losses.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), X, y,
@@ -85,7 +89,9 @@ def test_early_stopping_stops_after_patience_and_restores_best():
 def test_fit_stops_on_callback_and_restores_best_weights():
     X, y = data.sine(20, rng=0)
     model = layers.Sequential(
-        layers.Dense(1, 8, rng=data.rng(0)), layers.Tanh(), layers.Dense(8, 1, rng=data.rng(1))
+        layers.Dense(1, 8, rng=0),
+        layers.Tanh(),
+        layers.Dense(8, 1, rng=1),
     )
     stop_at_2 = train.fit(
         model, losses.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X, y, epochs=10,
@@ -128,7 +134,7 @@ def test_accuracy_multiclass_binary_and_one_hot():
 
 
 def test_predict_uses_eval_mode_and_restores_it():
-    model = layers.Sequential(layers.Dropout(0.5, rng=data.rng(0)))
+    model = layers.Sequential(layers.Dropout(0.5, rng=0))
     X = np.ones((4, 3))
     np.testing.assert_array_equal(train.predict(model, X), X)
     assert model.training
