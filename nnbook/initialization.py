@@ -471,14 +471,14 @@ class SaturationRun:
     low: np.ndarray  # (records, depth) 2nd percentile
     high: np.ndarray  # (records, depth) 98th percentile
     loss: np.ndarray  # (records,) cross-entropy on the probe batch
-    activation: str = "logistic"
+    activation: str = "sigmoid"
 
     def saturation_step(self, layer: int = -1, level: float = 0.1) -> int | None:
         """First recorded step at which `layer` is saturated at 0: 98 % of its outputs below
         `level` (for a sigmoid unit, sigma(z) < 0.1 means z < -2.2 and sigma'(z) < 0.09).
         None if that never happens, and for any other activation than the logistic sigmoid: an
         output near 0 is where tanh or softsign is steepest, not saturated."""
-        if self.activation != "logistic":
+        if self.activation != "sigmoid":
             return None
         hits = np.flatnonzero(self.high[:, layer] < level)
         return int(self.steps[hits[0]]) if hits.size else None
@@ -500,7 +500,7 @@ def saturation_training(
     lr: float = 1.0,
     batch_size: int = 10,
     record_every: int = 100,
-    activation: str = "logistic",
+    activation: str = "sigmoid",
     scheme: str = "standard U(±1/√n)",
     seed: int = 1,
 ) -> SaturationRun:

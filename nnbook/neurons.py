@@ -480,7 +480,7 @@ def _digits_split(seed: int):
 # ---------------------------------------------------------------------------------------------
 
 ACTIVATION_FORMULAS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "logistic": lambda x: 1.0 / (1.0 + np.exp(-x)),
+    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
     "tanh": np.tanh,
     "relu": lambda x: np.maximum(x, 0.0),
 }
@@ -622,7 +622,7 @@ GATE_OUTPUT_SIGNS = np.array([[1.0], [1.0], [-1.0], [-1.0]])
 
 def softplus_curvature() -> float:
     """softplus''(0): softplus' is the logistic sigma, so it is sigma'(0) = 1/4."""
-    return float(activations.logistic.derivative(np.array([0.0]))[0])
+    return float(activations.sigmoid.derivative(np.array([0.0]))[0])
 
 
 def multiplication_gate(scale: float) -> layers.Sequential:

@@ -218,7 +218,14 @@ class DropConnect(Dense):
 
 
 class Activation(Module):
-    """Applies an elementwise `nnlib.activations` function: y = f(x), dL/dx = f'(x) * g."""
+    """Applies an elementwise `nnlib.activations` function: y = f(x), dL/dx = f'(x) * g.
+
+    A function that has a layer of its own prints as that layer, however it was built:
+    `Activation("relu")` and `ReLU()` both print `ReLU()`, so `mlp(..., activation="relu")`
+    prints as PyTorch's `nn.Sequential` of `nn.Linear` and `nn.ReLU` would.
+    """
+
+    function: str | None = None  # the activation a subclass stands for (its layer's name)
 
     def __init__(self, fn: str | act.ActivationFunction) -> None:
         self.fn = act.get(fn)
@@ -234,16 +241,23 @@ class Activation(Module):
         return grad_out * self.fn.derivative(self._x)
 
     def extra_repr(self) -> str:
-        params = ", ".join(f"{name}={value}" for name, value in self.fn.params.items())
-        if type(self) is Activation:
-            return f"{self.fn.name}, {params}" if params else self.fn.name
-        return params
+        return ", ".join(f"{name}={value}" for name, value in self.fn.params.items())
+
+    def __repr__(self) -> str:
+        layer = _LAYER_OF.get(self.fn.name) if type(self) is Activation else type(self)
+        if layer is None:  # a function without a layer of its own
+            settings = self.extra_repr()
+            return f"Activation({self.fn.name}{', ' + settings if settings else ''})"
+        return f"{layer.__name__}({layer.extra_repr(self)})"
 
 
-class ReLU(Module):
+class ReLU(Activation):
     """max(0, x); the derivative at 0 is taken as 0 (PyTorch's convention)."""
 
+    function = "relu"
+
     def __init__(self) -> None:
+        super().__init__(act.relu)
         self._y: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -256,10 +270,13 @@ class ReLU(Module):
         return grad_out * (self._y > 0)
 
 
-class Tanh(Module):
+class Tanh(Activation):
     """tanh(x), backward from the cached output: f' = 1 - f^2."""
 
+    function = "tanh"
+
     def __init__(self) -> None:
+        super().__init__(act.tanh)
         self._y: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -272,14 +289,17 @@ class Tanh(Module):
         return grad_out * (1 - self._y * self._y)
 
 
-class Sigmoid(Module):
-    """The logistic function (stable for any |x|), backward from the output: f' = f (1 - f)."""
+class Sigmoid(Activation):
+    """The logistic sigmoid (stable for any |x|), backward from the output: f' = f (1 - f)."""
+
+    function = "sigmoid"
 
     def __init__(self) -> None:
+        super().__init__(act.sigmoid)
         self._y: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._y = act.logistic(x)
+        self._y = act.sigmoid(x)
         return self._y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
@@ -301,6 +321,8 @@ class Identity(Module):
 class LeakyReLU(Activation):
     """x for x > 0, negative_slope * x otherwise."""
 
+    function = "leaky_relu"
+
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__(act.leaky_relu.with_params(alpha=negative_slope))
 
@@ -311,6 +333,8 @@ class LeakyReLU(Activation):
 class ELU(Activation):
     """x for x > 0, alpha (e^x - 1) otherwise (Clevert et al., 2016)."""
 
+    function = "elu"
+
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__(act.elu.with_params(alpha=alpha))
 
@@ -318,21 +342,29 @@ class ELU(Activation):
 class ISRU(Activation):
     """Inverse square root unit x / sqrt(1 + alpha x^2)."""
 
+    function = "isru"
+
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__(act.isru.with_params(alpha=alpha))
 
 
 class Softplus(Activation):
+    function = "softplus"
+
     def __init__(self) -> None:
         super().__init__(act.softplus)
 
 
 class Softsign(Activation):
+    function = "softsign"
+
     def __init__(self) -> None:
         super().__init__(act.softsign)
 
 
 class ArcTan(Activation):
+    function = "arctan"
+
     def __init__(self) -> None:
         super().__init__(act.arctan)
 
@@ -340,8 +372,18 @@ class ArcTan(Activation):
 class BinaryStep(Activation):
     """The Heaviside step; its backward is zero (no gradient flows: why it is not trained)."""
 
+    function = "binary_step"
+
     def __init__(self) -> None:
         super().__init__(act.binary_step)
+
+
+#: The layer of each activation function that has one (`Activation(name)` prints as it).
+_LAYER_OF: dict[str, type[Module]] = {
+    cls.function: cls
+    for cls in (ReLU, Tanh, Sigmoid, LeakyReLU, ELU, ISRU, Softplus, Softsign, ArcTan, BinaryStep)
+}
+_LAYER_OF["identity"] = Identity
 
 
 class PReLU(Module):

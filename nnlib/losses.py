@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from nnlib.activations import logistic
+from nnlib.activations import sigmoid
 from nnlib.checks import as_float_array
 from nnlib.module import Parameter, Settings
 
@@ -185,7 +185,7 @@ class BCEWithLogitsLoss(Loss):
         target = _same_shape_target(pred, target, who)
         _in_unit_interval("targets", target, who)
         value = np.mean(np.maximum(pred, 0) - target * pred + np.log1p(np.exp(-np.abs(pred))))
-        grad = (logistic(pred) - target) / pred.dtype.type(pred.size)
+        grad = (sigmoid(pred) - target) / pred.dtype.type(pred.size)
         return value, grad
 
 

@@ -5,7 +5,7 @@
   ``grad(f)``, ``value_and_grad(f)``; see ``nnlib.autodiff.tensor`` for the rule on repeated
   ``backward()`` calls.
 - Functions for both: one per elementary operation of ``nnlib.autodiff.ops.ELEMENTARY``
-  (``exp, log, sin, cos, tanh, sigmoid`` (``logistic``), ``relu, sqrt, abs, arctan``; NumPy's
+  (``exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, arctan``; NumPy's
   ufuncs such as ``np.exp`` dispatch too), and ``softmax, log_softmax, cross_entropy`` built
   from them. Adding an operation is one row of that table.
 - Second derivatives, both modes nested: ``hvp(f, x, v)`` (Hessian-vector product, reverse over
@@ -28,7 +28,6 @@ from nnlib.autodiff.functional import (
     jacobian,
     log,
     log_softmax,
-    logistic,
     relu,
     sigmoid,
     sin,
@@ -60,7 +59,6 @@ __all__ = [
     "jvp",
     "log",
     "log_softmax",
-    "logistic",
     "no_grad",
     "relu",
     "sigmoid",

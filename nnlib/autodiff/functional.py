@@ -53,7 +53,6 @@ FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     f.__name__: f for f in (exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, arctan)
 }
 """The functions above by name, in the order of ``ELEMENTARY``."""
-logistic = sigmoid  # the slides' name
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:

@@ -137,7 +137,7 @@ def test_gate_error_figure_and_activation_timings():
     fig = neurons.plot_gate_errors((1.0, 0.1, 0.01))
     assert len(fig.axes[0].lines) == 2
     rows = neurons.time_activations(size=1000, repeats=2)
-    assert [r["name"] for r in rows] == ["logistic", "tanh", "relu"]
+    assert [r["name"] for r in rows] == ["sigmoid", "tanh", "relu"]
     assert all(0 < r["numpy_ms"] < np.inf and 0 < r["nnlib_ms"] < np.inf for r in rows)
     x = np.linspace(-30, 30, 61)
     for name, formula in neurons.ACTIVATION_FORMULAS.items():  # timed formulas are the real ones
@@ -190,7 +190,7 @@ def test_stepper_frames_show_values_then_adjoints():
 # ---- chapter 2: the delta recursion, timing, gradient checks ----------------------------------
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu", "logistic"])
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
 def test_delta_recursion_equals_nnlib_backward_and_finite_differences(activation):
     rng = np.random.default_rng(1)
     model = layers.mlp([3, 5, 4, 2], activation, rng=rng)
@@ -216,7 +216,7 @@ def test_delta_recursion_equals_nnlib_backward_and_finite_differences(activation
 
 
 def test_sigmoid_error_signals_shrink_faster_than_relu_ones():
-    sig, _ = backprop.error_signal_norms("logistic", 8)
+    sig, _ = backprop.error_signal_norms("sigmoid", 8)
     relu, _ = backprop.error_signal_norms("relu", 8)
     assert len(sig) == 9
     assert sig[0] / sig[-1] < relu[0] / relu[-1]
@@ -233,7 +233,7 @@ def test_time_forward_backward_reports_positive_times_per_width():
 
 def test_scalar_and_vector_forms_of_the_two_layer_backward_pass_match_nnlib():
     rng = np.random.default_rng(2)
-    net = layers.mlp([3, 4, 2], "logistic", rng=rng)
+    net = layers.mlp([3, 4, 2], "sigmoid", rng=rng)
     w1, b1, w2, b2 = (p.data for p in net.parameters())
     x, t = rng.standard_normal(3), rng.standard_normal(2)
     scalar = backprop.two_layer_grads_scalar(x, t, w1, b1, w2, b2)

@@ -260,6 +260,30 @@ def test_repr_is_pytorchs_nested_form():
     )
 
 
+ACTIVATION_LAYERS = [L.ReLU, L.Tanh, L.Sigmoid, L.LeakyReLU, L.ELU, L.ISRU, L.Softplus, L.Softsign,
+                     L.ArcTan, L.BinaryStep]  # fmt: skip
+
+
+@pytest.mark.parametrize("layer", ACTIVATION_LAYERS)
+def test_an_activation_prints_as_its_layer_however_it_was_built(layer):
+    assert repr(L.Activation(layer.function)) == repr(layer())
+    assert repr(L.Activation(layer().fn)) == repr(layer())
+
+
+def test_every_activation_layer_is_listed():
+    found = {cls for cls in vars(L).values() if inspect.isclass(cls)
+             and issubclass(cls, L.Activation) and cls is not L.Activation}  # fmt: skip
+    assert found == set(ACTIVATION_LAYERS)
+
+
+def test_mlp_prints_as_the_sequential_written_out():
+    built = L.mlp([2, 3, 1], activation="relu", rng=0)
+    written = L.Sequential(L.Dense(2, 3, rng=0), L.ReLU(), L.Dense(3, 1, rng=0))
+    assert repr(built) == repr(written)
+    assert repr(L.Activation("leaky_relu")) == "LeakyReLU(negative_slope=0.01)"
+    assert repr(L.Activation("identity")) == "Identity()"
+
+
 def test_repr_nests_sub_modules_by_attribute_name():
     text = repr(autoencoder.Autoencoder(4, 2, rng=0))
     assert text.startswith("Autoencoder(\n  sparsity_target=0.05, sparsity_weight=0.0\n")
@@ -270,7 +294,7 @@ def test_repr_nests_sub_modules_by_attribute_name():
 def test_no_module_prints_as_an_object_address():
     modules = [make(np.float64) for make, _ in WITH_PARAMETERS.values()] + [
         L.ReLU(), L.Tanh(), L.Sigmoid(), L.Identity(), L.ELU(), L.Softplus(), L.Softsign(),
-        L.ArcTan(), L.ISRU(), L.BinaryStep(), L.Softmax(), L.Flatten(), L.Activation("tanh"),
+        L.ArcTan(), L.ISRU(), L.BinaryStep(), L.Softmax(), L.Flatten(), L.Activation("prelu"),
         conv.MaxPool2d(), conv.Unflatten((1, 2)),
     ]  # fmt: skip
     for module in modules:
