@@ -166,7 +166,8 @@ class DropConnect(Dense):
     Wan et al. (2013): y = x (M * W) / (1 - p) + b, with M_ij ~ Bernoulli(1 - p) drawn once per
     forward pass (one mask per mini-batch, a common simplification of the paper's per-example
     masks). The 1/(1 - p) scaling ("inverted", as in Dropout) makes eval() simply y = x W + b.
-    Biases are not dropped.
+    Biases are not dropped. `mask` is the scaled mask M / (1 - p) of the last training forward
+    pass (None after a pass in eval mode), the one backward multiplies the weights by.
     """
 
     def __init__(
@@ -182,31 +183,31 @@ class DropConnect(Dense):
         self.rng = as_rng(rng)
         super().__init__(in_features, out_features, init, bias, self.rng, dtype)
         self.p = unit_interval("p (the drop probability)", p)
-        self._mask: np.ndarray | None = None
+        self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if not self.training or self.p == 0:
-            self._mask = None
+            self.mask = None
             return super().forward(x)
         _check_batch(self, x, self.in_features)
         w = self.weight.data
         keep = self.rng.random(w.shape) >= self.p
-        self._mask = keep.astype(w.dtype) / w.dtype.type(1.0 - self.p)
+        self.mask = keep.astype(w.dtype) / w.dtype.type(1.0 - self.p)
         self._x = x
-        y = x @ (w * self._mask)
+        y = x @ (w * self.mask)
         if self.bias is not None:
             y += self.bias.data
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._mask is None:
+        if self.mask is None:
             return super().backward(grad_out)
         _require_forward(self, self._x)
         _check_same_shape(self, grad_out, (self._x.shape[0], self.out_features))
-        self.weight.grad += (self._x.T @ grad_out) * self._mask
+        self.weight.grad += (self._x.T @ grad_out) * self.mask
         if self.bias is not None:
             self.bias.grad += grad_out.sum(axis=0)
-        return grad_out @ (self.weight.data * self._mask).T
+        return grad_out @ (self.weight.data * self.mask).T
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, p={self.p}"
@@ -458,26 +459,27 @@ class Dropout(Module):
     ones by 1/(1 - p), so E[y] = x and eval() is the identity (Srivastava et al., 2014).
 
     p is the DROP probability (PyTorch's convention; deck 000's code uses keep_prob = 1 - p).
+    `mask` is the scaled mask of the last training forward pass (None after a pass in eval mode).
     """
 
     def __init__(self, p: float = 0.5, rng: RNGLike = None) -> None:
         self.p = unit_interval("p (the drop probability)", p)
         self.rng = as_rng(rng)
-        self._mask: np.ndarray | None = None
+        self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if not self.training or self.p == 0:
-            self._mask = None
+            self.mask = None
             return x
         keep = self.rng.random(x.shape) >= self.p
-        self._mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
-        return x * self._mask
+        self.mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        return x * self.mask
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._mask is None:
+        if self.mask is None:
             return grad_out
-        _check_same_shape(self, grad_out, self._mask.shape)
-        return grad_out * self._mask
+        _check_same_shape(self, grad_out, self.mask.shape)
+        return grad_out * self.mask
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

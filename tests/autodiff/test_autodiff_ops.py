@@ -56,7 +56,7 @@ def test_numpy_ufuncs_dispatch_to_the_row(name):
 
 @pytest.mark.parametrize("name", NAMES + list(ARITHMETIC))
 def test_the_trace_tables_and_graph_drawings_know_every_row(name):
-    assert name in trace.RULES and graph._OP_SYMBOL[name]
+    assert name in trace.RULES and graph.OP_SYMBOLS[name]
 
 
 def test_one_stable_sigmoid_for_activations_layers_and_autodiff():

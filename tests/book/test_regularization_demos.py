@@ -1,4 +1,5 @@
-"""The demos and experiment helpers of chapters 5 (regularization) and 7 (beyond the MLP)."""
+"""nnbook.regularization: chapter 5's demos and experiment helpers (polynomial fits, bias and
+variance, penalties, proximal L1, dropout ensembles, whitening, batch norm)."""
 
 import matplotlib
 
@@ -7,7 +8,6 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from nnbook import beyond  # noqa: E402
 from nnbook import regularization as reg  # noqa: E402
 from nnlib import data, layers, losses  # noqa: E402
 
@@ -104,24 +104,6 @@ def test_mc_dropout_average_of_logits_tends_to_the_scaled_network():
     assert not net.training
 
 
-def test_synthetic_image_and_relative_change():
-    card = beyond.synthetic_image(32)
-    assert card.shape == (32, 32) and card.min() == 0.0 and card.max() == 1.0
-    assert beyond.relative_change(card, card) == 0.0
-    assert beyond.relative_change(card, 2 * card) == pytest.approx(1.0)
-
-
-def test_autoencoder_training_reduces_the_reconstruction_error():
-    model, history = beyond.train_autoencoder(4, epochs=3)
-    assert history.val_loss[-1] < history.val_loss[0]
-    assert model.encoder_weight.shape == (64, 4)
-
-
-# ---------------------------------------------------------------------------------------------
-# Chapter 5: augmentation, ensembles, snapshots, whitening, batch norm, Monte Carlo dropout
-# ---------------------------------------------------------------------------------------------
-
-
 def test_shift_images_moves_each_image_by_its_own_offset_and_fills_with_zero():
     images = np.arange(2 * 3 * 4, dtype=float).reshape(2, 3, 4) + 1
     moved = reg.shift_images(images, np.array([1, 0]), np.array([0, -1]))
@@ -202,23 +184,3 @@ def test_mc_dropout_spread_grows_away_from_the_training_data():
     x, t = reg.gap_regression_data()
     assert np.abs(x).max() <= 1.0
     assert reg.rmse(net(x), t) < 0.3  # it did learn the data (eval mode: the scaled network)
-
-
-# ---------------------------------------------------------------------------------------------
-# Chapter 7: the small convolutional network
-# ---------------------------------------------------------------------------------------------
-
-
-def test_labelled_splits_match_the_unlabelled_ones():
-    x_train, y_train, x_test, y_test = beyond.labelled_digit_splits()
-    u_train, u_test = beyond.digit_splits()
-    np.testing.assert_array_equal(x_train, u_train)
-    np.testing.assert_array_equal(x_test, u_test)
-    assert len(y_train) == len(x_train) and set(np.unique(y_test)) == set(range(10))
-
-
-def test_digit_cnn_has_the_stated_shape_and_learns_the_digits():
-    cnn = beyond.digit_cnn(channels=4, seed=0)
-    assert beyond.n_parameters(cnn) == 4 * 10 + 4 * 16 * 10 + 10
-    assert cnn(np.zeros((2, 64))).shape == (2, 10)
-    assert beyond.train_digit_classifier(cnn, epochs=3) > 0.9

@@ -1,12 +1,11 @@
-"""Chapter 7, natural image patches: the patch loader, ZCA whitening, the squashing into the
-sigmoid's range, and full-batch L-BFGS training of the sparse autoencoder."""
+"""nnlib.data's natural image patches (loader, ZCA whitening, squashing into the sigmoid's range)
+and nnlib.autoencoder's full-batch objective and L-BFGS training."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nnbook import beyond
 from nnlib import autoencoder, data
 
 
@@ -153,12 +152,6 @@ def test_squash_rejects_bad_arguments(kwargs):
         data.squash_to_unit_interval(np.array([0.0, 1.0]), **kwargs)
     with pytest.raises(ValueError):
         data.squash_to_unit_interval(np.zeros(3))
-
-
-def test_chapter_training_set_is_squashed_float32_patches():
-    x = beyond.natural_patch_training_set()
-    assert x.shape == (5000, 100) and x.dtype == np.float32
-    assert 0.1 - 1e-6 <= x.min() and x.max() <= 0.9 + 1e-6
 
 
 def _total_objective(model, x, weight_decay):
