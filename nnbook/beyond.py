@@ -39,22 +39,21 @@ def digit_image(index: int = 0) -> np.ndarray:
     return _digits()[0][index].reshape(8, 8)
 
 
-def digit_splits(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The chapter's fixed 80/20 split of the 1797 digits: (x_train, x_test), each (N, 64)."""
-    x = _digits()[0]
-    order = np.random.default_rng(seed).permutation(len(x))
-    cut = int(0.8 * len(x))
-    return x[order[:cut]], x[order[cut:]]
-
-
 def labelled_digit_splits(
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """`digit_splits` with the labels: (x_train, y_train, x_test, y_test), the same 80/20 split."""
+    """The chapter's fixed 80/20 split of the 1797 digits: (x_train, y_train, x_test, y_test),
+    the inputs (N, 64) in [0, 1]."""
     x, y = _digits()
     order = np.random.default_rng(seed).permutation(len(x))
     cut = int(0.8 * len(x))
     return x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]]
+
+
+def digit_splits(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """`labelled_digit_splits` without the labels: (x_train, x_test)."""
+    x_train, _, x_test, _ = labelled_digit_splits(seed)
+    return x_train, x_test
 
 
 def digit_cnn(channels: int = 8, seed: int = 0) -> layers.Sequential:

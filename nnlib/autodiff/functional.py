@@ -56,7 +56,10 @@ FUNCTIONS: dict[str, Callable[[Any], Any]] = {
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
-    """Derived: x - max - log Σ exp(x - max), the max shift keeps exp from overflowing."""
+    """Derived: x - max - log Σ exp(x - max), the max shift keeps exp from overflowing.
+
+    The same function as `nnlib.activations.log_softmax` (arrays only), for Duals and Tensors
+    too; tests/autodiff/test_autodiff_ops.py checks that the two agree."""
     values = x.value if isinstance(x, Dual) else x
     values = values.data if isinstance(values, Tensor) else values  # the shift is a constant
     shifted = x - np.max(values, axis=axis, keepdims=True)

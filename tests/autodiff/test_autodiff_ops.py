@@ -127,3 +127,17 @@ def test_an_activation_and_an_elementary_operation_computing_the_same_have_one_n
     }
     assert {"sigmoid", "tanh", "relu"} <= {a for a, _ in same}
     assert [(a, b) for a, b in same if a != b] == []
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_autodiffs_softmax_and_log_softmax_equal_the_activations(dtype):
+    """Two implementations of one meaning: the array one (nnlib.activations, used by the layers
+    and losses) and the one for Duals and Tensors (nnlib.autodiff); they must agree."""
+    x = (np.random.default_rng(0).normal(size=(4, 5)) * [[1], [10], [100], [1000]]).astype(dtype)
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    for mine, theirs in ((ad.softmax, activations.softmax),
+                         (ad.log_softmax, activations.log_softmax)):  # fmt: skip
+        expected = theirs(x)
+        for got in (mine(x), mine(Tensor(x)).data, mine(Dual(x, np.ones_like(x))).value):
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
