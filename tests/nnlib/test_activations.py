@@ -219,3 +219,21 @@ def test_softmax_jacobian_matches_finite_differences_and_jvp():
 def test_softmax_jvp_rejects_a_vector_of_the_wrong_shape():
     with pytest.raises(ValueError, match=r"\(3,\).*\(4,\)"):
         A.softmax_jvp(np.zeros(3), np.zeros(4))
+
+
+@pytest.mark.parametrize("name", list(A.TABLE))
+def test_the_printed_activation_table_agrees_with_the_functions(name):
+    """The properties chapter 1 prints from the registry, checked numerically."""
+    f = A.get(name)
+    props = f.properties
+    x = np.linspace(-6, 6, 2401)
+    y = f(x)
+    assert props.range.contains(y).all()
+    steps = np.diff(y)
+    assert props.monotonic == bool((steps >= 0).all() or (steps <= 0).all())
+    slopes_at_zero = f.derivative(np.array([-1e-9, 1e-9]))  # both one-sided slopes must be 1
+    near_identity = abs(float(f(np.array([0.0]))[0])) < 1e-12 and np.allclose(slopes_at_zero, 1.0)
+    assert props.identity_near_origin == bool(near_identity)
+    smooth = np.abs(x) > 1e-3  # away from the kinks at 0
+    numerical = (f(x + 1e-6) - f(x - 1e-6)) / 2e-6
+    np.testing.assert_allclose(f.derivative(x)[smooth], numerical[smooth], atol=1e-5)
