@@ -360,32 +360,6 @@ def snapshot_ensemble(
     return snapshots
 
 
-class PCAWhitening:
-    """PCA whitening, eq. (5.19): z = D_k^{-1/2} U_k^T (x - mean), from the eigendecomposition
-    Sigma = U D U^T of the training covariance, keeping the
-    `n_components` directions of largest variance (all by default; `eps` then keeps the
-    near-zero eigenvalues of constant pixels from blowing up). Fitted on the training set only,
-    like `data.standardize`."""
-
-    def __init__(self, n_components: int | None = None, eps: float = 1e-5) -> None:
-        self.n_components, self.eps = n_components, float(eps)
-
-    def fit(self, x: np.ndarray) -> PCAWhitening:
-        self.mean = x.mean(axis=0)
-        eigenvalues, components = np.linalg.eigh(np.cov(x, rowvar=False))
-        order = np.argsort(eigenvalues)[::-1][: self.n_components]
-        self.eigenvalues = np.clip(eigenvalues[order], 0.0, None)
-        self.components = components[:, order]
-        return self
-
-    def rotate(self, x: np.ndarray) -> np.ndarray:
-        """PCA alone: U_k^T (x - mean), decorrelated coordinates with variances D_k."""
-        return (x - self.mean) @ self.components
-
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        return self.rotate(x) / np.sqrt(self.eigenvalues + self.eps)
-
-
 # ---------------------------------------------------------------------------------------------
 # Monte Carlo dropout on a 1-D regression (Gal and Ghahramani, 2016)
 # ---------------------------------------------------------------------------------------------

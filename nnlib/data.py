@@ -289,26 +289,74 @@ def _sample_images_grey(factor: int) -> tuple[np.ndarray, ...]:
     return tuple(images)
 
 
+class Whitening:
+    """PCA and ZCA whitening from one eigendecomposition Sigma = U D U^T (chapter 5, eq. (5.19);
+    chapter 7 and UFLDL for ZCA), fitted on the training set only, like `standardize`.
+
+    `fit(x)`: with `center=True` (PCA's use, chapter 5) Sigma is the covariance of x (NumPy's
+    `np.cov`, denominator N - 1) and `mean` its mean; with `center=False` (ZCA of patches whose
+    own mean was removed, Ng's notes) Sigma = x^T x / N and `mean` is zero. The eigenvalues
+    (`eigenvalues`, decreasing) and eigenvectors (`components`, columns) of the first
+    `n_components` directions are kept (all by default).
+
+    - `rotate(x)`: PCA alone, U_k^T (x - mean): decorrelated coordinates with variances D_k.
+    - `transform(x)`: PCA whitening D_k^{-1/2} U_k^T (x - mean), covariance close to I_k.
+    - `zca(x)`: that rotated back, U_k D_k^{-1/2} U_k^T (x - mean): ZCA whitening, the whitening
+      closest to x (whitened patches still look like patches).
+
+    `eps` > 0 (added to every eigenvalue) keeps directions of (nearly) zero variance, a blank
+    pixel or the patch mean once removed, from being blown up into noise.
+    """
+
+    def __init__(self, n_components: int | None = None, eps: float = 1e-5, center: bool = True):
+        self.n_components, self.eps, self.center = n_components, float(eps), bool(center)
+
+    def fit(self, x: np.ndarray) -> Whitening:
+        x = np.asarray(x)
+        if x.ndim != 2 or len(x) < 1:
+            raise ValueError(f"expected a data matrix of shape (N, D), got {x.shape}")
+        if self.center:
+            self.mean = x.mean(axis=0)
+            sigma = np.cov(x, rowvar=False)
+        else:
+            self.mean = np.zeros(x.shape[1], dtype=x.dtype)
+            sigma = x.T @ x / len(x)
+        eigenvalues, components = np.linalg.eigh(sigma)
+        order = np.argsort(eigenvalues)[::-1][: self.n_components]
+        self.eigenvalues = np.clip(eigenvalues[order], 0.0, None)
+        self.components = components[:, order]
+        return self
+
+    def rotate(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean) @ self.components
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return self.rotate(x) / np.sqrt(self.eigenvalues + self.eps)
+
+    @property
+    def zca_matrix(self) -> np.ndarray:
+        """Z = U_k D_k^{-1/2} U_k^T (symmetric): zca(x) = (x - mean) Z."""
+        return (self.components / np.sqrt(self.eigenvalues + self.eps)) @ self.components.T
+
+    def zca(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean) @ self.zca_matrix
+
+
 def zca_whiten(X: np.ndarray, epsilon: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
-    """ZCA whitening (UFLDL; chapter 7, natural image patches):
-    X_white = X Z with Z = U diag(1 / sqrt(lambda + epsilon)) U^T.
+    """ZCA whitening of the patches X (UFLDL; chapter 7, natural image patches):
+    X_white = X Z with Z = U diag(1 / sqrt(lambda + epsilon)) U^T, `Whitening(center=False)`.
 
     U and lambda are the eigenvectors and eigenvalues of the second-moment matrix
     Sigma = X^T X / N (the covariance if every feature has mean zero; Ng's notes use it as it is
     for patches whose own mean was removed). The rotation U^T decorrelates the
     features, the scaling gives each direction unit variance (the covariance of X_white is
     U diag(lambda / (lambda + epsilon)) U^T, close to the identity where lambda >> epsilon), and
-    rotating back by U keeps X_white as close as possible to X: whitened patches still look like
-    patches, with their edges emphasised. ``epsilon`` > 0 keeps directions of (nearly) zero
-    variance, such as the patch mean once it is removed, from being blown up into noise.
-    Returns ``(X_white, Z)``; Z is symmetric, so X_white = X Z row by row.
+    rotating back by U keeps X_white as close as possible to X. Returns ``(X_white, Z)``; Z is
+    symmetric, so X_white = X Z row by row.
     """
     X = np.asarray(X)
-    if X.ndim != 2 or len(X) < 1:
-        raise ValueError(f"expected a data matrix of shape (N, D), got {X.shape}")
-    epsilon = positive("epsilon", epsilon)
-    eigenvalues, U = np.linalg.eigh(X.T @ X / len(X))
-    Z = (U / np.sqrt(np.maximum(eigenvalues, 0.0) + epsilon)) @ U.T
+    whitening = Whitening(eps=positive("epsilon", epsilon), center=False).fit(X)
+    Z = whitening.zca_matrix
     return (X @ Z).astype(X.dtype), Z.astype(X.dtype)
 
 

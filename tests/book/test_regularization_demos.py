@@ -144,22 +144,10 @@ def test_snapshot_ensemble_keeps_one_independent_copy_per_cycle():
     assert w[0] is not w[1]
 
 
-def test_pca_whitening_gives_identity_covariance_and_fits_on_training_data_only():
-    x = np.random.default_rng(0).multivariate_normal(
-        [1.0, -2.0, 0.5], [[4, 1.5, 0], [1.5, 1, 0.3], [0, 0.3, 2]], 5000
-    )
-    whitener = reg.PCAWhitening(eps=0.0).fit(x)
-    z = whitener.transform(x)
-    np.testing.assert_allclose(np.cov(z, rowvar=False), np.eye(3), atol=1e-10)
-    assert np.all(np.diff(whitener.eigenvalues) <= 0)
-    top = reg.PCAWhitening(n_components=2, eps=0.0).fit(x)
-    assert top.transform(x[:7]).shape == (7, 2)
-
-
 def test_least_squares_gd_converges_in_one_step_on_whitened_inputs_only():
     x, y = data.digits()
     targets = data.one_hot(y, 10)
-    white = reg.PCAWhitening(n_components=30).fit(x).transform(x)
+    white = data.Whitening(n_components=30).fit(x).transform(x)
     centred = x - x.mean(axis=0)
     fast, slow = reg.least_squares_gd(white, targets, 5), reg.least_squares_gd(centred, targets, 5)
     assert fast[0] < 1e-6
