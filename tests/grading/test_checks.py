@@ -173,7 +173,7 @@ def test_the_nnlib_guard_can_block_named_modules_only(checks):
 
     image, kernel = np.ones((4, 4)), np.ones((2, 2))
     with checks["_without_nnlib"]("nnlib.conv", "nnlib.autoencoder"):
-        assert layers.Dense(2, 3, rng=0)(np.ones((1, 2))).shape == (1, 3)
+        assert layers.Dense(2, 3, rng=np.random.default_rng(0))(np.ones((1, 2))).shape == (1, 3)
         assert "must not call nnlib" in failure(conv.conv2d, image, kernel)
     assert conv.conv2d(image, kernel).shape == (3, 3)  # restored after the block
     with checks["_without_nnlib"]():
