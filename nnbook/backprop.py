@@ -114,7 +114,7 @@ def regularized_logistic_graph(lam: float = 0.1) -> ScalarGraph:
 
     The deck names the prediction y and the target t; the book's ŷ and y are used here.
     """
-    sigma = activations.logistic
+    sigma = activations.sigmoid
 
     def sig(z: float) -> float:
         return float(sigma(np.float64(z)))
@@ -258,7 +258,7 @@ def backprop_stepper() -> Demo:
 # ---------------------------------------------------------------------------------------------
 
 
-def two_layer_grads_scalar(x, t, w1, b1, w2, b2, act=activations.logistic) -> dict:
+def two_layer_grads_scalar(x, t, w1, b1, w2, b2, act=activations.sigmoid) -> dict:
     """Deck 002's MLP backward pass for one example, one scalar at a time.
 
     Forward: z_i = sum_j w1_ji x_j + b1_i, h_i = σ(z_i), y_k = sum_i w2_ik h_i + b2_k,
@@ -278,7 +278,7 @@ def two_layer_grads_scalar(x, t, w1, b1, w2, b2, act=activations.logistic) -> di
     return {"W1": w1_bar, "b1": np.array(z_bar), "W2": w2_bar, "b2": np.array(y_bar)}
 
 
-def two_layer_grads_vector(x, t, w1, b1, w2, b2, act=activations.logistic) -> dict:
+def two_layer_grads_vector(x, t, w1, b1, w2, b2, act=activations.sigmoid) -> dict:
     """The same backward pass for one example in vector form (outer products, one ⊙).
 
     z = W1ᵀx + b1, h = σ(z), y = W2ᵀh + b2; ȳ = y - t, W̄2 = h ȳᵀ, h̄ = W2 ȳ, z̄ = h̄ ⊙ σ'(z),
@@ -331,7 +331,7 @@ def deltas_by_recursion(
 # Error signals layer by layer
 # ---------------------------------------------------------------------------------------------
 
-ERROR_ACTIVATIONS: tuple[str, ...] = ("logistic", "tanh", "relu")
+ERROR_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu")
 ERROR_DEPTHS: tuple[int, ...] = (2, 4, 8)
 
 
@@ -380,7 +380,7 @@ def error_signal_explorer() -> Demo:
         plot_error_signals,
         grid={"activation": list(ERROR_ACTIVATIONS), "depth": list(ERROR_DEPTHS)},
         title="Error signals layer by layer: how much reaches the first layer?",
-        defaults={"activation": "logistic", "depth": 4},
+        defaults={"activation": "sigmoid", "depth": 4},
     )
 
 

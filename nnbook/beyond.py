@@ -39,29 +39,28 @@ def digit_image(index: int = 0) -> np.ndarray:
     return _digits()[0][index].reshape(8, 8)
 
 
-def digit_splits(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The chapter's fixed 80/20 split of the 1797 digits: (x_train, x_test), each (N, 64)."""
-    x = _digits()[0]
-    order = data.rng(seed).permutation(len(x))
-    cut = int(0.8 * len(x))
-    return x[order[:cut]], x[order[cut:]]
-
-
 def labelled_digit_splits(
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """`digit_splits` with the labels: (x_train, y_train, x_test, y_test), the same 80/20 split."""
+    """The chapter's fixed 80/20 split of the 1797 digits: (x_train, y_train, x_test, y_test),
+    the inputs (N, 64) in [0, 1]."""
     x, y = _digits()
-    order = data.rng(seed).permutation(len(x))
+    order = np.random.default_rng(seed).permutation(len(x))
     cut = int(0.8 * len(x))
     return x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]]
+
+
+def digit_splits(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """`labelled_digit_splits` without the labels: (x_train, x_test)."""
+    x_train, _, x_test, _ = labelled_digit_splits(seed)
+    return x_train, x_test
 
 
 def digit_cnn(channels: int = 8, seed: int = 0) -> layers.Sequential:
     """A tiny convolutional network for flat 8x8 digits (N, 64):
     Unflatten -> Conv2d(1, channels, 3, padding 1) -> ReLU -> MaxPool2d(2) -> Flatten ->
     Dense(channels * 16, 10): a feature map of 8x8 per kernel, pooled to 4x4, then 10 logits."""
-    gen = data.rng(seed)
+    gen = np.random.default_rng(seed)
     return layers.Sequential(
         conv.Unflatten((1, 8, 8)),
         conv.Conv2d(1, channels, kernel_size=3, padding=1, rng=gen),
@@ -80,7 +79,7 @@ def lenet(
     Conv2d(1, c1, 3, padding 1) -> ReLU -> MaxPool2d(2)      8x8 maps, pooled to 4x4
     Conv2d(c1, c2, 3, padding 1) -> ReLU -> MaxPool2d(2)     4x4 maps, pooled to 2x2
     Flatten -> Dense(4 c2, hidden) -> ReLU -> Dense(hidden, 10)."""
-    gen = data.rng(seed)
+    gen = np.random.default_rng(seed)
     c1, c2 = channels
     return layers.Sequential(
         conv.Unflatten((1, 8, 8)),
@@ -153,7 +152,7 @@ def train_autoencoder(
     Cached: the same arguments return the same trained model.
     """
     x_train, x_test = digit_splits()
-    model = Autoencoder(64, code_size, sparsity_target, sparsity_weight, rng=data.rng(seed))
+    model = Autoencoder(64, code_size, sparsity_target, sparsity_weight, rng=seed)
     history = train.fit(
         model,
         losses.MSELoss(),
@@ -164,7 +163,7 @@ def train_autoencoder(
         batch_size=32,
         validation=(x_test, x_test),
         progress=False,
-        rng=data.rng(seed),
+        rng=seed,
     )
     model.eval()
     return model, history
@@ -189,8 +188,8 @@ def train_denoising_autoencoder(
     fresh `fraction` of their pixels masked to 0 and is asked for the clean digits: a denoising
     autoencoder. The Adam optimiser keeps its state across epochs. Cached."""
     x_train, _ = digit_splits()
-    gen = data.rng(seed)
-    model = Autoencoder(64, code_size, rng=data.rng(seed))
+    gen = np.random.default_rng(seed)
+    model = Autoencoder(64, code_size, rng=seed)
     optimizer = optim.Adam(model.parameters(), lr=0.01, weight_decay=weight_decay)
     for _ in range(epochs):
         noisy = mask_pixels(x_train, fraction, gen)
@@ -210,7 +209,7 @@ def natural_patch_training_set(
     original pixels), mean removed and ZCA-whitened with `epsilon` (`data.natural_patches`), then
     squashed into [0.1, 0.9] (`data.squash_to_unit_interval`); float32, shape (n, size * size).
     Cached: the same array is returned each time, so do not modify it in place."""
-    patches = data.natural_patches(n, size, epsilon=epsilon, downsample=2, rng=data.rng(seed))
+    patches = data.natural_patches(n, size, epsilon=epsilon, downsample=2, rng=seed)
     return data.squash_to_unit_interval(patches).astype(np.float32)
 
 
@@ -223,7 +222,7 @@ def train_patch_autoencoder(
     weight decay 1e-4, trained by full-batch L-BFGS for `max_iter` iterations (`fit_lbfgs`).
     Returns the model and the objective every 20 iterations. Cached."""
     x = natural_patch_training_set(size=size, seed=seed)
-    model = Autoencoder(size * size, code_size, 0.01, 3.0, rng=data.rng(seed), dtype=np.float32)
+    model = Autoencoder(size * size, code_size, 0.01, 3.0, rng=seed, dtype=np.float32)
     history = fit_lbfgs(model, x, weight_decay=1e-4, max_iter=max_iter)
     return model, history
 

@@ -21,7 +21,7 @@ from nnlib.viz import OKABE_ITO
 # the house palette (Okabe-Ito, colour-blind safe)
 INPUT_COLOR, OP_COLOR = OKABE_ITO["sky"], "#F0F0F0"
 HIGHLIGHT_COLOR, DONE_COLOR = OKABE_ITO["orange"], OKABE_ITO["green"]
-_OP_SYMBOL = {name: op.symbol for name, op in (ARITHMETIC | ELEMENTARY).items()}
+OP_SYMBOLS = {name: op.symbol for name, op in (ARITHMETIC | ELEMENTARY).items()}
 
 
 def layout(graph: ComputationGraph) -> dict[int, tuple[float, float]]:
@@ -44,7 +44,7 @@ def _op_text(node: Node) -> str:
     if not node.op:
         return node.alias
     constants = [o for o in node.operands if not isinstance(o, Node)]
-    symbol = _OP_SYMBOL[node.op]
+    symbol = OP_SYMBOLS[node.op]
     if constants:
         return f"{symbol} {constants[0]:.3g}"
     return symbol

@@ -103,7 +103,7 @@ def symmetry_experiment(
 
     `constant` sets every weight to that value (biases 0); None draws them (Glorot uniform).
     """
-    rng = data.rng(seed)
+    rng = np.random.default_rng(seed)
     x, y = data.xor(n_per_corner=25, noise=0.15, rng=rng)
     weights = init.xavier_uniform if constant is None else partial(init.constant, value=constant)
     model = layers.Sequential(
@@ -212,7 +212,7 @@ def layer_statistics(
     seed: int = 0,
 ) -> LayerStatistics:
     """Statistics at initialization for unit-Gaussian inputs and random labels."""
-    rng = data.rng(seed)
+    rng = np.random.default_rng(seed)
     with one_blas_thread():
         model = deep_mlp(activation, scaled(scheme, gain), depth, width, rng)
         x = rng.standard_normal((batch, width))
@@ -226,7 +226,7 @@ def tanh_stack_stds(
 
     Used to check that only std * sqrt(width) matters: compare (4096, 0.01) with (256, 0.04).
     """
-    rng = data.rng(seed)
+    rng = np.random.default_rng(seed)
     h = rng.standard_normal((batch, width)).astype(np.float32)
     stds = []
     with one_blas_thread():
@@ -416,7 +416,7 @@ def digits_training(
         X, y, val_fraction=0.2, test_fraction=0.2, rng=0
     )
     X_train, X_val = data.standardize(X_train, X_val)
-    rng = data.rng(seed)
+    rng = np.random.default_rng(seed)
     modules: list[layers.Module] = []
     for fan_in in [X.shape[1]] + [TRAIN_WIDTH] * (TRAIN_DEPTH - 1):
         modules += [
@@ -471,14 +471,14 @@ class SaturationRun:
     low: np.ndarray  # (records, depth) 2nd percentile
     high: np.ndarray  # (records, depth) 98th percentile
     loss: np.ndarray  # (records,) cross-entropy on the probe batch
-    activation: str = "logistic"
+    activation: str = "sigmoid"
 
     def saturation_step(self, layer: int = -1, level: float = 0.1) -> int | None:
         """First recorded step at which `layer` is saturated at 0: 98 % of its outputs below
         `level` (for a sigmoid unit, sigma(z) < 0.1 means z < -2.2 and sigma'(z) < 0.09).
         None if that never happens, and for any other activation than the logistic sigmoid: an
         output near 0 is where tanh or softsign is steepest, not saturated."""
-        if self.activation != "logistic":
+        if self.activation != "sigmoid":
             return None
         hits = np.flatnonzero(self.high[:, layer] < level)
         return int(self.steps[hits[0]]) if hits.size else None
@@ -500,7 +500,7 @@ def saturation_training(
     lr: float = 1.0,
     batch_size: int = 10,
     record_every: int = 100,
-    activation: str = "logistic",
+    activation: str = "sigmoid",
     scheme: str = "standard U(±1/√n)",
     seed: int = 1,
 ) -> SaturationRun:
@@ -513,7 +513,7 @@ def saturation_training(
     PROBE_SIZE examples held out from training.
     """
     X, y = data.digits()
-    rng = data.rng(seed)
+    rng = np.random.default_rng(seed)
     order = rng.permutation(len(X))
     probe, train_idx = order[:PROBE_SIZE], order[PROBE_SIZE:]
     X_probe, y_probe, X_train, y_train = X[probe], y[probe], X[train_idx], y[train_idx]
@@ -633,7 +633,7 @@ def overflow_trace(
     layers. Overflow is the point of the
     experiment, so NumPy's overflow and invalid-value warnings are silenced here.
     """
-    rng = data.rng(seed)
+    rng = np.random.default_rng(seed)
     h = rng.standard_normal((batch, width)).astype(dtype)
     largest, infs, nans = [], [], []
     relu = layers.ReLU()
@@ -679,7 +679,7 @@ def exploding_training(
     refuse those, and once NaN is in the weights every later output is NaN too."""
     X, y = data.digits(dtype=dtype)
     (X,) = data.standardize(X)
-    rng = data.rng(seed)
+    rng = np.random.default_rng(seed)
     model = _relu_mlp(X.shape[1], depth, width, scaled("He", gain), batch_norm, dtype, rng)
     params = model.parameters()
     loss_fn, opt = losses.CrossEntropyLoss(), optim.SGD(params, lr=lr)

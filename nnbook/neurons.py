@@ -232,7 +232,7 @@ def fit_target(target: str, hidden_units: int, activation: str = "tanh", seed: i
     best = None
     for start in range(3):
         model = layers.mlp([1, hidden_units, 1], activation, rng=seed * 100 + start)
-        final = train.fit_full_batch(model, losses.MSELoss(), x, y, _lbfgs(model), steps=15)[-1]
+        final = train.fit_full_batch(model, losses.MSELoss(), _lbfgs(model), x, y, steps=15)[-1]
         if best is None or final < best[0]:
             best = (final, model)
     model = best[1]
@@ -256,7 +256,7 @@ def random_features_fit(
     grid = np.linspace(-1, 1, 2001)[:, None]
     errors, largest = [], []
     for seed in seeds:
-        r = data.rng(seed)
+        r = np.random.default_rng(seed)
         w, b = r.normal(0, 2, hidden_units), r.uniform(-1, 1, hidden_units)
 
         def features(t: np.ndarray, w: np.ndarray = w, b: np.ndarray = b) -> np.ndarray:
@@ -334,7 +334,7 @@ DEPTHS: tuple[int, ...] = (1, 2)
 
 def load_dataset(name: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The 2-D classification sets of the chapter, from ``nnlib.data`` (spirals: 3 classes)."""
-    rng = data.rng(seed)
+    rng = np.random.default_rng(seed)
     if name == "xor":
         x, y = data.xor(n_per_corner=50, noise=0.15, rng=rng)
     elif name == "rings":
@@ -364,7 +364,7 @@ def _train_once(x: np.ndarray, y: np.ndarray, sizes: list[int], seed: int, steps
         loss, target = losses.BCEWithLogitsLoss(), y[:, None] * 1.0
     else:  # K classes: K logits, softmax inside the loss
         loss, target = losses.CrossEntropyLoss(), y
-    history = train.fit_full_batch(model, loss, x, target, _lbfgs(model), steps)
+    history = train.fit_full_batch(model, loss, _lbfgs(model), x, target, steps)
     return model, history[-1]
 
 
@@ -463,14 +463,14 @@ def train_digits(
     model = layers.mlp([64, hidden, 10], "tanh", rng=seed)
     opt = optim.Adam(model.parameters(), lr=0.01, weight_decay=1e-3)
     train.fit(model, losses.CrossEntropyLoss(), opt, x_train, y_train, epochs=epochs,
-              batch_size=64, progress=False, rng=data.rng(seed))  # fmt: skip
+              batch_size=64, progress=False, rng=seed)  # fmt: skip
     return model, train.accuracy(model(x_test), y_test, threshold=0)
 
 
 def _digits_split(seed: int):
     x, y = data.digits()  # pixels already in [0, 1]
     (x_train, y_train), _, (x_test, y_test) = data.train_val_test_split(
-        x, y, val_fraction=0.0, test_fraction=0.25, rng=data.rng(seed)
+        x, y, val_fraction=0.0, test_fraction=0.25, rng=seed
     )
     return x_train, x_test, y_train, y_test
 
@@ -480,7 +480,7 @@ def _digits_split(seed: int):
 # ---------------------------------------------------------------------------------------------
 
 ACTIVATION_FORMULAS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "logistic": lambda x: 1.0 / (1.0 + np.exp(-x)),
+    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
     "tanh": np.tanh,
     "relu": lambda x: np.maximum(x, 0.0),
 }
@@ -622,7 +622,7 @@ GATE_OUTPUT_SIGNS = np.array([[1.0], [1.0], [-1.0], [-1.0]])
 
 def softplus_curvature() -> float:
     """softplus''(0): softplus' is the logistic sigma, so it is sigma'(0) = 1/4."""
-    return float(activations.logistic.derivative(np.array([0.0]))[0])
+    return float(activations.sigmoid.derivative(np.array([0.0]))[0])
 
 
 def multiplication_gate(scale: float) -> layers.Sequential:

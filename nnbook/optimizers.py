@@ -208,7 +208,7 @@ def online_counterexample(
 
 def noisy_regression(n: int = 1000, d: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Linear data y = X w + noise (unit variance), with input scales from 0.2 to 3."""
-    rng = data.rng(seed)
+    rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d)) * np.linspace(0.2, 3.0, d)
     return X, X @ rng.normal(size=(d, 1)) + rng.normal(size=(n, 1))
 
@@ -221,12 +221,12 @@ def excess_loss(
     ``method`` is "L-BFGS" (history 10, one iteration per mini-batch) or "Adam" (lr 0.05); each
     step draws a fresh mini-batch of `batch_size` examples (all of them when it equals len(X)).
     """
-    model, mse = layers.Dense(X.shape[1], 1, rng=data.rng(seed)), losses.MSELoss()
+    model, mse = layers.Dense(X.shape[1], 1, rng=seed), losses.MSELoss()
     if method == "L-BFGS":
         opt: optim.Optimizer = optim.LBFGS(model.parameters(), history_size=10, max_iter=1)
     else:
         opt = optim.Adam(model.parameters(), lr=0.05)
-    rng = data.rng(seed + 1)
+    rng = np.random.default_rng(seed + 1)
     for _ in range(steps):
         idx = rng.choice(len(X), batch_size, replace=False)
 
@@ -310,7 +310,7 @@ def relu_pair_on_abs(
     (zero on every point).
     """
     X, t = data.target_1d("abs", n=40)
-    r = data.rng(seed)
+    r = np.random.default_rng(seed)
     model = layers.Sequential(layers.Dense(1, 2, init="he_normal", rng=r), layers.ReLU(),
                               layers.Dense(2, 1, rng=r))  # fmt: skip
     run, grad_norm = full_batch_descent(model, X, t, lr, steps)
@@ -358,7 +358,7 @@ def plateau_run(scale: float, steps: int = 1000, lr: float = 0.1, seed: int = 0)
     log(1 / scale).
     """
     X, t = data.target_1d("sin", n=40, interval=(-3.0, 3.0))
-    r = data.rng(seed)
+    r = np.random.default_rng(seed)
     model = layers.Sequential(layers.Dense(1, 3, rng=r), layers.Tanh(), layers.Dense(3, 1, rng=r))
     for p in model.parameters():
         p.data *= scale
@@ -381,7 +381,7 @@ def train_relu_net(
 ) -> tuple[layers.Module, train.History]:
     """A 64-``hidden``-10 ReLU network trained with Adam(lr, weight_decay) in batches of 64;
     returns the model and its History (with ``val_accuracy`` per epoch)."""
-    r = data.rng(seed)
+    r = np.random.default_rng(seed)
     model = layers.Sequential(layers.Dense(64, hidden, init="he_normal", rng=r), layers.ReLU(),
                               layers.Dense(hidden, 10, rng=r))  # fmt: skip
     opt = optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)

@@ -71,7 +71,7 @@ def bias_variance(
     and `expected_mse` = mean over data sets, x* and fresh targets t* of (y - t*)^2, measured
     directly, so that it can be compared with bias^2 + variance + noise.
     """
-    gen = data.rng(seed)
+    gen = np.random.default_rng(seed)
     x_test = np.linspace(0.0, 1.0, 200)
     f_test = true_function(x_test)
     predictions = np.empty((n_datasets, x_test.size))
@@ -95,11 +95,11 @@ def bias_variance(
 # ---------------------------------------------------------------------------------------------
 
 
-PENALTY_GRADIENTS = {
-    "none": lambda w, lam: np.zeros_like(w),
-    "L2": losses.l2_penalty_grad,
-    "L1": losses.l1_penalty_grad,
-    "elastic net": lambda w, lam: losses.elastic_net_penalty_grad(w, lam, lam),
+PENALTIES = {
+    "none": lambda w, lam: (0.0, np.zeros_like(w)),
+    "L2": losses.l2_penalty,
+    "L1": losses.l1_penalty,
+    "elastic net": lambda w, lam: losses.elastic_net_penalty(w, lam, lam),
 }
 
 
@@ -133,7 +133,7 @@ def fit_with_penalty(
         raise ValueError(f"proximal=True is implemented for the L1 penalty, got {penalty!r}")
     weights = [m.weight for m in model.modules() if isinstance(m, layers.Dense)]
     optimizer = optim.SGD(model.parameters(), lr=lr)
-    gen = data.rng(seed)
+    gen = np.random.default_rng(seed)
     model.train()
     for _ in range(epochs):
         for xb, yb in data.batches(x, y, batch_size=32, rng=gen):
@@ -141,7 +141,7 @@ def fit_with_penalty(
             model.backward(loss(model(xb), yb).backward())
             if not proximal:
                 for w in weights:
-                    w.grad += PENALTY_GRADIENTS[penalty](w.data, lam)
+                    w.grad += PENALTIES[penalty](w.data, lam)[1]
             optimizer.step()
             if proximal:
                 for w in weights:
@@ -154,7 +154,7 @@ def dropout_samples(model: layers.Module, x: np.ndarray, n_masks: int, seed: int
     shape (n_masks, *output.shape); the members of the ensemble of (5.13). Leaves eval mode."""
     for module in model.modules():
         if isinstance(module, layers.Dropout):
-            module.rng = data.rng(seed)
+            module.rng = np.random.default_rng(seed)
     model.train()
     outputs = np.stack([model(x) for _ in range(n_masks)])
     model.eval()
@@ -182,8 +182,8 @@ BLUE, ORANGE, GREEN, GREY = (viz.OKABE_ITO[c] for c in ("blue", "vermillion", "g
 @lru_cache(maxsize=8)
 def bishop_sine(n: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The chapter's fixed draw of Bishop's data: (x, t) with `n` points, and 100 test points."""
-    x, t = data.sine(n, rng=data.rng(4))
-    x_test, t_test = data.sine(100, rng=data.rng(1000))
+    x, t = data.sine(n, rng=4)
+    x_test, t_test = data.sine(100, rng=1000)
     return x, t, x_test, t_test
 
 
@@ -224,8 +224,8 @@ def capacity_demo() -> Demo:
 @lru_cache(maxsize=2)
 def moons_problem() -> tuple[np.ndarray, ...]:
     """40 noisy two-moons training points and 1000 test points: (x, y, x_test, y_test)."""
-    x, y = data.moons(40, noise=0.25, rng=data.rng(0))
-    x_test, y_test = data.moons(1000, noise=0.25, rng=data.rng(1))
+    x, y = data.moons(40, noise=0.25, rng=0)
+    x_test, y_test = data.moons(1000, noise=0.25, rng=1)
     return x, y[:, None].astype(float), x_test, y_test[:, None].astype(float)
 
 
@@ -239,7 +239,7 @@ def train_moons_classifier(
     x, y = moons_problem()[:2]
     model = layers.mlp([2, 64, 64, 1], "relu", dropout=dropout, drop_connect=drop_connect, rng=seed)
     adam = optim.Adam(model.parameters(), lr=0.02, weight_decay=weight_decay)
-    train.fit_full_batch(model, losses.BCEWithLogitsLoss(), x, y, adam, steps=400)
+    train.fit_full_batch(model, losses.BCEWithLogitsLoss(), adam, x, y, steps=400)
     return model.eval()
 
 
@@ -315,7 +315,7 @@ def augment_digits(
     """The training set plus `copies` altered copies of each digit: shifted by -1, 0 or +1 pixel
     in each direction and with Gaussian pixel noise of std `noise`, clipped to [0, 1]. The
     label is unchanged: a digit moved by a pixel is the same digit."""
-    gen = data.rng(seed)
+    gen = np.random.default_rng(seed)
     images = x.reshape(-1, 8, 8)
     new = []
     for _ in range(copies):
@@ -360,32 +360,6 @@ def snapshot_ensemble(
     return snapshots
 
 
-class PCAWhitening:
-    """PCA whitening, eq. (5.19): z = D_k^{-1/2} U_k^T (x - mean), from the eigendecomposition
-    Sigma = U D U^T of the training covariance, keeping the
-    `n_components` directions of largest variance (all by default; `eps` then keeps the
-    near-zero eigenvalues of constant pixels from blowing up). Fitted on the training set only,
-    like `data.standardize`."""
-
-    def __init__(self, n_components: int | None = None, eps: float = 1e-5) -> None:
-        self.n_components, self.eps = n_components, float(eps)
-
-    def fit(self, x: np.ndarray) -> PCAWhitening:
-        self.mean = x.mean(axis=0)
-        eigenvalues, components = np.linalg.eigh(np.cov(x, rowvar=False))
-        order = np.argsort(eigenvalues)[::-1][: self.n_components]
-        self.eigenvalues = np.clip(eigenvalues[order], 0.0, None)
-        self.components = components[:, order]
-        return self
-
-    def rotate(self, x: np.ndarray) -> np.ndarray:
-        """PCA alone: U_k^T (x - mean), decorrelated coordinates with variances D_k."""
-        return (x - self.mean) @ self.components
-
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        return self.rotate(x) / np.sqrt(self.eigenvalues + self.eps)
-
-
 # ---------------------------------------------------------------------------------------------
 # Monte Carlo dropout on a 1-D regression (Gal and Ghahramani, 2016)
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +368,7 @@ class PCAWhitening:
 @lru_cache(maxsize=2)
 def gap_regression_data(n: int = 40) -> tuple[np.ndarray, np.ndarray]:
     """Noisy sin(3x) observed only on [-1, 1]: inputs outside it are far from the data."""
-    gen = data.rng(5)
+    gen = np.random.default_rng(5)
     x = np.sort(gen.uniform(-1.0, 1.0, size=(n, 1)), axis=0)
     return x, np.sin(3 * x) + 0.1 * gen.standard_normal(x.shape)
 
@@ -406,7 +380,7 @@ def train_mc_dropout_net(p: float = 0.1, steps: int = 1500) -> layers.Sequential
     x, t = gap_regression_data()
     model = layers.mlp([1, 50, 50, 1], "relu", dropout=p, rng=0)
     adam = optim.Adam(model.parameters(), lr=0.005)
-    train.fit_full_batch(model, losses.MSELoss(), x, t, adam, steps)
+    train.fit_full_batch(model, losses.MSELoss(), adam, x, t, steps)
     return model.eval()
 
 

@@ -15,7 +15,7 @@ Conventions at the kinks (where the slides disagree):
   (the table's "?"); nnlib returns 0 so that code runs, and the properties say C^{-1}.
 
 Every function is numerically stable: no overflow or warning for |x| up to 1e4 and beyond
-(logistic via exp(-|x|), softplus via log1p(exp(-|x|)), ELU via expm1 on the negative part).
+(sigmoid via exp(-|x|), softplus via log1p(exp(-|x|)), ELU via expm1 on the negative part).
 Outputs keep the input's floating dtype (integers are promoted to float64).
 
 Softmax is not elementwise (each output depends on the whole row), so it is not in `TABLE`:
@@ -30,6 +30,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from nnlib.checks import as_float_array
+
 __all__ = [
     "TABLE",
     "ActivationFunction",
@@ -43,7 +45,6 @@ __all__ = [
     "isru",
     "leaky_relu",
     "log_softmax",
-    "logistic",
     "prelu",
     "relu",
     "sigmoid",
@@ -58,12 +59,6 @@ __all__ = [
 
 Array = np.ndarray
 SMOOTH = math.inf  # continuity order of a C-infinity function
-
-
-def as_float_array(x: object) -> Array:
-    """`x` as a floating-point array: float inputs keep their dtype, others become float64."""
-    x = np.asarray(x)
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,7 +191,7 @@ def _binary_step_derivative(x: Array) -> Array:
 def stable_sigmoid(x: Array) -> Array:
     """sigma(x) = 1 / (1 + e^{-x}), computed from e^{-|x|} so that exp never overflows.
 
-    The one stable sigmoid of nnlib: `logistic`, `layers.Sigmoid` and autodiff's `sigmoid` use
+    The one stable sigmoid of nnlib: `sigmoid`, `layers.Sigmoid` and autodiff's `sigmoid` use
     it. Like a NumPy ufunc, it returns a scalar for a scalar input.
     """
     e = np.exp(-np.abs(x))
@@ -204,7 +199,7 @@ def stable_sigmoid(x: Array) -> Array:
     return out if out.ndim else out[()]
 
 
-def _logistic_derivative(x: Array) -> Array:
+def _sigmoid_derivative(x: Array) -> Array:
     s = stable_sigmoid(x)
     return s * (1.0 - s)
 
@@ -317,15 +312,14 @@ binary_step = ActivationFunction(
     r"f(x) = \begin{cases} 0 & x < 0 \\ 1 & x \ge 0 \end{cases}",
     r"f'(x) = \begin{cases} 0 & x \ne 0 \\ \text{undefined} & x = 0 \end{cases}",
 )
-logistic = ActivationFunction(
-    "logistic",
+sigmoid = ActivationFunction(  # the slides' logistic function; PyTorch's name
+    "sigmoid",
     stable_sigmoid,
-    _logistic_derivative,
+    _sigmoid_derivative,
     _props(Range(0, 1), SMOOTH, True, False, False),
     r"f(x) = \frac{1}{1 + e^{-x}}",
     r"f'(x) = f(x)\,(1 - f(x))",
 )
-sigmoid = logistic  # PyTorch's name
 tanh = ActivationFunction(
     "tanh",
     _tanh,
@@ -409,7 +403,7 @@ TABLE: dict[str, ActivationFunction] = {
     for f in (
         identity,
         binary_step,
-        logistic,
+        sigmoid,
         tanh,
         arctan,
         softsign,
@@ -422,11 +416,11 @@ TABLE: dict[str, ActivationFunction] = {
     )
 }
 
-_ALIASES = {"sigmoid": "logistic", "linear": "identity", "step": "binary_step"}
+_ALIASES = {"linear": "identity", "step": "binary_step"}
 
 
 def get(name: str | ActivationFunction) -> ActivationFunction:
-    """The activation called `name` (a key of TABLE, or 'sigmoid', 'linear', 'step')."""
+    """The activation called `name` (a key of TABLE, or 'linear', 'step')."""
     if isinstance(name, ActivationFunction):
         return name
     key = _ALIASES.get(name.lower(), name.lower())

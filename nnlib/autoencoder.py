@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnlib import losses, optim
+from nnlib.checks import integer
 from nnlib.layers import Dense, Sequential, Sigmoid
 from nnlib.module import Module
 from nnlib.random import RNGLike, as_rng
@@ -40,7 +41,8 @@ def kl_bernoulli(rho: float, rho_hat: np.ndarray) -> np.ndarray:
 def sparsity_penalty(hidden: np.ndarray, rho: float, beta: float) -> tuple[float, np.ndarray]:
     """Value and gradient of beta sum_i KL(rho || rho_hat_i), rho_hat_i = mean_n a_ni (7.6).
 
-    Returns (penalty, d penalty / d hidden); the gradient is
+    Returns (penalty, d penalty / d hidden), the convention of every penalty (`nnlib.losses`);
+    the gradient is
     beta / N (-rho / rho_hat_i + (1 - rho) / (1 - rho_hat_i)), the same for every example n.
     """
     hidden = np.asarray(hidden)
@@ -136,10 +138,11 @@ def total_objective(model: Autoencoder, x: np.ndarray, weight_decay: float = 1e-
     reconstruction = losses.MSELoss()(model(x), x)
     model.backward(reconstruction.backward())  # adds the sparsity gradient at the code
     values = [w.data for w in weights]
-    for weight, grad in zip(weights, losses.l2_penalty_grad(values, weight_decay), strict=True):
+    decay, decay_grads = losses.l2_penalty(values, weight_decay)
+    for weight, grad in zip(weights, decay_grads, strict=True):
         weight.grad += grad
     penalty = model.last_penalty if model.sparsity_weight > 0 and model.training else 0.0
-    return float(reconstruction) + penalty + losses.l2_penalty(values, weight_decay)
+    return float(reconstruction) + penalty + decay
 
 
 def fit_lbfgs(
@@ -165,9 +168,7 @@ def fit_lbfgs(
         )
     if weight_decay < 0:
         raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
-    for name, value in (("max_iter", max_iter), ("record_every", record_every)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    max_iter, record_every = integer("max_iter", max_iter), integer("record_every", record_every)
     model.train()
     history = [total_objective(model, x, weight_decay)]
     optimizer = optim.LBFGS(

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from nnlib import init as init_module
+from nnlib.checks import integer
 from nnlib.module import Module, Parameter
 from nnlib.random import RNGLike, as_rng
 
@@ -47,11 +48,6 @@ def _check_image_and_kernel(image: np.ndarray, kernel: np.ndarray) -> None:
         raise ValueError(f"image must have shape (H, W) or (..., H, W), got shape {image.shape}")
     if kernel.ndim != 2:
         raise ValueError(f"kernel must have shape (kH, kW), got shape {kernel.shape}")
-
-
-def _check_positive(name: str, value: int) -> None:
-    if not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def _pad(image: np.ndarray, padding: int) -> np.ndarray:
@@ -80,7 +76,7 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int 
     """
     image, kernel = np.asarray(image), np.asarray(kernel)
     _check_image_and_kernel(image, kernel)
-    _check_positive("stride", stride)
+    integer("stride", stride)
     patches = _windows(_pad(image, padding), kernel.shape, stride)
     return np.einsum("...xymn,mn->...xy", patches, kernel)
 
@@ -140,9 +136,9 @@ def _pool_windows(x: np.ndarray, kernel_size: int, stride: int | None) -> np.nda
     x = np.asarray(x)
     if x.ndim < 2:
         raise ValueError(f"input must have shape (H, W) or (..., H, W), got shape {x.shape}")
-    _check_positive("kernel_size", kernel_size)
+    integer("kernel_size", kernel_size)
     stride = kernel_size if stride is None else stride
-    _check_positive("stride", stride)
+    integer("stride", stride)
     return _windows(x, (kernel_size, kernel_size), stride)
 
 
@@ -221,14 +217,14 @@ class Conv2d(Module):
             ("kernel_size", kernel_size),
             ("stride", stride),
         ]:
-            _check_positive(name, value)
+            integer(name, value)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size, self.stride, self.padding = int(kernel_size), int(stride), int(padding)
         k = self.kernel_size
         # nnlib.init reads (in, out, *receptive field): fans (in k^2, out k^2)
         drawn = init_module.get(init)((self.in_channels, self.out_channels, k, k), rng=as_rng(rng))
-        self.weight = Parameter(np.asarray(drawn, dtype=dtype).transpose(1, 0, 2, 3), name="weight")
-        self.bias = Parameter(np.zeros(self.out_channels, dtype=dtype), name="bias")
+        self.weight = Parameter(np.asarray(drawn, dtype=dtype).transpose(1, 0, 2, 3))
+        self.bias = Parameter(np.zeros(self.out_channels, dtype=dtype))
         self._cache: tuple[np.ndarray, tuple[int, ...]] | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:

@@ -13,22 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from nnlib.checks import integer, positive, unit_interval
 from nnlib.random import RNGLike, as_rng
 
 #: The digits and the two photographs, with their sources and licences (README.md there).
 DATA_FILES = Path(__file__).resolve().parent / "data_files"
 SAMPLE_IMAGES = ("china.jpg", "flower.jpg")
-
-
-def rng(seed: int | None = None) -> np.random.Generator:
-    """Shorthand for ``np.random.default_rng(seed)``."""
-    return np.random.default_rng(seed)
-
-
-def _check_positive(name: str, value: int) -> int:
-    if int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 # classification in the plane
@@ -40,7 +30,7 @@ def xor(
     ``n_per_corner=1, noise=0`` gives the four points of the lecture; more points per corner
     with Gaussian ``noise`` give a cloud around each corner.
     """
-    n = _check_positive("n_per_corner", n_per_corner)
+    n = integer("n_per_corner", n_per_corner)
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     X = np.repeat(corners, n, axis=0)
     if noise:
@@ -61,7 +51,7 @@ def rings(n: int = 400, rng: RNGLike = None) -> tuple[np.ndarray, np.ndarray]:
 
     Half of the ``n`` points in each, uniform over its area.
     """
-    n = _check_positive("n", n)
+    n = integer("n", n)
     gen = as_rng(rng)
     inner = _points_in_annulus(n // 2, 0.0, 1.0 / 3.0, gen)
     outer = _points_in_annulus(n - n // 2, 2.0 / 3.0, 1.0, gen)
@@ -72,7 +62,7 @@ def spirals(
     n: int = 300, classes: int = 2, noise: float = 0.2, rng: RNGLike = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved spiral arms, one per class (CS231n's toy data): n // classes points per arm."""
-    per_class = _check_positive("n", n) // _check_positive("classes", classes)
+    per_class = integer("n", n) // integer("classes", classes)
     gen = as_rng(rng)
     radius = np.tile(np.linspace(0.0, 1.0, per_class), classes)
     label = np.repeat(np.arange(classes), per_class)
@@ -86,7 +76,7 @@ def spirals(
 
 def moons(n: int = 200, noise: float = 0.1, rng: RNGLike = None) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (as scikit-learn's make_moons), Gaussian ``noise`` added."""
-    n = _check_positive("n", n)
+    n = integer("n", n)
     gen = as_rng(rng)
     n_upper = n // 2
     t_upper = np.linspace(0.0, np.pi, n_upper)
@@ -105,10 +95,10 @@ def blobs(
     rng: RNGLike = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian blobs: ``centers`` given as an array (k, dim) or a count drawn in [-5, 5]^dim."""
-    n = _check_positive("n", n)
+    n = integer("n", n)
     gen = as_rng(rng)
     if np.ndim(centers) == 0:
-        centers = gen.uniform(-5.0, 5.0, size=(_check_positive("centers", centers), dim))
+        centers = gen.uniform(-5.0, 5.0, size=(integer("centers", centers), dim))
     centers = np.asarray(centers, dtype=np.float64)
     label = np.arange(n) % len(centers)
     return centers[label] + gen.normal(scale=std, size=(n, centers.shape[1])), label
@@ -117,7 +107,7 @@ def blobs(
 # regression
 def sine(n: int = 10, noise: float = 0.3, rng: RNGLike = None) -> tuple[np.ndarray, np.ndarray]:
     """Bishop's curve-fitting data: x evenly spaced on [0, 1], t = sin(2 pi x) + N(0, noise^2)."""
-    n = _check_positive("n", n)
+    n = integer("n", n)
     x = np.linspace(0.0, 1.0, n)
     t = np.sin(2 * np.pi * x) + as_rng(rng).normal(scale=noise, size=n)
     return x[:, None], t[:, None]
@@ -144,7 +134,7 @@ def target_1d(
     """
     if name not in TARGETS_1D:
         raise ValueError(f"name must be one of {sorted(TARGETS_1D)}, got {name!r}")
-    x = np.linspace(*interval, _check_positive("n", n))
+    x = np.linspace(*interval, integer("n", n))
     y = TARGETS_1D[name](x)
     if noise:
         y = y + as_rng(rng).normal(scale=noise, size=y.shape)
@@ -214,12 +204,6 @@ def standardize(train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...
     return tuple(scaler.transform(X) for X in (train, *others))
 
 
-def _check_fraction(name: str, value: float) -> float:
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
-    return float(value)
-
-
 def train_val_test_split(
     X: np.ndarray,
     y: np.ndarray,
@@ -230,8 +214,8 @@ def train_val_test_split(
     """Shuffle and split into ``(X_train, y_train), (X_val, y_val), (X_test, y_test)``."""
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
-    val_fraction = _check_fraction("val_fraction", val_fraction)
-    test_fraction = _check_fraction("test_fraction", test_fraction)
+    val_fraction = unit_interval("val_fraction", val_fraction)
+    test_fraction = unit_interval("test_fraction", test_fraction)
     if val_fraction + test_fraction >= 1.0:
         raise ValueError(
             f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction}"
@@ -247,7 +231,7 @@ def kfold(
     n_samples: int, k: int = 5, shuffle: bool = True, rng: RNGLike = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """k-fold cross-validation indices: k pairs (train_idx, val_idx); each sample validates once."""
-    n_samples = _check_positive("n_samples", n_samples)
+    n_samples = integer("n_samples", n_samples)
     if int(k) != k or not 2 <= k <= n_samples:
         raise ValueError(f"k must be an integer in [2, n_samples={n_samples}], got {k!r}")
     order = as_rng(rng).permutation(n_samples) if shuffle else np.arange(n_samples)
@@ -264,7 +248,7 @@ def batches(
 ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
     """Mini-batches ``(X_batch, y_batch)`` covering the data once (one epoch); the last may be
     smaller. Shuffled with ``rng`` unless ``shuffle=False``."""
-    batch_size = _check_positive("batch_size", batch_size)
+    batch_size = integer("batch_size", batch_size)
     if y is not None and len(X) != len(y):
         raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
     n = len(X)
@@ -281,19 +265,11 @@ def batches(
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601: grey level from R, G, B
 
 
-def _check_positive_float(name: str, value: float) -> float:
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
-
-
 def sample_images_grey(downsample: int = 1) -> tuple[np.ndarray, ...]:
     """Two photographs (china.jpg, flower.jpg in ``nnlib/data_files/``, the ones scikit-learn
     ships; 427 x 640) as grey levels in [0, 1], each shrunk by averaging ``downsample`` x
     ``downsample`` blocks."""
-    return tuple(
-        image.copy() for image in _sample_images_grey(_check_positive("downsample", downsample))
-    )
+    return tuple(image.copy() for image in _sample_images_grey(integer("downsample", downsample)))
 
 
 @lru_cache(maxsize=4)
@@ -313,26 +289,74 @@ def _sample_images_grey(factor: int) -> tuple[np.ndarray, ...]:
     return tuple(images)
 
 
+class Whitening:
+    """PCA and ZCA whitening from one eigendecomposition Sigma = U D U^T (chapter 5, eq. (5.19);
+    chapter 7 and UFLDL for ZCA), fitted on the training set only, like `standardize`.
+
+    `fit(x)`: with `center=True` (PCA's use, chapter 5) Sigma is the covariance of x (NumPy's
+    `np.cov`, denominator N - 1) and `mean` its mean; with `center=False` (ZCA of patches whose
+    own mean was removed, Ng's notes) Sigma = x^T x / N and `mean` is zero. The eigenvalues
+    (`eigenvalues`, decreasing) and eigenvectors (`components`, columns) of the first
+    `n_components` directions are kept (all by default).
+
+    - `rotate(x)`: PCA alone, U_k^T (x - mean): decorrelated coordinates with variances D_k.
+    - `transform(x)`: PCA whitening D_k^{-1/2} U_k^T (x - mean), covariance close to I_k.
+    - `zca(x)`: that rotated back, U_k D_k^{-1/2} U_k^T (x - mean): ZCA whitening, the whitening
+      closest to x (whitened patches still look like patches).
+
+    `eps` > 0 (added to every eigenvalue) keeps directions of (nearly) zero variance, a blank
+    pixel or the patch mean once removed, from being blown up into noise.
+    """
+
+    def __init__(self, n_components: int | None = None, eps: float = 1e-5, center: bool = True):
+        self.n_components, self.eps, self.center = n_components, float(eps), bool(center)
+
+    def fit(self, x: np.ndarray) -> Whitening:
+        x = np.asarray(x)
+        if x.ndim != 2 or len(x) < 1:
+            raise ValueError(f"expected a data matrix of shape (N, D), got {x.shape}")
+        if self.center:
+            self.mean = x.mean(axis=0)
+            sigma = np.cov(x, rowvar=False)
+        else:
+            self.mean = np.zeros(x.shape[1], dtype=x.dtype)
+            sigma = x.T @ x / len(x)
+        eigenvalues, components = np.linalg.eigh(sigma)
+        order = np.argsort(eigenvalues)[::-1][: self.n_components]
+        self.eigenvalues = np.clip(eigenvalues[order], 0.0, None)
+        self.components = components[:, order]
+        return self
+
+    def rotate(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean) @ self.components
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return self.rotate(x) / np.sqrt(self.eigenvalues + self.eps)
+
+    @property
+    def zca_matrix(self) -> np.ndarray:
+        """Z = U_k D_k^{-1/2} U_k^T (symmetric): zca(x) = (x - mean) Z."""
+        return (self.components / np.sqrt(self.eigenvalues + self.eps)) @ self.components.T
+
+    def zca(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean) @ self.zca_matrix
+
+
 def zca_whiten(X: np.ndarray, epsilon: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
-    """ZCA whitening (UFLDL; chapter 7, natural image patches):
-    X_white = X Z with Z = U diag(1 / sqrt(lambda + epsilon)) U^T.
+    """ZCA whitening of the patches X (UFLDL; chapter 7, natural image patches):
+    X_white = X Z with Z = U diag(1 / sqrt(lambda + epsilon)) U^T, `Whitening(center=False)`.
 
     U and lambda are the eigenvectors and eigenvalues of the second-moment matrix
     Sigma = X^T X / N (the covariance if every feature has mean zero; Ng's notes use it as it is
     for patches whose own mean was removed). The rotation U^T decorrelates the
     features, the scaling gives each direction unit variance (the covariance of X_white is
     U diag(lambda / (lambda + epsilon)) U^T, close to the identity where lambda >> epsilon), and
-    rotating back by U keeps X_white as close as possible to X: whitened patches still look like
-    patches, with their edges emphasised. ``epsilon`` > 0 keeps directions of (nearly) zero
-    variance, such as the patch mean once it is removed, from being blown up into noise.
-    Returns ``(X_white, Z)``; Z is symmetric, so X_white = X Z row by row.
+    rotating back by U keeps X_white as close as possible to X. Returns ``(X_white, Z)``; Z is
+    symmetric, so X_white = X Z row by row.
     """
     X = np.asarray(X)
-    if X.ndim != 2 or len(X) < 1:
-        raise ValueError(f"expected a data matrix of shape (N, D), got {X.shape}")
-    epsilon = _check_positive_float("epsilon", epsilon)
-    eigenvalues, U = np.linalg.eigh(X.T @ X / len(X))
-    Z = (U / np.sqrt(np.maximum(eigenvalues, 0.0) + epsilon)) @ U.T
+    whitening = Whitening(eps=positive("epsilon", epsilon), center=False).fit(X)
+    Z = whitening.zca_matrix
     return (X @ Z).astype(X.dtype), Z.astype(X.dtype)
 
 
@@ -358,9 +382,9 @@ def natural_patches(
     ``downsample`` > 1 first shrinks the photographs (see ``sample_images_grey``). A sigmoid
     decoder needs targets in [0, 1]: follow with ``squash_to_unit_interval``.
     """
-    n = _check_positive("n", n)
-    size = _check_positive("size", size)
-    images = _sample_images_grey(_check_positive("downsample", downsample))
+    n = integer("n", n)
+    size = integer("size", size)
+    images = _sample_images_grey(integer("downsample", downsample))
     smallest = min(min(image.shape) for image in images)
     if size > smallest:
         raise ValueError(f"size must be at most {smallest} (the image size), got {size}")
@@ -388,7 +412,7 @@ def squash_to_unit_interval(
     exercise does: clip at +-``clip_std`` standard deviations (of all entries), then rescale
     linearly, so that 0 goes to (low + high) / 2 and +-clip_std std to ``high`` and ``low``."""
     X = np.asarray(X)
-    clip_std = _check_positive_float("clip_std", clip_std)
+    clip_std = positive("clip_std", clip_std)
     if not 0.0 <= low < high <= 1.0:
         raise ValueError(f"expected 0 <= low < high <= 1, got low={low!r}, high={high!r}")
     bound = clip_std * X.std()

@@ -199,11 +199,11 @@ def check_module(
     call); its parameters' gradients are overwritten.
     """
     rng = as_rng(0 if rng is None else rng)
-    for param in module.parameters():
+    for name, param in module.named_parameters():
         if param.data.dtype != np.float64:
             raise ValueError(
                 f"check_module expected float64 parameters (finite differences need float64), "
-                f"got {param.name or 'a parameter'} in {param.data.dtype}"
+                f"got {name} in {param.data.dtype}"
             )
     x = np.array(x, dtype=np.float64)
     weights = rng.standard_normal(np.shape(module(x.copy())))

@@ -19,6 +19,7 @@ import numpy as np
 
 from nnlib import activations as act
 from nnlib import init as initializers
+from nnlib.checks import unit_interval
 from nnlib.module import Module, Parameter
 from nnlib.random import RNGLike, as_rng
 
@@ -98,8 +99,8 @@ class Dense(Module):
         weight = np.asarray(initializers.get(init)(shape, rng), dtype=dtype)
         if weight.shape != shape:
             raise ValueError(f"init returned shape {weight.shape}, expected {shape}")
-        self.weight = Parameter(self._stored(weight), name="weight")
-        self.bias = Parameter(np.zeros(self.out_features, dtype=dtype), "bias") if bias else None
+        self.weight = Parameter(self._stored(weight))
+        self.bias = Parameter(np.zeros(self.out_features, dtype=dtype)) if bias else None
         self._x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -165,7 +166,8 @@ class DropConnect(Dense):
     Wan et al. (2013): y = x (M * W) / (1 - p) + b, with M_ij ~ Bernoulli(1 - p) drawn once per
     forward pass (one mask per mini-batch, a common simplification of the paper's per-example
     masks). The 1/(1 - p) scaling ("inverted", as in Dropout) makes eval() simply y = x W + b.
-    Biases are not dropped.
+    Biases are not dropped. `mask` is the scaled mask M / (1 - p) of the last training forward
+    pass (None after a pass in eval mode), the one backward multiplies the weights by.
     """
 
     def __init__(
@@ -180,32 +182,32 @@ class DropConnect(Dense):
     ) -> None:
         self.rng = as_rng(rng)
         super().__init__(in_features, out_features, init, bias, self.rng, dtype)
-        self.p = _check_probability(p)
-        self._mask: np.ndarray | None = None
+        self.p = unit_interval("p (the drop probability)", p)
+        self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if not self.training or self.p == 0:
-            self._mask = None
+            self.mask = None
             return super().forward(x)
         _check_batch(self, x, self.in_features)
         w = self.weight.data
         keep = self.rng.random(w.shape) >= self.p
-        self._mask = keep.astype(w.dtype) / w.dtype.type(1.0 - self.p)
+        self.mask = keep.astype(w.dtype) / w.dtype.type(1.0 - self.p)
         self._x = x
-        y = x @ (w * self._mask)
+        y = x @ (w * self.mask)
         if self.bias is not None:
             y += self.bias.data
         return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._mask is None:
+        if self.mask is None:
             return super().backward(grad_out)
         _require_forward(self, self._x)
         _check_same_shape(self, grad_out, (self._x.shape[0], self.out_features))
-        self.weight.grad += (self._x.T @ grad_out) * self._mask
+        self.weight.grad += (self._x.T @ grad_out) * self.mask
         if self.bias is not None:
             self.bias.grad += grad_out.sum(axis=0)
-        return grad_out @ (self.weight.data * self._mask).T
+        return grad_out @ (self.weight.data * self.mask).T
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, p={self.p}"
@@ -217,7 +219,14 @@ class DropConnect(Dense):
 
 
 class Activation(Module):
-    """Applies an elementwise `nnlib.activations` function: y = f(x), dL/dx = f'(x) * g."""
+    """Applies an elementwise `nnlib.activations` function: y = f(x), dL/dx = f'(x) * g.
+
+    A function that has a layer of its own prints as that layer, however it was built:
+    `Activation("relu")` and `ReLU()` both print `ReLU()`, so `mlp(..., activation="relu")`
+    prints as PyTorch's `nn.Sequential` of `nn.Linear` and `nn.ReLU` would.
+    """
+
+    function: str | None = None  # the activation a subclass stands for (its layer's name)
 
     def __init__(self, fn: str | act.ActivationFunction) -> None:
         self.fn = act.get(fn)
@@ -233,16 +242,23 @@ class Activation(Module):
         return grad_out * self.fn.derivative(self._x)
 
     def extra_repr(self) -> str:
-        params = ", ".join(f"{name}={value}" for name, value in self.fn.params.items())
-        if type(self) is Activation:
-            return f"{self.fn.name}, {params}" if params else self.fn.name
-        return params
+        return ", ".join(f"{name}={value}" for name, value in self.fn.params.items())
+
+    def __repr__(self) -> str:
+        layer = _LAYER_OF.get(self.fn.name) if type(self) is Activation else type(self)
+        if layer is None:  # a function without a layer of its own
+            settings = self.extra_repr()
+            return f"Activation({self.fn.name}{', ' + settings if settings else ''})"
+        return f"{layer.__name__}({layer.extra_repr(self)})"
 
 
-class ReLU(Module):
+class ReLU(Activation):
     """max(0, x); the derivative at 0 is taken as 0 (PyTorch's convention)."""
 
+    function = "relu"
+
     def __init__(self) -> None:
+        super().__init__(act.relu)
         self._y: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -255,10 +271,13 @@ class ReLU(Module):
         return grad_out * (self._y > 0)
 
 
-class Tanh(Module):
+class Tanh(Activation):
     """tanh(x), backward from the cached output: f' = 1 - f^2."""
 
+    function = "tanh"
+
     def __init__(self) -> None:
+        super().__init__(act.tanh)
         self._y: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -271,14 +290,17 @@ class Tanh(Module):
         return grad_out * (1 - self._y * self._y)
 
 
-class Sigmoid(Module):
-    """The logistic function (stable for any |x|), backward from the output: f' = f (1 - f)."""
+class Sigmoid(Activation):
+    """The logistic sigmoid (stable for any |x|), backward from the output: f' = f (1 - f)."""
+
+    function = "sigmoid"
 
     def __init__(self) -> None:
+        super().__init__(act.sigmoid)
         self._y: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._y = act.logistic(x)
+        self._y = act.sigmoid(x)
         return self._y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
@@ -300,6 +322,8 @@ class Identity(Module):
 class LeakyReLU(Activation):
     """x for x > 0, negative_slope * x otherwise."""
 
+    function = "leaky_relu"
+
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__(act.leaky_relu.with_params(alpha=negative_slope))
 
@@ -310,6 +334,8 @@ class LeakyReLU(Activation):
 class ELU(Activation):
     """x for x > 0, alpha (e^x - 1) otherwise (Clevert et al., 2016)."""
 
+    function = "elu"
+
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__(act.elu.with_params(alpha=alpha))
 
@@ -317,21 +343,29 @@ class ELU(Activation):
 class ISRU(Activation):
     """Inverse square root unit x / sqrt(1 + alpha x^2)."""
 
+    function = "isru"
+
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__(act.isru.with_params(alpha=alpha))
 
 
 class Softplus(Activation):
+    function = "softplus"
+
     def __init__(self) -> None:
         super().__init__(act.softplus)
 
 
 class Softsign(Activation):
+    function = "softsign"
+
     def __init__(self) -> None:
         super().__init__(act.softsign)
 
 
 class ArcTan(Activation):
+    function = "arctan"
+
     def __init__(self) -> None:
         super().__init__(act.arctan)
 
@@ -339,25 +373,35 @@ class ArcTan(Activation):
 class BinaryStep(Activation):
     """The Heaviside step; its backward is zero (no gradient flows: why it is not trained)."""
 
+    function = "binary_step"
+
     def __init__(self) -> None:
         super().__init__(act.binary_step)
+
+
+#: The layer of each activation function that has one (`Activation(name)` prints as it).
+_LAYER_OF: dict[str, type[Module]] = {
+    cls.function: cls
+    for cls in (ReLU, Tanh, Sigmoid, LeakyReLU, ELU, ISRU, Softplus, Softsign, ArcTan, BinaryStep)
+}
+_LAYER_OF["identity"] = Identity
 
 
 class PReLU(Module):
     """x for x > 0, alpha x otherwise, with alpha learned (He et al., 2015).
 
     `num_parameters` = 1 shares one alpha; = the number of features learns one per feature.
-    dL/dalpha = sum over x <= 0 of g * x.
+    dL/dalpha = sum over x <= 0 of g * x. The code stores alpha as `weight`, PyTorch's name.
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: type = np.float64):
         self.init = float(init)
-        self.alpha = Parameter(np.full(num_parameters, init, dtype=dtype), name="alpha")
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))  # alpha
         self._x: np.ndarray | None = None
 
     def _alpha(self, x: np.ndarray) -> np.ndarray:
         """alpha shaped to broadcast over x's feature axis (axis 1)."""
-        alpha = self.alpha.data
+        alpha = self.weight.data
         n = alpha.shape[0]
         if n == 1:
             return alpha[0]
@@ -375,14 +419,14 @@ class PReLU(Module):
         _check_same_shape(self, grad_out, x.shape)
         negative = x <= 0
         g_alpha = np.where(negative, grad_out * x, 0)
-        if self.alpha.data.shape[0] == 1:
-            self.alpha.grad += g_alpha.sum()
+        if self.weight.data.shape[0] == 1:
+            self.weight.grad += g_alpha.sum()
         else:
-            self.alpha.grad += g_alpha.sum(axis=tuple(i for i in range(x.ndim) if i != 1))
+            self.weight.grad += g_alpha.sum(axis=tuple(i for i in range(x.ndim) if i != 1))
         return np.where(negative, self._alpha(x) * grad_out, grad_out)
 
     def extra_repr(self) -> str:
-        return f"num_parameters={self.alpha.data.shape[0]}, init={self.init}"
+        return f"num_parameters={self.weight.data.shape[0]}, init={self.init}"
 
 
 class Softmax(Module):
@@ -410,37 +454,32 @@ class Softmax(Module):
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_probability(p: float) -> float:
-    if not 0 <= p < 1:
-        raise ValueError(f"expected a drop probability p in [0, 1), got {p}")
-    return float(p)
-
-
 class Dropout(Module):
     """Inverted dropout: in training, drop each unit with probability p and scale the kept
     ones by 1/(1 - p), so E[y] = x and eval() is the identity (Srivastava et al., 2014).
 
     p is the DROP probability (PyTorch's convention; deck 000's code uses keep_prob = 1 - p).
+    `mask` is the scaled mask of the last training forward pass (None after a pass in eval mode).
     """
 
     def __init__(self, p: float = 0.5, rng: RNGLike = None) -> None:
-        self.p = _check_probability(p)
+        self.p = unit_interval("p (the drop probability)", p)
         self.rng = as_rng(rng)
-        self._mask: np.ndarray | None = None
+        self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if not self.training or self.p == 0:
-            self._mask = None
+            self.mask = None
             return x
         keep = self.rng.random(x.shape) >= self.p
-        self._mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
-        return x * self._mask
+        self.mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        return x * self.mask
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._mask is None:
+        if self.mask is None:
             return grad_out
-        _check_same_shape(self, grad_out, self._mask.shape)
-        return grad_out * self._mask
+        _check_same_shape(self, grad_out, self.mask.shape)
+        return grad_out * self.mask
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -456,6 +495,8 @@ class BatchNorm1d(Module):
 
     Backward through the batch statistics (the paper's eq. in compact form):
     dL/dx = (gamma / sqrt(var_B + eps)) (g - mean(g) - x_hat mean(g x_hat)).
+
+    The code uses PyTorch's names: gamma is `weight`, beta is `bias`.
     """
 
     def __init__(
@@ -464,8 +505,8 @@ class BatchNorm1d(Module):
         self.num_features = int(num_features)
         self.momentum = float(momentum)
         self.eps = float(eps)
-        self.gamma = Parameter(np.ones(self.num_features, dtype=dtype), name="gamma")
-        self.beta = Parameter(np.zeros(self.num_features, dtype=dtype), name="beta")
+        self.weight = Parameter(np.ones(self.num_features, dtype=dtype))  # gamma
+        self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))  # beta
         self.running_mean = np.zeros(self.num_features, dtype=dtype)
         self.running_var = np.ones(self.num_features, dtype=dtype)
         self._x_hat: np.ndarray | None = None
@@ -494,15 +535,15 @@ class BatchNorm1d(Module):
         self._batch_stats = self.training
         self._inv_std = 1.0 / np.sqrt(var + self.eps)  # a Python float keeps var's dtype
         self._x_hat = (x - mean) * self._inv_std
-        return self.gamma.data * self._x_hat + self.beta.data
+        return self.weight.data * self._x_hat + self.bias.data
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         _require_forward(self, self._x_hat)
         x_hat = self._x_hat
         _check_same_shape(self, grad_out, x_hat.shape)
-        self.gamma.grad += (grad_out * x_hat).sum(axis=0)
-        self.beta.grad += grad_out.sum(axis=0)
-        scale = self.gamma.data * self._inv_std
+        self.weight.grad += (grad_out * x_hat).sum(axis=0)
+        self.bias.grad += grad_out.sum(axis=0)
+        scale = self.weight.data * self._inv_std
         if not self._batch_stats:  # running statistics are constants
             return grad_out * scale
         return scale * (grad_out - grad_out.mean(axis=0) - x_hat * (grad_out * x_hat).mean(axis=0))

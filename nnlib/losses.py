@@ -1,5 +1,7 @@
 """Loss functions and weight penalties.
 
+A penalty is a function returning the pair (value, gradient): `value, grads = l2_penalty(ws, lam)`.
+
 A loss is an object called on a batch: `value = loss(pred, target)` returns a `LossValue`, a
 Python float (the mean loss) that carries its own gradient: `value.backward()` returns
 d value / d pred (same shape and dtype as pred). The loss object keeps no per-call state, so a
@@ -27,8 +29,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from nnlib.activations import as_float_array, logistic
-from nnlib.module import Parameter
+from nnlib.activations import sigmoid
+from nnlib.checks import as_float_array
+from nnlib.module import Parameter, Settings
 
 __all__ = [
     "BCELoss",
@@ -40,11 +43,8 @@ __all__ = [
     "LossValue",
     "MSELoss",
     "elastic_net_penalty",
-    "elastic_net_penalty_grad",
     "l1_penalty",
-    "l1_penalty_grad",
     "l2_penalty",
-    "l2_penalty_grad",
 ]
 
 
@@ -105,9 +105,10 @@ class LossValue(float):
         return self._grad
 
 
-class Loss:
+class Loss(Settings):
     """Base class: `__call__(pred, target) -> LossValue`; subclasses implement
-    `_value_and_grad(pred, target) -> (mean loss, d loss / d pred)`."""
+    `_value_and_grad(pred, target) -> (mean loss, d loss / d pred)`. `repr` shows the
+    constructor's settings (`Settings`): `GaussianNLLLoss(full=False, eps=1e-06)`."""
 
     def __call__(self, pred: object, target: object) -> LossValue:
         value, grad = self._value_and_grad(_prediction(pred, self._name()), target)
@@ -125,9 +126,6 @@ class Loss:
 
     def _name(self) -> str:
         return type(self).__name__
-
-    def __repr__(self) -> str:
-        return f"{self._name()}()"
 
 
 class MSELoss(Loss):
@@ -187,7 +185,7 @@ class BCEWithLogitsLoss(Loss):
         target = _same_shape_target(pred, target, who)
         _in_unit_interval("targets", target, who)
         value = np.mean(np.maximum(pred, 0) - target * pred + np.log1p(np.exp(-np.abs(pred))))
-        grad = (logistic(pred) - target) / pred.dtype.type(pred.size)
+        grad = (sigmoid(pred) - target) / pred.dtype.type(pred.size)
         return value, grad
 
 
@@ -317,15 +315,18 @@ class GaussianNLLLoss(Loss):
             )
         return np.split(pred, 2, axis=1)
 
-    def __repr__(self) -> str:
-        return f"GaussianNLLLoss(full={self.full}, eps={self.eps})"
-
 
 # ---------------------------------------------------------------------------------------------
 # Penalties on weights (added to a loss; see chapter 5)
 # ---------------------------------------------------------------------------------------------
 
+# One convention for every penalty, here and in `nnlib.autoencoder.sparsity_penalty`: a function
+# of the arrays it penalizes and its strength that returns the pair (value, gradient), the
+# gradient shaped like the input (one array, or a list of arrays for a list). One call computes
+# both from the same intermediate values, as a loss returns its value with its gradient and as
+# the exercises ask; the caller adds the value to the loss and the gradient into `.grad`.
 Weights = np.ndarray | Parameter | Iterable[np.ndarray | Parameter]
+Penalty = tuple[float, np.ndarray | list[np.ndarray]]
 
 
 def _arrays(weights: Weights) -> list[np.ndarray]:
@@ -341,32 +342,23 @@ def _like_input(weights: Weights, grads: list[np.ndarray]):
     return grads[0] if single else grads
 
 
-def l1_penalty(weights: Weights, lam: float) -> float:
-    """Omega(w) = lam * sum |w| over every given array (or Parameter)."""
-    return float(lam * sum(np.abs(w).sum() for w in _arrays(weights)))
+def l1_penalty(weights: Weights, lam: float) -> Penalty:
+    """Omega(w) = lam * sum |w| and its (sub)gradient lam * sign(w) (0 at w = 0)."""
+    arrays = _arrays(weights)
+    value = float(lam * sum(np.abs(w).sum() for w in arrays))
+    return value, _like_input(weights, [lam * np.sign(w) for w in arrays])
 
 
-def l1_penalty_grad(weights: Weights, lam: float):
-    """d Omega / dw = lam * sign(w) (the subgradient 0 at w = 0); one array per input array."""
-    return _like_input(weights, [lam * np.sign(w) for w in _arrays(weights)])
+def l2_penalty(weights: Weights, lam: float) -> Penalty:
+    """Omega(w) = (lam / 2) * sum w^2 and its gradient lam * w (with the 1/2: weight decay)."""
+    arrays = _arrays(weights)
+    value = float(0.5 * lam * sum(np.vdot(w, w) for w in arrays))
+    return value, _like_input(weights, [lam * w for w in arrays])
 
 
-def l2_penalty(weights: Weights, lam: float) -> float:
-    """Omega(w) = (lam / 2) * sum w^2: with the 1/2, the gradient is lam * w (weight decay)."""
-    return float(0.5 * lam * sum(np.vdot(w, w) for w in _arrays(weights)))
-
-
-def l2_penalty_grad(weights: Weights, lam: float):
-    """d Omega / dw = lam * w; one array per input array."""
-    return _like_input(weights, [lam * w for w in _arrays(weights)])
-
-
-def elastic_net_penalty(weights: Weights, l1: float, l2: float) -> float:
-    """Omega(w) = l1 * sum |w| + (l2 / 2) * sum w^2 (Zou & Hastie, 2005, in the 1/2 form)."""
-    return l1_penalty(weights, l1) + l2_penalty(weights, l2)
-
-
-def elastic_net_penalty_grad(weights: Weights, l1: float, l2: float):
-    """d Omega / dw = l1 * sign(w) + l2 * w; one array per input array."""
-    grads = [l1 * np.sign(w) + l2 * w for w in _arrays(weights)]
-    return _like_input(weights, grads)
+def elastic_net_penalty(weights: Weights, l1: float, l2: float) -> Penalty:
+    """Omega(w) = l1 * sum |w| + (l2 / 2) * sum w^2 (Zou & Hastie, 2005, in the 1/2 form) and
+    its gradient l1 * sign(w) + l2 * w."""
+    arrays = _arrays(weights)
+    value = l1_penalty(arrays, l1)[0] + l2_penalty(arrays, l2)[0]
+    return value, _like_input(weights, [l1 * np.sign(w) + l2 * w for w in arrays])

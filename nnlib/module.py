@@ -17,27 +17,35 @@ The conventions every layer shares live here, not in the layers:
   end, at float32's speed. An integer or boolean input is exact data, not a precision choice:
   it is converted to the parameters' dtype (float64 for a module without parameters).
 - Randomness: `rng=` is a Generator, an integer seed or None (`nnlib.random.as_rng`).
+- Parameter names are PyTorch's: the attribute a layer stores it in ('weight', 'bias'; a
+  BatchNorm's gamma and beta are 'weight' and 'bias', a PReLU's alpha is 'weight'), after the
+  path of the sub-module ('0.weight' inside a Sequential); `named_parameters()` is the one
+  place a name comes from.
 - `repr` is PyTorch's: the class name, the layer's own settings (`extra_repr()`), then one line
   per sub-module, indented.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 
 import numpy as np
 
+from nnlib.checks import as_float_array
+
 
 class Parameter:
-    """A trainable array `data` with its gradient `grad` (same shape and dtype, zeros at first)."""
+    """A trainable array `data` with its gradient `grad` (same shape and dtype, zeros at first).
 
-    def __init__(self, data: np.ndarray, name: str = "") -> None:
-        data = np.asarray(data)
-        if not np.issubdtype(data.dtype, np.floating):
-            data = data.astype(np.float64)
+    A Parameter has no name of its own: as in PyTorch, its name is where a module stores it,
+    reported by `Module.named_parameters()` ('weight', '0.bias', 'encoder.0.weight').
+    """
+
+    def __init__(self, data: np.ndarray) -> None:
+        data = as_float_array(data)
         self.data = data
         self.grad = np.zeros_like(data)
-        self.name = name
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -51,7 +59,7 @@ class Parameter:
         self.grad[...] = 0.0
 
     def __repr__(self) -> str:
-        return f"Parameter(name={self.name!r}, shape={self.data.shape}, dtype={self.data.dtype})"
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
 
 
 def as_numeric_array(x: object, who: str) -> np.ndarray:
@@ -187,3 +195,40 @@ class Module:
             return f"{type(self).__name__}({self.extra_repr()})"
         settings = f"\n  {self.extra_repr()}" if self.extra_repr() else ""
         return f"{type(self).__name__}({settings}\n" + "\n".join(children) + "\n)"
+
+
+def _constructor_arguments(cls: type) -> list[str]:
+    """The names of cls's constructor arguments, a `**kwargs` replaced by the parent's."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        if klass is object or "__init__" not in vars(klass):
+            continue
+        forwards = False
+        for name, parameter in inspect.signature(klass.__init__).parameters.items():
+            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                forwards = True
+            elif name not in names and name != "self":
+                names.append(name)
+        if not forwards:
+            break
+    return names
+
+
+class Settings:
+    """`repr` from the hook modules use, `extra_repr()`: ``SGD(lr=0.1, momentum=0.9, ...)``.
+
+    The base of every optimizer, learning-rate schedule and loss. The default `extra_repr`
+    shows each constructor argument as `name=value`, read from the attribute of the same
+    name, so a new class shows its hyper-parameters without code (and a test fails if one
+    is not stored under its name). `not_settings` lists the arguments that are data, not
+    settings (an optimizer's parameters).
+    """
+
+    not_settings: tuple[str, ...] = ()
+
+    def extra_repr(self) -> str:
+        names = [n for n in _constructor_arguments(type(self)) if n not in self.not_settings]
+        return ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"

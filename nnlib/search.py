@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnlib.checks import integer
 from nnlib.random import RNGLike, as_rng
 
 Space = Mapping[str, tuple[float, float]]
@@ -40,8 +41,7 @@ def log_uniform(
 
 def sample(space: Space, trials: int, rng: RNGLike = None) -> list[dict[str, float]]:
     """``trials`` settings, each hyperparameter drawn log-uniformly from its (low, high) range."""
-    if int(trials) != trials or trials < 1:
-        raise ValueError(f"trials must be a positive integer, got {trials!r}")
+    trials = integer("trials", trials)
     generator = as_rng(rng)
     columns = {name: log_uniform(*bounds, size=int(trials), rng=generator)
                for name, bounds in space.items()}  # fmt: skip

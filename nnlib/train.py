@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from nnlib.checks import integer
 from nnlib.data import batches
 from nnlib.optim import LBFGS
 from nnlib.optim.base import Optimizer
@@ -147,8 +148,7 @@ class EarlyStopping(Callback):
         monitor: str = "val_loss",
         mode: str = "min",
     ) -> None:
-        if int(patience) != patience or patience < 0:
-            raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
+        patience = integer("patience", patience, minimum=0)
         if min_delta < 0:
             raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
         if mode not in ("min", "max"):
@@ -261,8 +261,7 @@ def fit(
     is logged as ``lr``) and run the ``callbacks`` (objects with ``on_epoch_end`` or functions
     ``fn(epoch, logs)``; returning True stops). Training also stops if the loss is not finite.
     """
-    if int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    epochs = integer("epochs", epochs)
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
     generator = as_rng(rng)
@@ -302,20 +301,21 @@ def fit(
 def fit_full_batch(
     model: Model,
     loss_fn: Any,
+    optimizer: Optimizer,
     X: np.ndarray,
     y: np.ndarray,
-    optimizer: Optimizer,
     steps: int,
 ) -> list[float]:
     """Train on the whole data set at once, `steps` optimizer steps; return the loss at each.
+
+    The arguments come in `fit`'s order: model, loss, optimizer, data, then the length.
 
     One step is: zero the gradients, the loss on all of (X, y), backward, `optimizer.step()`;
     an optimizer whose step re-evaluates the loss itself (`optim.LBFGS`, whose line search
     does) gets that evaluation as a closure, `optimizer.step(closure)`, and may take several
     iterations per step. The model is left in training mode, as `fit` leaves it.
     """
-    if int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = integer("steps", steps)
     model.train()
 
     def closure() -> float:

@@ -170,9 +170,6 @@ def plot_decision_boundary(
     return fig
 
 
-decision_boundary = plot_decision_boundary  # short name used by the demos
-
-
 # training curves
 def plot_loss_curves(
     history: Any,

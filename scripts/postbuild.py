@@ -133,7 +133,7 @@ def inlined_images(site: Path) -> list[str]:
     return [
         f"{page.relative_to(site)}: inlines images (built from a stale execution cache? "
         "`rm -rf _build/.jupyter_cache _build/.doctrees` and `make book` again)"
-        for page in site_pages.site_pages(site)
+        for page in site_pages.html_pages(site)
         if INLINE_IMAGE.search(page.read_text(encoding="utf-8", errors="replace"))
     ]
 

@@ -96,7 +96,7 @@ COURSE_BUTTON = "nnlib-course-download"
 COURSE_TITLE = "Download the course: every chapter and exercise, with nnlib and the demos (zip)"
 
 
-def site_pages(site: Path) -> list[Path]:
+def html_pages(site: Path) -> list[Path]:
     """Every HTML page of the site, the vendored and theme assets aside."""
     skipped = {"_vendor", "_static", "_sources", FRAMES_DIR}
     return [
@@ -460,7 +460,7 @@ def rewrite_site(site: Path, icons: set[str]) -> list[str]:
     """Rewrite every page in place; delete frames no page uses; return the problems, page by
     page. The maths of all pages goes to MathJax in one batch."""
     used: set[str] = set()
-    texts = {page: page.read_text(encoding="utf-8") for page in site_pages(site)}
+    texts = {page: page.read_text(encoding="utf-8") for page in html_pages(site)}
     soups = {page: BeautifulSoup(text, "html.parser") for page, text in texts.items()}
     problems = typeset_maths(soups, site) + lazy_tab_stops(site)
     for page, soup in soups.items():

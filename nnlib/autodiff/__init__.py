@@ -5,7 +5,7 @@
   ``grad(f)``, ``value_and_grad(f)``; see ``nnlib.autodiff.tensor`` for the rule on repeated
   ``backward()`` calls.
 - Functions for both: one per elementary operation of ``nnlib.autodiff.ops.ELEMENTARY``
-  (``exp, log, sin, cos, tanh, sigmoid`` (``logistic``), ``relu, sqrt, abs, arctan``; NumPy's
+  (``exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, arctan``; NumPy's
   ufuncs such as ``np.exp`` dispatch too), and ``softmax, log_softmax, cross_entropy`` built
   from them. Adding an operation is one row of that table.
 - Second derivatives, both modes nested: ``hvp(f, x, v)`` (Hessian-vector product, reverse over
@@ -19,38 +19,54 @@
 from nnlib.autodiff.dual import Dual, derivative, jvp
 from nnlib.autodiff.functional import (
     FUNCTIONS,
+    abs,  # shadows the builtin here, as NumPy's np.abs: one function per row of ELEMENTARY
+    arctan,
+    cos,
     cross_entropy,
+    exp,
     grad,
     jacobian,
+    log,
     log_softmax,
-    logistic,
+    relu,
+    sigmoid,
+    sin,
     softmax,
+    sqrt,
+    tanh,
     value_and_grad,
 )
 from nnlib.autodiff.hessian import hessian, hvp
 from nnlib.autodiff.ops import ELEMENTARY
 from nnlib.autodiff.tensor import Tensor, concatenate, no_grad, stack, where
 
-globals().update(FUNCTIONS)  # exp, log, sin, ..., one per row of ops.ELEMENTARY
-
 __all__ = [
     "ELEMENTARY",
+    "FUNCTIONS",
     "Dual",
     "Tensor",
+    "abs",
+    "arctan",
     "concatenate",
+    "cos",
     "cross_entropy",
     "derivative",
+    "exp",
     "grad",
     "hessian",
     "hvp",
     "jacobian",
     "jvp",
+    "log",
     "log_softmax",
-    "logistic",
     "no_grad",
+    "relu",
+    "sigmoid",
+    "sin",
     "softmax",
+    "sqrt",
     "stack",
+    "tanh",
     "value_and_grad",
     "where",
-    *FUNCTIONS,
 ]

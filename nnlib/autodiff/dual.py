@@ -21,6 +21,7 @@ import numpy as np
 
 from nnlib.autodiff.numpy_protocol import NumpyDispatch
 from nnlib.autodiff.ops import ELEMENTARY, Elementary
+from nnlib.checks import as_float_array
 
 Number = int | float | np.number | np.ndarray
 
@@ -30,7 +31,7 @@ def _as_float(x: Any) -> Any:
     if isinstance(x, NumpyDispatch):  # a Tensor carried as value or tangent (nested modes)
         return x
     if isinstance(x, np.ndarray):
-        return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+        return as_float_array(x)
     if isinstance(x, np.floating):
         return x
     return float(x)

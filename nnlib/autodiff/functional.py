@@ -15,6 +15,7 @@ from nnlib.autodiff.dual import Dual, jvp
 from nnlib.autodiff.numpy_protocol import NumpyDispatch
 from nnlib.autodiff.ops import ELEMENTARY, Elementary
 from nnlib.autodiff.tensor import Tensor
+from nnlib.data import one_hot
 
 
 def _function(op: Elementary) -> Callable[[Any], Any]:
@@ -35,17 +36,30 @@ def _function(op: Elementary) -> Callable[[Any], Any]:
     return function
 
 
+# One function per row of ops.ELEMENTARY, assigned by name so that linters and editors see them.
+# A new row needs its line here: tests/autodiff/test_autodiff_ops.py fails until it is added.
+exp = _function(ELEMENTARY["exp"])
+log = _function(ELEMENTARY["log"])
+sin = _function(ELEMENTARY["sin"])
+cos = _function(ELEMENTARY["cos"])
+tanh = _function(ELEMENTARY["tanh"])
+sigmoid = _function(ELEMENTARY["sigmoid"])
+relu = _function(ELEMENTARY["relu"])
+sqrt = _function(ELEMENTARY["sqrt"])
+abs = _function(ELEMENTARY["abs"])  # NumPy's name; the builtin abs is not used in this module
+arctan = _function(ELEMENTARY["arctan"])
+
 FUNCTIONS: dict[str, Callable[[Any], Any]] = {
-    name: _function(op) for name, op in ELEMENTARY.items()
+    f.__name__: f for f in (exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, arctan)
 }
-"""One function per elementary operation, exported under its name (``exp``, ``tanh``, ...)."""
-globals().update(FUNCTIONS)
-logistic = FUNCTIONS["sigmoid"]  # the slides' name
-exp, log = FUNCTIONS["exp"], FUNCTIONS["log"]  # used below
+"""The functions above by name, in the order of ``ELEMENTARY``."""
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
-    """Derived: x - max - log Σ exp(x - max), the max shift keeps exp from overflowing."""
+    """Derived: x - max - log Σ exp(x - max), the max shift keeps exp from overflowing.
+
+    The same function as `nnlib.activations.log_softmax` (arrays only), for Duals and Tensors
+    too; tests/autodiff/test_autodiff_ops.py checks that the two agree."""
     values = x.value if isinstance(x, Dual) else x
     values = values.data if isinstance(values, Tensor) else values  # the shift is a constant
     shifted = x - np.max(values, axis=axis, keepdims=True)
@@ -57,10 +71,11 @@ def softmax(x: Any, axis: int = -1) -> Any:
     return exp(log_softmax(x, axis=axis))
 
 
-def _one_hot(target: Any, num_classes: int, dtype: Any) -> np.ndarray:
+def _target_rows(target: Any, num_classes: int, dtype: Any) -> np.ndarray:
+    """Class indices (N,) as one-hot rows (`nnlib.data.one_hot`); rows (N, K) as they are."""
     target = np.asarray(target.data if isinstance(target, Tensor) else target)
     if target.ndim == 1 and np.issubdtype(target.dtype, np.integer):
-        return np.eye(num_classes, dtype=dtype)[target]
+        return one_hot(target, num_classes, dtype)
     return target.astype(dtype)
 
 
@@ -69,15 +84,12 @@ def cross_entropy(logits: Any, target: Any) -> Any:
 
     ``target`` holds class indices (N,) or one-hot/probability rows (N, K).
     """
-    one_hot = _one_hot(target, logits.shape[-1], logits.dtype)
-    return -(log_softmax(logits) * one_hot).sum() * (1.0 / logits.shape[0])
+    rows = _target_rows(target, logits.shape[-1], logits.dtype)
+    return -(log_softmax(logits) * rows).sum() * (1.0 / logits.shape[0])
 
 
 def _leaf(x: Any) -> Tensor:
-    x = np.asarray(x)
-    return Tensor(
-        x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64), requires_grad=True
-    )
+    return Tensor(x, requires_grad=True)  # Tensor makes integers float64
 
 
 def value_and_grad(

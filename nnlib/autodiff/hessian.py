@@ -27,6 +27,7 @@ import numpy as np
 
 from nnlib.autodiff.dual import Dual
 from nnlib.autodiff.tensor import Tensor
+from nnlib.checks import as_float_array
 
 
 def hvp(f: Callable[[Any], Any], x: Any, v: Any) -> tuple[float, np.ndarray]:
@@ -36,8 +37,7 @@ def hvp(f: Callable[[Any], Any], x: Any, v: Any) -> tuple[float, np.ndarray]:
     `grad`; ``x`` and ``v`` are arrays of the same shape. Costs about one forward and one reverse
     pass over a tape twice the size of f's.
     """
-    x = np.asarray(x)
-    x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    x = as_float_array(x)
     v = np.asarray(v, dtype=x.dtype)
     if v.shape != x.shape:
         raise ValueError(f"hvp: v must have the shape of x, {x.shape}, got {v.shape}")

@@ -19,6 +19,10 @@ Intermediate tensors hold the adjoint of the most recent call only. ``.grad`` is
 a backward pass reaches the tensor (as in PyTorch).
 
 Inside ``with no_grad():`` operations record nothing (no graph, no closures).
+
+The dtype rule is the layers' (`nnlib.module`): a Tensor computes in its own dtype; a float
+operand of another dtype is a TypeError naming both, an integer operand is converted, and a
+scalar takes the Tensor's dtype. float32 with float64 never promotes silently.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np
 
 from nnlib.autodiff.numpy_protocol import NumpyDispatch
 from nnlib.autodiff.ops import ELEMENTARY, Elementary
+from nnlib.checks import as_float_array
 
 _grad_enabled = True
 _creation_counter = itertools.count()
@@ -57,6 +62,13 @@ def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
+def _refuse_mixed(ours: np.dtype, theirs: np.dtype) -> None:
+    raise TypeError(
+        f"a Tensor operation got {ours} and {theirs} operands; convert one (x.astype(np.{ours})) "
+        "so that nothing is cast silently (nnlib's dtype rule, as in the layers)"
+    )
+
+
 class Tensor(NumpyDispatch):
     """An array that records how it was computed, so that gradients can flow back through it.
 
@@ -77,10 +89,7 @@ class Tensor(NumpyDispatch):
     ) -> None:
         if isinstance(data, Tensor | NumpyDispatch):
             raise TypeError(f"Tensor(data) expects numbers or an array, got {type(data).__name__}")
-        data = np.asarray(data, dtype=dtype)
-        if data.dtype.kind != "f":
-            data = data.astype(np.float64)
-        self.data: np.ndarray = data
+        self.data: np.ndarray = as_float_array(np.asarray(data, dtype=dtype))
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
         self.name = name
@@ -108,10 +117,18 @@ class Tensor(NumpyDispatch):
         return out
 
     def _lift(self, other: Any) -> Tensor:
-        """A constant operand as a Tensor of our dtype (Python numbers stay 'weak', as in NumPy)."""
+        """`other` as an operand of ours, by the dtype rule of the layers (`nnlib.module`).
+
+        A Python or NumPy scalar is 'weak' (takes our dtype, as in NumPy and PyTorch); an
+        integer or boolean array is exact data, converted to our dtype; a float Tensor or array
+        of another dtype is a TypeError naming both: float32 times float64 never promotes
+        silently, so a float32 computation stays float32.
+        """
         if isinstance(other, Tensor):
+            if other.data.dtype != self.data.dtype:
+                _refuse_mixed(self.data.dtype, other.data.dtype)
             return other
-        if isinstance(other, int | float):  # the hot path: skip __init__'s checks
+        if isinstance(other, int | float | np.number):  # the hot path: skip __init__'s checks
             const = object.__new__(Tensor)
             const.data, const.grad, const.requires_grad, const.name = (
                 np.asarray(other, dtype=self.data.dtype),
@@ -122,8 +139,10 @@ class Tensor(NumpyDispatch):
             const._op, const._args, const._backward = "", (), None
             const._id = next(_creation_counter)
             return const
-        if isinstance(other, np.ndarray | np.number):
-            return Tensor(other)
+        if isinstance(other, np.ndarray):
+            if other.dtype.kind == "f" and other.dtype != self.data.dtype:
+                _refuse_mixed(self.data.dtype, other.dtype)
+            return Tensor(other, dtype=self.data.dtype)
         self.refuse_other_mode(other)
         raise TypeError(
             f"unsupported operand of type {type(other).__name__} for a Tensor operation"
@@ -460,6 +479,7 @@ for _op in ELEMENTARY.values():
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis; each receives its slice of the gradient."""
     parts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    parts = [parts[0]] + [parts[0]._lift(p) for p in parts[1:]]  # one dtype (the rule of _lift)
     bounds = np.cumsum([p.shape[axis] for p in parts])[:-1]
 
     def backward(g: np.ndarray) -> None:

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from nnlib.checks import nonnegative, unit_interval
 from nnlib.module import Parameter
-from nnlib.optim.base import Optimizer, check_nonnegative, check_unit_interval
+from nnlib.optim.base import Optimizer
 
 
 def _gradient_with_decay(p: Parameter, weight_decay: float, out: np.ndarray) -> np.ndarray:
@@ -46,11 +47,11 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = check_unit_interval("momentum", momentum)
+        self.momentum = unit_interval("momentum", momentum)
         self.dampening = float(dampening)
         if not 0.0 <= self.dampening <= 1.0:
             raise ValueError(f"dampening must lie in [0, 1], got {dampening!r}")
-        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.weight_decay = nonnegative("weight_decay", weight_decay)
         if nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
             raise ValueError(
                 "Nesterov momentum needs momentum > 0 and dampening = 0 (as in PyTorch), "
@@ -86,13 +87,6 @@ class SGD(Optimizer):
             np.multiply(g, self.lr, out=tmp)
             p.data -= tmp
 
-    def __repr__(self) -> str:
-        return (
-            f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, dampening={self.dampening:g}, "
-            f"weight_decay={self.weight_decay:g}, nesterov={self.nesterov}, "
-            f"params={len(self.params)})"
-        )
-
 
 class Momentum(Optimizer):
     """The slides' momentum: an exponential moving average of the gradients (deck 002).
@@ -107,7 +101,7 @@ class Momentum(Optimizer):
 
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-2, gamma: float = 0.9) -> None:
         super().__init__(params, lr)
-        self.gamma = check_unit_interval("gamma", gamma)
+        self.gamma = unit_interval("gamma", gamma)
         self.average = self._buffers()
         self._scratch = self._buffers()
 
@@ -139,9 +133,9 @@ class RMSProp(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.alpha = check_unit_interval("alpha", alpha)
-        self.eps = check_nonnegative("eps", eps)
-        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.alpha = unit_interval("alpha", alpha)
+        self.eps = nonnegative("eps", eps)
+        self.weight_decay = nonnegative("weight_decay", weight_decay)
         self.square_avg = self._buffers()
         self._scratch = self._buffers()
         self._decayed = self._buffers() if self.weight_decay else [None] * len(self.params)
@@ -196,11 +190,11 @@ class Adam(Optimizer):
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (
-            check_unit_interval("beta1", betas[0]),
-            check_unit_interval("beta2", betas[1]),
+            unit_interval("beta1", betas[0]),
+            unit_interval("beta2", betas[1]),
         )
-        self.eps = check_nonnegative("eps", eps)
-        self.weight_decay = check_nonnegative("weight_decay", weight_decay)
+        self.eps = nonnegative("eps", eps)
+        self.weight_decay = nonnegative("weight_decay", weight_decay)
         self.bias_correction = bool(bias_correction)
         self.exp_avg = self._buffers()
         self.exp_avg_sq = self._buffers()

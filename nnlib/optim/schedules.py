@@ -14,11 +14,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nnlib.optim.base import Optimizer, check_nonnegative
+from nnlib.checks import integer, nonnegative
+from nnlib.module import Settings
+from nnlib.optim.base import Optimizer
 
 
-class LRScheduler:
-    """Base class: subclasses implement ``lr_at(epoch)``."""
+class LRScheduler(Settings):
+    """Base class: subclasses implement ``lr_at(epoch)``.
+
+    ``repr`` shows the base learning rate and every setting: ``CosineSchedule(base_lr=0.1,
+    T_max=50, eta_min=0.0)``.
+    """
+
+    not_settings = ("optimizer",)
+
+    def extra_repr(self) -> str:
+        return ", ".join(filter(None, [f"base_lr={self.base_lr!r}", super().extra_repr()]))
 
     def __init__(self, optimizer: Optimizer | float) -> None:
         if isinstance(optimizer, Optimizer):
@@ -26,7 +37,7 @@ class LRScheduler:
             self.base_lr = optimizer.lr
         else:
             self.optimizer = None
-            self.base_lr = check_nonnegative("base learning rate", optimizer)
+            self.base_lr = nonnegative("base learning rate", optimizer)
         self.epoch = 0
 
     def _start(self) -> None:
@@ -56,12 +67,6 @@ class LRScheduler:
         return np.array([self.lr_at(t) for t in range(epochs)])
 
 
-def _check_epochs(name: str, value: int, minimum: int = 1) -> int:
-    if int(value) != value or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 class StepSchedule(LRScheduler):
     """alpha_t = alpha_0 gamma^(number of milestones <= t) (PyTorch's MultiStepLR).
 
@@ -80,8 +85,8 @@ class StepSchedule(LRScheduler):
         if (milestones is None) == (step_size is None):
             raise ValueError("give exactly one of milestones and step_size")
         self.milestones = sorted(milestones) if milestones is not None else None
-        self.step_size = _check_epochs("step_size", step_size) if step_size is not None else None
-        self.gamma = check_nonnegative("gamma", gamma)
+        self.step_size = integer("step_size", step_size) if step_size is not None else None
+        self.gamma = nonnegative("gamma", gamma)
         self._start()
 
     def lr_at(self, epoch: int) -> float:
@@ -97,8 +102,8 @@ class CosineSchedule(LRScheduler):
 
     def __init__(self, optimizer: Optimizer | float, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
         super().__init__(optimizer)
-        self.T_max = _check_epochs("T_max", T_max)
-        self.eta_min = check_nonnegative("eta_min", eta_min)
+        self.T_max = integer("T_max", T_max)
+        self.eta_min = nonnegative("eta_min", eta_min)
         self._start()
 
     def lr_at(self, epoch: int) -> float:
@@ -124,11 +129,11 @@ class LinearSchedule(LRScheduler):
         end_factor: float = 0.0,  # noqa: N803
     ) -> None:
         super().__init__(optimizer)
-        self.T_max = _check_epochs("T_max", T_max)
-        self.warmup = _check_epochs("warmup", warmup, minimum=0)
+        self.T_max = integer("T_max", T_max)
+        self.warmup = integer("warmup", warmup, minimum=0)
         if self.warmup >= self.T_max:
             raise ValueError(f"warmup must be < T_max={self.T_max}, got {warmup!r}")
-        self.end_factor = check_nonnegative("end_factor", end_factor)
+        self.end_factor = nonnegative("end_factor", end_factor)
         self._start()
 
     def lr_at(self, epoch: int) -> float:
@@ -147,7 +152,7 @@ class InverseSqrtSchedule(LRScheduler):
 
     def __init__(self, optimizer: Optimizer | float, warmup: int = 0) -> None:
         super().__init__(optimizer)
-        self.warmup = _check_epochs("warmup", warmup, minimum=0)
+        self.warmup = integer("warmup", warmup, minimum=0)
         self._start()
 
     def lr_at(self, epoch: int) -> float:

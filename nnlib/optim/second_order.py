@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from nnlib.checks import integer, nonnegative
 from nnlib.module import Parameter
-from nnlib.optim.base import Optimizer, check_nonnegative
+from nnlib.optim.base import Optimizer
 
 Vector = np.ndarray
 
@@ -35,7 +36,7 @@ def newton(
 
     Stops early once the gradient norm falls below ``tol``.
     """
-    check_nonnegative("lr", lr)
+    nonnegative("lr", lr)
     x = np.array(x0, dtype=np.float64).ravel()
     path = [x.copy()]
     for _ in range(steps):
@@ -70,15 +71,11 @@ class LBFGS(Optimizer):
         max_backtracks: int = 30,
     ) -> None:
         super().__init__(params, lr)
-        if int(history_size) < 1:
-            raise ValueError(f"history_size must be >= 1, got {history_size!r}")
-        if int(max_iter) < 1:
-            raise ValueError(f"max_iter must be >= 1, got {max_iter!r}")
-        self.history_size = int(history_size)
-        self.max_iter = int(max_iter)
-        self.tolerance_grad = check_nonnegative("tolerance_grad", tolerance_grad)
-        self.tolerance_change = check_nonnegative("tolerance_change", tolerance_change)
-        self.c1 = check_nonnegative("c1", c1)
+        self.history_size = integer("history_size", history_size)
+        self.max_iter = integer("max_iter", max_iter)
+        self.tolerance_grad = nonnegative("tolerance_grad", tolerance_grad)
+        self.tolerance_change = nonnegative("tolerance_change", tolerance_change)
+        self.c1 = nonnegative("c1", c1)
         self.max_backtracks = int(max_backtracks)
         self.history: deque[tuple[Vector, Vector, float]] = deque(maxlen=self.history_size)
         self.evaluations = 0

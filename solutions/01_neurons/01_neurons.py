@@ -60,6 +60,7 @@ _start_variant("01_neurons")
 # The sigmoid must be **numerically stable**: `sigmoid(np.array([-1000.0, 1000.0]))` returns
 # `[0.0, 1.0]` without any warning. Hint: never evaluate `exp` of a large positive number.
 
+
 # %% solution id=activations
 def sigmoid(z):
     """Logistic function 1 / (1 + exp(-z)), elementwise, stable for large |z|."""
@@ -92,6 +93,7 @@ def relu_prime(z):
     return (z > 0).astype(z.dtype)
     ### END SOLUTION
 
+
 # %% tests id=test_activations points=2
 z = np.array([-2.0, 0.0, 3.0])
 s = 1 / (1 + np.exp(-z))
@@ -101,7 +103,9 @@ check_array("relu(z)", relu(z), np.array([0.0, 0.0, 3.0]), inputs={"z": z})
 check_array("relu_prime(z)", relu_prime(z), np.array([0.0, 0.0, 1.0]), inputs={"z": z})
 z32 = z.astype(np.float32)  # float32 in, float32 out
 check_array("sigmoid(z32)", sigmoid(z32), s.astype(np.float32), rtol=1e-6, inputs={"z32": z32})
-check_array("relu_prime(z32)", relu_prime(z32), np.array([0, 0, 1], np.float32), inputs={"z32": z32})
+check_array(
+    "relu_prime(z32)", relu_prime(z32), np.array([0, 0, 1], np.float32), inputs={"z32": z32}
+)
 ### BEGIN HIDDEN TESTS
 _own(sigmoid, sigmoid_prime, relu, relu_prime)
 _rng = np.random.default_rng(101)
@@ -118,12 +122,19 @@ with _without_nnlib():
             ]:
                 _tol = 1e-12 if _dtype == np.float64 else 1e-6
                 _want = _want.astype(_dtype)
-                check_array(f"{_f.__name__}(z)", _f(_z), _want, rtol=_tol, atol=_tol, inputs={"z": _z})
+                check_array(
+                    f"{_f.__name__}(z)", _f(_z), _want, rtol=_tol, atol=_tol, inputs={"z": _z}
+                )
     _z = _rng.uniform(-4, 4, size=50)
     _h = 1e-6
     _fd = (sigmoid(_z + _h) - sigmoid(_z - _h)) / (2 * _h)
-    check_array("sigmoid_prime(z) against finite differences of sigmoid", sigmoid_prime(_z), _fd,
-                atol=1e-8, inputs={"z": _z})
+    check_array(
+        "sigmoid_prime(z) against finite differences of sigmoid",
+        sigmoid_prime(_z),
+        _fd,
+        atol=1e-8,
+        inputs={"z": _z},
+    )
 ### END HIDDEN TESTS
 
 # %% tests id=test_stable_sigmoid points=1
@@ -151,6 +162,7 @@ with _without_nnlib(), np.errstate(over="raise", invalid="raise"):
 # `(N, D)`, weights `W` of shape `(D, H)` and bias `b` of shape `(H,)`: one matrix product for the
 # whole batch, no Python loop over examples. The result has shape `(N, H)` and the dtype of `X`.
 
+
 # %% solution id=dense
 def dense_forward(X, W, b, activation):
     """phi(X @ W + b) for a batch X (N, D), weights W (D, H), bias b (H,)."""
@@ -158,16 +170,26 @@ def dense_forward(X, W, b, activation):
     return activation(X @ W + b)
     ### END SOLUTION
 
+
 # %% tests id=test_dense points=3
 X = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
 W = np.array([[1.0, 0.0, -1.0], [0.5, 1.0, 0.0]])  # 2 inputs, 3 units: not square
 b = np.array([0.0, 1.0, 2.0])
 want = np.array([[2.0, 3.0, 1.0], [0.0, 0.0, 2.0], [3.25, 1.5, 0.0]])  # relu(X @ W + b)
-check_array("dense_forward(X, W, b, relu)", dense_forward(X, W, b, relu), want,
-            inputs={"X": X, "W": W, "b": b})
+check_array(
+    "dense_forward(X, W, b, relu)",
+    dense_forward(X, W, b, relu),
+    want,
+    inputs={"X": X, "W": W, "b": b},
+)
 X32, W32, b32 = X.astype(np.float32), W.astype(np.float32), b.astype(np.float32)
-check_array("dense_forward(X32, W32, b32, relu)", dense_forward(X32, W32, b32, relu),
-            want.astype(np.float32), rtol=1e-6, inputs={"X32": X32, "W32": W32, "b32": b32})
+check_array(
+    "dense_forward(X32, W32, b32, relu)",
+    dense_forward(X32, W32, b32, relu),
+    want.astype(np.float32),
+    rtol=1e-6,
+    inputs={"X32": X32, "W32": W32, "b32": b32},
+)
 ### BEGIN HIDDEN TESTS
 _own(dense_forward)
 _rng = np.random.default_rng(202)
@@ -178,8 +200,13 @@ with _without_nnlib():
             _W = _rng.standard_normal((_d, _h)).astype(_dtype)
             _b = _rng.standard_normal(_h).astype(_dtype)
             _want = np.tanh(_X.astype(np.float64) @ _W + _b).astype(_dtype)
-            check_array("dense_forward(X, W, b, np.tanh)", dense_forward(_X, _W, _b, np.tanh),
-                        _want, atol=1e-5, inputs={"X": _X, "W": _W, "b": _b})
+            check_array(
+                "dense_forward(X, W, b, np.tanh)",
+                dense_forward(_X, _W, _b, np.tanh),
+                _want,
+                atol=1e-5,
+                inputs={"X": _X, "W": _W, "b": _b},
+            )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=mlp_intro
@@ -188,6 +215,7 @@ with _without_nnlib():
 # `mlp_forward(X, params, activation)` runs a batch through the layers `params`, a list of
 # `(W, b)` pairs: every layer but the last applies `activation`, the last layer is linear (the
 # identity), as for a regression output. Reuse `dense_forward`.
+
 
 # %% solution id=mlp
 def mlp_forward(X, params, activation):
@@ -200,6 +228,7 @@ def mlp_forward(X, params, activation):
     return dense_forward(H, W, b, lambda a: a)
     ### END SOLUTION
 
+
 # %% tests id=test_mlp points=2
 X = np.array([[1.0, -3.0], [2.0, 1.0]])
 params = [
@@ -210,8 +239,12 @@ params = [
 H1 = np.maximum(X, 0)
 H2 = np.maximum(H1 @ params[1][0] + params[1][1], 0)
 want = H2 @ params[2][0] + params[2][1]  # [[-1.5], [2.0]]
-check_array("mlp_forward(X, params, relu)", mlp_forward(X, params, relu), want,
-            inputs={"X": X, "params": params})
+check_array(
+    "mlp_forward(X, params, relu)",
+    mlp_forward(X, params, relu),
+    want,
+    inputs={"X": X, "params": params},
+)
 ### BEGIN HIDDEN TESTS
 _own(mlp_forward)
 _rng = np.random.default_rng(303)
@@ -219,15 +252,20 @@ with _without_nnlib():
     for _sizes in [(3, 5, 2), (4, 6, 6, 1), (2, 1)]:
         _params = [
             (_rng.standard_normal((a, b)), _rng.standard_normal(b))
-            for a, b in zip(_sizes[:-1], _sizes[1:])
+            for a, b in zip(_sizes[:-1], _sizes[1:], strict=False)
         ]
         _X = _rng.standard_normal((6, _sizes[0]))
         _H = _X
         for _W, _b in _params[:-1]:
             _H = np.tanh(_H @ _W + _b)
         _want = _H @ _params[-1][0] + _params[-1][1]
-        check_array("mlp_forward(X, params, np.tanh)", mlp_forward(_X, _params, np.tanh), _want,
-                    atol=1e-10, inputs={"layer sizes": _sizes})
+        check_array(
+            "mlp_forward(X, params, np.tanh)",
+            mlp_forward(_X, _params, np.tanh),
+            _want,
+            atol=1e-10,
+            inputs={"layer sizes": _sizes},
+        )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=xor_intro
@@ -244,12 +282,15 @@ with _without_nnlib():
 # sums it must separate.
 
 # %% locked id=xor_setup
-X_xor = np.array([[XOR_LOW, XOR_LOW], [XOR_LOW, XOR_HIGH], [XOR_HIGH, XOR_LOW], [XOR_HIGH, XOR_HIGH]])
+X_xor = np.array(
+    [[XOR_LOW, XOR_LOW], [XOR_LOW, XOR_HIGH], [XOR_HIGH, XOR_LOW], [XOR_HIGH, XOR_HIGH]]
+)
 y_xor = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
 def step(z):
     return (z > 0).astype(float)
+
 
 # %% solution id=xor
 def xor_params():
@@ -262,6 +303,7 @@ def xor_params():
     b2 = np.array([-0.5])
     return [(W1, b1), (W2, b2)]
     ### END SOLUTION
+
 
 # %% tests id=test_xor points=2
 params = xor_params()
@@ -284,11 +326,19 @@ def _step(z):
     return (z > 0).astype(np.float64)
 
 
-check_array("the XOR network's four outputs", _step(_step(_X4 @ W1 + b1) @ W2 + b2), _y4,
-            inputs={"XOR_LOW": _lo, "XOR_HIGH": _hi})
+check_array(
+    "the XOR network's four outputs",
+    _step(_step(_X4 @ W1 + b1) @ W2 + b2),
+    _y4,
+    inputs={"XOR_LOW": _lo, "XOR_HIGH": _hi},
+)
 _noisy = _X4 + 0.01 * np.random.default_rng(404).standard_normal(_X4.shape)
-check_array("the XOR network on inputs moved by 0.01 (it needs a margin)",
-            _step(_step(_noisy @ W1 + b1) @ W2 + b2), _y4, inputs={"X": _noisy})
+check_array(
+    "the XOR network on inputs moved by 0.01 (it needs a margin)",
+    _step(_step(_noisy @ W1 + b1) @ W2 + b2),
+    _y4,
+    inputs={"X": _noisy},
+)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=rings_intro
@@ -296,8 +346,9 @@ check_array("the XOR network on inputs moved by 0.01 (it needs a margin)",
 #
 # `nnlib.data.rings` draws points of two classes: the disk $|x| < 1/3$ (label 0) and the ring
 # $2/3 < |x| < 1$ around it (label 1). Your rings are moved to **your variant's** centre
-# `RING_CENTER` (printed by the variant cell above): the disk is $|x - c| < 1/3$. No single neuron separates them, and the chapter's
-# topology claim says a hidden layer of at least 3 units is needed. Use **your** pieces:
+# `RING_CENTER` (printed by the variant cell above): the disk is $|x - c| < 1/3$. No single
+# neuron separates them, and the chapter's topology claim says a hidden layer of at least 3
+# units is needed. Use **your** pieces:
 #
 # - `ring_probability(X, params)` returns the probability of the outer ring for each row of
 #   `X`, shape `(N,)`: your `mlp_forward` with your `relu` in the hidden layers, then your
@@ -309,6 +360,7 @@ check_array("the XOR network on inputs moved by 0.01 (it needs a margin)",
 # $\mathrm{ReLU}(u_i^\top (x - c) - r)$ with $u_i$ the four unit directions, and the output adds
 # them up minus a small constant. Which $r$ puts the whole disk inside the square and the whole
 # ring outside it? The tests measure your classifier's accuracy on points it has not seen.
+
 
 # %% solution id=rings
 def ring_probability(X, params):
@@ -328,6 +380,7 @@ def ring_params():
     return [(W1, b1), (W2, b2)]
     ### END SOLUTION
 
+
 # %% tests id=test_rings points=2
 X_rings, y_rings = nnlib.data.rings(400, rng=0)
 X_rings = X_rings + RING_CENTER
@@ -335,8 +388,12 @@ params = ring_params()
 p = ring_probability(X_rings, params)
 check_shape("ring_probability(X_rings, ring_params())", p, (400,), dtype=np.float64)
 accuracy = float(np.mean((p > 0.5) == (y_rings == 1)))
-check_at_least("accuracy on nnlib.data.rings(400, rng=0) + RING_CENTER", accuracy, 0.99,
-               inputs={"RING_CENTER": RING_CENTER})
+check_at_least(
+    "accuracy on nnlib.data.rings(400, rng=0) + RING_CENTER",
+    accuracy,
+    0.99,
+    inputs={"RING_CENTER": RING_CENTER},
+)
 ### BEGIN HIDDEN TESTS
 _own(ring_probability, ring_params)
 _X, _y = nnlib.data.rings(3000, rng=2026)
@@ -346,15 +403,26 @@ with _without_nnlib():
     _logits = mlp_forward(_X, _params, relu)
     check_shape("mlp_forward(X, ring_params(), relu)", _logits, (3000, 1), dtype=np.float64)
     _right = (_logits[:, 0] > 0) == (_y == 1)
-    check_at_least("accuracy on 3000 new ring points", float(np.mean(_right)), 1.0,
-                   inputs={"RING_CENTER": _variant("RING_CENTER")})
+    check_at_least(
+        "accuracy on 3000 new ring points",
+        float(np.mean(_right)),
+        1.0,
+        inputs={"RING_CENTER": _variant("RING_CENTER")},
+    )
     _rng = np.random.default_rng(505)
-    _any = [(_rng.standard_normal((2, 5)), _rng.standard_normal(5)),
-            (_rng.standard_normal((5, 1)), _rng.standard_normal(1))]
+    _any = [
+        (_rng.standard_normal((2, 5)), _rng.standard_normal(5)),
+        (_rng.standard_normal((5, 1)), _rng.standard_normal(1)),
+    ]
     _H = np.maximum(_X[:50] @ _any[0][0] + _any[0][1], 0)
     _want = 1 / (1 + np.exp(-(_H @ _any[1][0] + _any[1][1])[:, 0]))
-    check_array("ring_probability(X, params) for other params", ring_probability(_X[:50], _any),
-                _want, rtol=1e-10, inputs={"X": _X[:50]})
+    check_array(
+        "ring_probability(X, params) for other params",
+        ring_probability(_X[:50], _any),
+        _want,
+        rtol=1e-10,
+        inputs={"X": _X[:50]},
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=why_intro

@@ -57,6 +57,7 @@ _start_variant("02_backprop")
 # \partial L/\partial b) = (\delta W^\top,\; X^\top \delta,\; \sum_n \delta_n)$. Each gradient has
 # the shape of what it differentiates. The bias is shared by every example of the batch.
 
+
 # %% solution id=dense_backward
 def dense_backward(X, W, b, dZ):
     """Gradients (dX, dW, db) of Z = X @ W + b given dZ = dL/dZ."""
@@ -66,6 +67,7 @@ def dense_backward(X, W, b, dZ):
     db = dZ.sum(axis=0)
     return dX, dW, db
     ### END SOLUTION
+
 
 # %% tests id=test_dense_backward points=3
 X = np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 0.5]])  # N = 3 examples, D = 2
@@ -77,8 +79,12 @@ check_tuple("dense_backward(X, W, b, dZ)", grads, 3)
 called = {"X": X, "W": W, "dZ": dZ}
 check_array("dense_backward(X, W, b, dZ)[0] (dX)", grads[0], dZ @ W.T, inputs=called)
 check_array("dense_backward(X, W, b, dZ)[1] (dW)", grads[1], X.T @ dZ, inputs=called)
-check_array("dense_backward(X, W, b, dZ)[2] (db: summed over the batch)", grads[2],
-            np.array([4.0, 0.0, 3.0]), inputs=called)
+check_array(
+    "dense_backward(X, W, b, dZ)[2] (db: summed over the batch)",
+    grads[2],
+    np.array([4.0, 0.0, 3.0]),
+    inputs=called,
+)
 ### BEGIN HIDDEN TESTS
 _own(dense_backward)
 _rng = np.random.default_rng(202)
@@ -90,8 +96,14 @@ with _without_nnlib():
         check_tuple("dense_backward(X, W, b, dZ)", _grads, 3)
         _in = {"X": _X, "W": _W, "dZ": _G}
         for _i, _label, _want in [(0, "dX", _G @ _W.T), (1, "dW", _X.T @ _G), (2, "db", _G.sum(0))]:
-            check_array(f"dense_backward(X, W, b, dZ)[{_i}] ({_label})", _grads[_i], _want,
-                        rtol=1e-10, atol=1e-12, inputs=_in)
+            check_array(
+                f"dense_backward(X, W, b, dZ)[{_i}] ({_label})",
+                _grads[_i],
+                _want,
+                rtol=1e-10,
+                atol=1e-12,
+                inputs=_in,
+            )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=tanh_intro
@@ -100,6 +112,7 @@ with _without_nnlib():
 # For $A = \tanh(Z)$ elementwise, return $\partial L/\partial Z = \partial L/\partial A \odot
 # (1 - \tanh^2 Z)$. Note that the function receives the *pre-activation* `Z`.
 
+
 # %% solution id=tanh_backward
 def tanh_backward(Z, dA):
     """dL/dZ for A = tanh(Z), given dA = dL/dA."""
@@ -107,11 +120,16 @@ def tanh_backward(Z, dA):
     return dA * (1 - np.tanh(Z) ** 2)
     ### END SOLUTION
 
+
 # %% tests id=test_tanh_backward points=1
 Z = np.array([-1.0, 0.5, 2.0])  # the pre-activation, not tanh(Z)
 dA = np.array([1.0, 2.0, 3.0])
-check_array("tanh_backward(Z, dA)", tanh_backward(Z, dA), dA * (1 - np.tanh(Z) ** 2),
-            inputs={"Z": Z, "dA": dA})
+check_array(
+    "tanh_backward(Z, dA)",
+    tanh_backward(Z, dA),
+    dA * (1 - np.tanh(Z) ** 2),
+    inputs={"Z": Z, "dA": dA},
+)
 ### BEGIN HIDDEN TESTS
 _own(tanh_backward)
 _rng = np.random.default_rng(303)
@@ -120,8 +138,14 @@ with _without_nnlib():
         _Z, _dA = 2 * _rng.standard_normal(_shape), _rng.standard_normal(_shape)
         _h = 1e-6
         _fd = _dA * (np.tanh(_Z + _h) - np.tanh(_Z - _h)) / (2 * _h)
-        check_array("tanh_backward(Z, dA) against finite differences", tanh_backward(_Z, _dA),
-                    _fd, rtol=1e-6, atol=1e-8, inputs={"Z": _Z, "dA": _dA})
+        check_array(
+            "tanh_backward(Z, dA) against finite differences",
+            tanh_backward(_Z, _dA),
+            _fd,
+            rtol=1e-6,
+            atol=1e-8,
+            inputs={"Z": _Z, "dA": _dA},
+        )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=mse_intro
@@ -131,6 +155,7 @@ with _without_nnlib():
 # $L = \frac{1}{2N} \sum_n \lVert \hat y_n - y_n \rVert^2$. Return the loss as a Python `float`
 # and its gradient $\partial L / \partial \hat Y = (\hat Y - Y) / N$.
 
+
 # %% solution id=mse
 def mse_loss(Y_hat, Y):
     """(L, dL/dY_hat) for L = 1/(2N) sum_n ||y_hat_n - y_n||^2."""
@@ -139,6 +164,7 @@ def mse_loss(Y_hat, Y):
     diff = Y_hat - Y
     return float(0.5 * np.sum(diff**2) / N), diff / N
     ### END SOLUTION
+
 
 # %% tests id=test_mse points=2
 Y_hat = np.array([[1.0, 0.0], [3.0, 2.0]])  # N = 2 examples, 2 outputs each
@@ -158,10 +184,21 @@ with _without_nnlib():
         _out = mse_loss(_P, _T)
         check_tuple("mse_loss(Y_hat, Y)", _out, 2)
         _in = {"Y_hat": _P, "Y": _T}
-        check_scalar("mse_loss(Y_hat, Y)[0] (the loss)", _out[0],
-                     0.5 * float(np.sum((_P - _T) ** 2)) / _n, rtol=1e-10, inputs=_in)
-        check_array("mse_loss(Y_hat, Y)[1] (the gradient)", _out[1], (_P - _T) / _n,
-                    rtol=1e-10, atol=1e-14, inputs=_in)
+        check_scalar(
+            "mse_loss(Y_hat, Y)[0] (the loss)",
+            _out[0],
+            0.5 * float(np.sum((_P - _T) ** 2)) / _n,
+            rtol=1e-10,
+            inputs=_in,
+        )
+        check_array(
+            "mse_loss(Y_hat, Y)[1] (the gradient)",
+            _out[1],
+            (_P - _T) / _n,
+            rtol=1e-10,
+            atol=1e-14,
+            inputs=_in,
+        )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=mlp_intro
@@ -170,6 +207,7 @@ with _without_nnlib():
 # The network is $A_1 = \tanh(X W_1 + b_1)$, $\hat Y = A_1 W_2 + b_2$, with the loss of
 # Part 3. Return the loss and the list of gradients `[dW1, db1, dW2, db2]`: run the forward
 # pass, keep what the backward pass needs, then apply Parts 1 to 3 from the loss back to $W_1$.
+
 
 # %% solution id=mlp_gradients
 def mlp_gradients(X, Y, W1, b1, W2, b2):
@@ -184,6 +222,7 @@ def mlp_gradients(X, Y, W1, b1, W2, b2):
     _, dW1, db1 = dense_backward(X, W1, b1, dZ1)
     return loss, [dW1, db1, dW2, db2]
     ### END SOLUTION
+
 
 # %% tests id=test_mlp_gradients points=3
 X, Y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
@@ -206,8 +245,13 @@ for i, label in enumerate(["dW1", "db1", "dW2", "db2"]):
         up[i][j] += 1e-6
         down[i][j] -= 1e-6
         numeric[j] = (loss_of(*up) - loss_of(*down)) / 2e-6
-    check_array(f"mlp_gradients(...)[1][{i}] ({label}) against finite differences", out[1][i],
-                numeric, rtol=1e-5, atol=1e-8)
+    check_array(
+        f"mlp_gradients(...)[1][{i}] ({label}) against finite differences",
+        out[1][i],
+        numeric,
+        rtol=1e-5,
+        atol=1e-8,
+    )
 ### BEGIN HIDDEN TESTS
 _own(mlp_gradients)
 _rng = np.random.default_rng(505)
@@ -223,10 +267,11 @@ with _without_nnlib():
         _p = [_rng.standard_normal(s) for s in [(_d, _h), (_h,), (_h, _k), (_k,)]]
         _out = mlp_gradients(_X, _Y, *_p)
         check_tuple("mlp_gradients(X, Y, W1, b1, W2, b2)", _out, 2)
-        check_scalar("mlp_gradients(...)[0] (the loss)", _out[0], float(_ref_loss(_X, _Y, *_p)),
-                     rtol=1e-10)
+        check_scalar(
+            "mlp_gradients(...)[0] (the loss)", _out[0], float(_ref_loss(_X, _Y, *_p)), rtol=1e-10
+        )
         check_list("mlp_gradients(...)[1] (the gradients)", _out[1], 4)
-        for _i, (_param, _g) in enumerate(zip(_p, _out[1])):
+        for _i, (_param, _g) in enumerate(zip(_p, _out[1], strict=False)):
             _fd = np.zeros_like(_param)
             for _j in np.ndindex(_param.shape):
                 _old = _param[_j]
@@ -236,8 +281,13 @@ with _without_nnlib():
                 _down = _ref_loss(_X, _Y, *_p)
                 _param[_j] = _old
                 _fd[_j] = (_up - _down) / 2e-6
-            check_array(f"mlp_gradients(...)[1][{_i}] against finite differences", _g, _fd,
-                        rtol=1e-5, atol=1e-7)
+            check_array(
+                f"mlp_gradients(...)[1][{_i}] against finite differences",
+                _g,
+                _fd,
+                rtol=1e-5,
+                atol=1e-7,
+            )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=numgrad_intro
@@ -247,6 +297,7 @@ with _without_nnlib():
 # array `x` (any shape) by **central** differences,
 # $\partial f / \partial x_i \approx (f(x + h e_i) - f(x - h e_i)) / (2h)$, one entry at a
 # time. It must leave `x` exactly as it found it.
+
 
 # %% solution id=numerical_gradient
 def numerical_gradient(f, x, h=1e-5):
@@ -264,13 +315,15 @@ def numerical_gradient(f, x, h=1e-5):
     return grad
     ### END SOLUTION
 
+
 # %% tests id=test_numerical_gradient points=2
 x = np.array([1.0, 2.0, 3.0])
 cube_sum = lambda v: float(np.sum(v**3))  # noqa: E731 (its gradient is 3 x**2)
 got = numerical_gradient(cube_sum, x, 1e-3)
 # central differences are off by h**2 = 1e-6 here; forward differences by 3 x h, 1000 times more
-check_array("numerical_gradient(cube_sum, x, 1e-3)", got, 3 * x**2 + 1e-6, rtol=1e-9,
-            inputs={"x": x})
+check_array(
+    "numerical_gradient(cube_sum, x, 1e-3)", got, 3 * x**2 + 1e-6, rtol=1e-9, inputs={"x": x}
+)
 check_array("x after numerical_gradient (it must be left unchanged)", x, np.array([1.0, 2.0, 3.0]))
 ### BEGIN HIDDEN TESTS
 _own(numerical_gradient)
@@ -282,8 +335,14 @@ with _without_nnlib():
         _got = numerical_gradient(lambda v: float(np.sum(np.sin(v) * v**3)), _x)
         check_array("x after numerical_gradient(f, x)", _x, _copy, inputs={"x": _copy})
         _exact = np.cos(_x) * _x**3 + 3 * np.sin(_x) * _x**2
-        check_array("numerical_gradient(f, x) for f(v) = sum(sin(v) v**3)", _got, _exact,
-                    rtol=1e-8, atol=1e-8, inputs={"x": _copy})
+        check_array(
+            "numerical_gradient(f, x) for f(v) = sum(sin(v) v**3)",
+            _got,
+            _exact,
+            rtol=1e-8,
+            atol=1e-8,
+            inputs={"x": _copy},
+        )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=train_intro
@@ -308,6 +367,7 @@ with _without_nnlib():
 # largest output. With `hidden=32, epochs=30, lr=0.1, batch_size=32`, at least 90% of the test
 # images are read right, in well under a second.
 
+
 # %% solution id=train
 def train_mlp(X, Y, hidden, epochs, lr, batch_size, seed):
     """Mini-batch gradient descent on the Part 4 network; returns ([W1, b1, W2, b2], losses)."""
@@ -323,7 +383,7 @@ def train_mlp(X, Y, hidden, epochs, lr, batch_size, seed):
         for start in range(0, len(X), batch_size):
             batch = order[start : start + batch_size]
             loss, grads = mlp_gradients(X[batch], Y[batch], *params)
-            for param, grad in zip(params, grads):
+            for param, grad in zip(params, grads, strict=False):
                 param -= lr * grad
             total += loss * len(batch)
         losses.append(total / len(X))
@@ -338,6 +398,7 @@ def predict(X, params):
     return np.argmax(np.tanh(X @ W1 + b1) @ W2 + b2, axis=1)
     ### END SOLUTION
 
+
 # %% tests id=test_train points=3
 X_digits, y_digits = nnlib.data.digits()
 (X_train, y_train), _, (X_test, y_test) = nnlib.data.train_val_test_split(X_digits, y_digits, rng=0)
@@ -347,8 +408,9 @@ check_tuple("train_mlp(...)", out, 2)
 params, losses = out
 check_list("train_mlp(...)[1] (one loss per epoch)", losses, 30)
 ratio = losses[-1] / losses[0]
-check_at_most("the last epoch's loss as a fraction of the first's", ratio, 0.5,
-              types=(float, np.float64))
+check_at_most(
+    "the last epoch's loss as a fraction of the first's", ratio, 0.5, types=(float, np.float64)
+)
 labels = predict(X_test, params)
 check_shape("predict(X_test, params)", labels, y_test.shape, dtype=np.int64)
 accuracy = float(np.mean(labels == y_test))
@@ -374,18 +436,28 @@ with _without_nnlib():
     _Z1 = _Xs @ _W1
     _dY = (np.tanh(_Z1) @ _W2 - _Ys) / 12
     _dZ1 = (_dY @ _W2.T) * (1 - np.tanh(_Z1) ** 2)
-    _want = [_W1 - 0.3 * _Xs.T @ _dZ1, -0.3 * _dZ1.sum(0), _W2 - 0.3 * np.tanh(_Z1).T @ _dY,
-             -0.3 * _dY.sum(0)]
+    _want = [
+        _W1 - 0.3 * _Xs.T @ _dZ1,
+        -0.3 * _dZ1.sum(0),
+        _W2 - 0.3 * np.tanh(_Z1).T @ _dY,
+        -0.3 * _dY.sum(0),
+    ]
     _one = train_mlp(_Xs, _Ys, hidden=5, epochs=1, lr=0.3, batch_size=12, seed=7)
     check_tuple("train_mlp(X, Y, hidden=5, epochs=1, lr=0.3, batch_size=12, seed=7)", _one, 2)
     check_list("train_mlp(...)[0] (the parameters)", _one[0], 4)
     for _i, _label in enumerate(["W1", "b1", "W2", "b2"]):
-        check_array(f"{_label} after one full-batch step", _one[0][_i], _want[_i], rtol=1e-9,
-                    atol=1e-12)
+        check_array(
+            f"{_label} after one full-batch step", _one[0][_i], _want[_i], rtol=1e-9, atol=1e-12
+        )
     check_list("train_mlp(...)[1] (one loss per epoch)", _one[1], 1)
     _loss0 = 0.5 * float(np.sum((np.tanh(_Z1) @ _W2 - _Ys) ** 2)) / 12
-    check_scalar("the epoch's loss (before the step)", _one[1][0], _loss0, rtol=1e-9,
-                 types=(float, np.float64))
+    check_scalar(
+        "the epoch's loss (before the step)",
+        _one[1][0],
+        _loss0,
+        rtol=1e-9,
+        types=(float, np.float64),
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=hand_intro
@@ -399,6 +471,7 @@ with _without_nnlib():
 # least six significant digits, as Python floats: `hand_gradients()` returns the tuple
 # `(dL/dw1, dL/db1, dL/dw2, dL/db2)`.
 
+
 # %% solution id=hand
 def hand_gradients():
     """(dL/dw1, dL/db1, dL/dw2, dL/db2) for your variant's numbers HAND, as Python floats."""
@@ -410,14 +483,16 @@ def hand_gradients():
     return (dz * x, dz, dy * h, dy)
     ### END SOLUTION
 
+
 # %% tests id=test_hand points=5
 grads = hand_gradients()
 check_tuple("hand_gradients()", grads, 4)
 hand_z = HAND["w1"] * HAND["x"] + HAND["b1"]
 hand_h = float(np.tanh(hand_z))
 hand_dy = HAND["w2"] * hand_h + HAND["b2"] - HAND["t"]
-check_scalar("hand_gradients()[3] (dL/db2 = y - t)", grads[3], hand_dy, rtol=1e-5,
-             inputs={"HAND": HAND})
+check_scalar(
+    "hand_gradients()[3] (dL/db2 = y - t)", grads[3], hand_dy, rtol=1e-5, inputs={"HAND": HAND}
+)
 ### BEGIN HIDDEN TESTS
 _v = _variant("HAND")
 with _without_nnlib():
@@ -426,10 +501,17 @@ check_tuple("hand_gradients()", _g, 4)
 _h = float(np.tanh(_v["w1"] * _v["x"] + _v["b1"]))
 _dy = _v["w2"] * _h + _v["b2"] - _v["t"]
 _dz = _dy * _v["w2"] * (1 - _h * _h)
-for _k, (_label, _want) in enumerate([("dL/dw1", _dz * _v["x"]), ("dL/db1", _dz),
-                                      ("dL/dw2", _dy * _h), ("dL/db2", _dy)]):
-    check_scalar(f"hand_gradients()[{_k}] ({_label})", _g[_k], _want, rtol=1e-5, atol=1e-9,
-                 inputs={"HAND": _v})
+for _k, (_label, _want) in enumerate(
+    [("dL/dw1", _dz * _v["x"]), ("dL/db1", _dz), ("dL/dw2", _dy * _h), ("dL/db2", _dy)]
+):
+    check_scalar(
+        f"hand_gradients()[{_k}] ({_label})",
+        _g[_k],
+        _want,
+        rtol=1e-5,
+        atol=1e-9,
+        inputs={"HAND": _v},
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=why_intro

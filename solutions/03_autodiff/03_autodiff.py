@@ -59,6 +59,7 @@ _start_variant("03_autodiff")
 # $(a + a'\varepsilon)(b + b'\varepsilon) = ab + (a'b + ab')\varepsilon$ and
 # $(a + a'\varepsilon)/(b + b'\varepsilon) = a/b + \frac{a'b - ab'}{b^2}\varepsilon$.
 
+
 # %% solution id=dual
 class Dual:
     """A dual number value + tangent * eps with eps**2 = 0."""
@@ -111,6 +112,7 @@ def lift(x):
     """x as a Dual (a plain number becomes a constant)."""
     return x if isinstance(x, Dual) else Dual(x, 0.0)
 
+
 # %% tests id=test_dual points=2
 def check_dual(name, received, value, tangent):
     check_type(name, received, Dual)
@@ -119,8 +121,9 @@ def check_dual(name, received, value, tangent):
 
 
 check_dual("Dual(3.0, 1.0) * Dual(2.0, 5.0)", Dual(3.0, 1.0) * Dual(2.0, 5.0), 6.0, 1 * 2 + 3 * 5)
-check_dual("Dual(3.0, 1.0) / Dual(2.0, 5.0)", Dual(3.0, 1.0) / Dual(2.0, 5.0), 1.5,
-           (1 * 2 - 3 * 5) / 2**2)
+check_dual(
+    "Dual(3.0, 1.0) / Dual(2.0, 5.0)", Dual(3.0, 1.0) / Dual(2.0, 5.0), 1.5, (1 * 2 - 3 * 5) / 2**2
+)
 check_dual("Dual(3.0, 1.0) * Dual(2.0, 0.0) + 1", Dual(3.0, 1.0) * Dual(2.0, 0.0) + 1, 7.0, 2.0)
 check_dual("1 - Dual(3.0, 1.0)", 1 - Dual(3.0, 1.0), -2.0, -1.0)
 check_dual("2 / Dual(4.0, 1.0)", 2 / Dual(4.0, 1.0), 0.5, -2 / 4**2)
@@ -144,13 +147,27 @@ with _without_nnlib():
             (_c / _x, _c / _a, -_c * _da / _a**2),
             (_x / _c, _a / _c, _da / _c),
         ]
-        _names = ["x + y", "x - y", "x * y", "x / y", "c + x", "c - x", "x * c", "c * x", "c / x",
-                  "x / c"]
-        for _label, (_got, _value, _tangent) in zip(_names, _cases):
-            _label = f"{_label} for x = Dual({_a!r}, {_da!r}), y = Dual({_b!r}, {_db!r}), c = {_c!r}"
+        _names = [
+            "x + y",
+            "x - y",
+            "x * y",
+            "x / y",
+            "c + x",
+            "c - x",
+            "x * c",
+            "c * x",
+            "c / x",
+            "x / c",
+        ]
+        for _label, (_got, _value, _tangent) in zip(_names, _cases, strict=False):
+            _label = (
+                f"{_label} for x = Dual({_a!r}, {_da!r}), y = Dual({_b!r}, {_db!r}), c = {_c!r}"
+            )
             check_type(_label, _got, Dual)
             check_scalar(f"({_label}).value", _got.value, float(_value), rtol=1e-9)
-            check_scalar(f"({_label}).tangent", _got.tangent, float(_tangent), rtol=1e-9, atol=1e-12)
+            check_scalar(
+                f"({_label}).tangent", _got.tangent, float(_tangent), rtol=1e-9, atol=1e-12
+            )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=forward_intro
@@ -159,6 +176,7 @@ with _without_nnlib():
 # Write `sin` and `exp` for duals, with the chain rule:
 # $\sin(a + a'\varepsilon) = \sin a + a' \cos a\,\varepsilon$. Then `derivative(f, x)` returns
 # $f'(x)$ as a float by evaluating `f` once on a dual number.
+
 
 # %% solution id=forward_mode
 def sin(x):
@@ -182,14 +200,19 @@ def derivative(f, x):
     return f(Dual(x, 1.0)).tangent
     ### END SOLUTION
 
+
 # %% tests id=test_forward_mode points=2
 check_scalar("derivative(lambda t: t * t, 3.0)", derivative(lambda t: t * t, 3.0), 6.0)
 check_scalar("derivative(sin, 0.0)", derivative(sin, 0.0), 1.0)
 # the chain rule: the tangent coming in multiplies the local derivative
-check_scalar("derivative(lambda t: sin(t * t), 1.5)", derivative(lambda t: sin(t * t), 1.5),
-             math.cos(2.25) * 3.0)
-check_scalar("derivative(lambda t: exp(2 * t), 0.5)", derivative(lambda t: exp(2 * t), 0.5),
-             2 * math.e)
+check_scalar(
+    "derivative(lambda t: sin(t * t), 1.5)",
+    derivative(lambda t: sin(t * t), 1.5),
+    math.cos(2.25) * 3.0,
+)
+check_scalar(
+    "derivative(lambda t: exp(2 * t), 0.5)", derivative(lambda t: exp(2 * t), 0.5), 2 * math.e
+)
 ### BEGIN HIDDEN TESTS
 _own(sin, exp, derivative)
 _rng = np.random.default_rng(202)
@@ -228,6 +251,7 @@ with _without_nnlib():
 # gradient to 1 and visit the graph **once, in reverse topological order**, adding
 # $\bar v_{\text{parent}} \mathrel{+}= \bar v \cdot \partial v / \partial \text{parent}$. A
 # variable used several times (fan-out) receives the sum of its contributions.
+
 
 # %% solution id=reverse_mode
 class Var:
@@ -272,6 +296,7 @@ class Var:
             for parent, local in node.parents:
                 parent.grad += node.grad * local
         ### END SOLUTION
+
 
 # %% tests id=test_reverse_mode points=3
 x, y = Var(2.0), Var(3.0)
@@ -327,6 +352,7 @@ with _without_nnlib():
 # `neuron_grads(w, x, b)` to return the output $y = \tanh(\sum_i w_i x_i + b)$ and the gradients
 # $\partial y / \partial w_i$ (a list) and $\partial y / \partial b$, all as floats.
 
+
 # %% solution id=neuron
 def tanh(v):
     """tanh of a Var, recording its local derivative."""
@@ -341,12 +367,13 @@ def neuron_grads(w, x, b):
     ### BEGIN SOLUTION
     ws, bias = [Var(wi) for wi in w], Var(b)
     z = bias
-    for wi, xi in zip(ws, x):
+    for wi, xi in zip(ws, x, strict=False):
         z = z + wi * xi
     y = tanh(z)
     y.backward()
     return y.value, [wi.grad for wi in ws], bias.grad
     ### END SOLUTION
+
 
 # %% tests id=test_neuron points=2
 out = neuron_grads([0.5, -1.0], [1.0, 2.0], 0.25)
@@ -373,8 +400,9 @@ with _without_nnlib():
         check_scalar(f"{_label}[0] (y)", _out[0], _want, rtol=1e-10)
         check_list(f"{_label}[1] (dy/dw)", _out[1], _n)
         for _i in range(_n):
-            check_scalar(f"{_label}[1][{_i}]", _out[1][_i], (1 - _want**2) * _x[_i], rtol=1e-9,
-                         atol=1e-12)
+            check_scalar(
+                f"{_label}[1][{_i}]", _out[1][_i], (1 - _want**2) * _x[_i], rtol=1e-9, atol=1e-12
+            )
         check_scalar(f"{_label}[2] (dy/db)", _out[2], 1 - _want**2, rtol=1e-9)
 ### END HIDDEN TESTS
 
@@ -390,6 +418,7 @@ with _without_nnlib():
 # the loss of each step (before its update). Hint: each $w_i$ is used by every example; your
 # engine must add up all its contributions.
 
+
 # %% solution id=fit
 def fit_neuron(X, y, steps, lr):
     """Gradient descent on L = mean((tanh(X w + b) - y)**2) with Var; returns (w, b, losses)."""
@@ -398,9 +427,9 @@ def fit_neuron(X, y, steps, lr):
     for _ in range(steps):
         ws, bias = [Var(wi) for wi in w], Var(b)
         total = Var(0.0)
-        for xn, yn in zip(X, y):
+        for xn, yn in zip(X, y, strict=False):
             z = bias
-            for wi, xi in zip(ws, xn):
+            for wi, xi in zip(ws, xn, strict=False):
                 z = z + wi * float(xi)
             error = tanh(z) + (-float(yn))
             total = total + error * error
@@ -411,6 +440,7 @@ def fit_neuron(X, y, steps, lr):
         b = bias.value - lr * bias.grad
     return w, b, losses
     ### END SOLUTION
+
 
 # %% tests id=test_fit points=3
 centers = np.array([[-1.0, -1.0], [1.0, 1.0]])
@@ -447,8 +477,12 @@ with _without_nnlib():
     check_tuple("fit_neuron(X, y, steps=2, lr=0.25)", _two, 3)
     check_list("fit_neuron(X, y, steps=2, lr=0.25)[0] (w)", _two[0], 2)
     for _i in range(2):
-        check_scalar(f"w[{_i}] after two steps (each a sum over all 80 examples)", _two[0][_i],
-                     float(_wr[_i]), rtol=1e-9)
+        check_scalar(
+            f"w[{_i}] after two steps (each a sum over all 80 examples)",
+            _two[0][_i],
+            float(_wr[_i]),
+            rtol=1e-9,
+        )
     check_scalar("b after two steps", _two[1], _br, rtol=1e-9, atol=1e-12)
     check_list("fit_neuron(X, y, steps=2, lr=0.25)[2] (losses)", _two[2], 2)
     check_scalar("the loss before the second step", _two[2][1], _lr[1], rtol=1e-9)
@@ -472,6 +506,7 @@ with _without_nnlib():
 # `hand_derivatives()`: the tuple of Python floats $(f, \partial f / \partial x_1,
 # \partial f / \partial x_2)$ at your point, to at least six significant digits.
 
+
 # %% solution id=hand
 def hand_derivatives():
     """(f, df/dx1, df/dx2) of f(x1, x2) = x1 * x2 + sin(x1) at your point HAND, as floats."""
@@ -479,6 +514,7 @@ def hand_derivatives():
     x1, x2 = HAND["x1"], HAND["x2"]
     return (x1 * x2 + float(np.sin(x1)), x2 + float(np.cos(x1)), x1)
     ### END SOLUTION
+
 
 # %% tests id=test_hand points=4
 answer = hand_derivatives()
@@ -493,8 +529,14 @@ check_tuple("hand_derivatives()", _g, 3)
 _f = _v["x1"] * _v["x2"] + float(np.sin(_v["x1"]))
 _wants = [("f", _f), ("df/dx1", _v["x2"] + float(np.cos(_v["x1"]))), ("df/dx2", _v["x1"])]
 for _k, (_label, _want) in enumerate(_wants):
-    check_scalar(f"hand_derivatives()[{_k}] ({_label})", _g[_k], _want, rtol=1e-5, atol=1e-9,
-                 inputs={"HAND": _v})
+    check_scalar(
+        f"hand_derivatives()[{_k}] ({_label})",
+        _g[_k],
+        _want,
+        rtol=1e-5,
+        atol=1e-9,
+        inputs={"HAND": _v},
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=why_intro

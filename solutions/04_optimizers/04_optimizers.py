@@ -55,6 +55,7 @@ _start_variant("04_optimizers")
 # $m \leftarrow \gamma m + (1 - \gamma) g$, then $\theta \leftarrow \theta - \eta m$.
 # (PyTorch's `SGD(momentum=...)` omits the factor $1 - \gamma$; here use the slides' form.)
 
+
 # %% solution id=momentum
 def momentum_step(theta, grad, m, lr, gamma=0.9):
     """One momentum step: returns (new theta, new m)."""
@@ -63,17 +64,20 @@ def momentum_step(theta, grad, m, lr, gamma=0.9):
     return theta - lr * m, m
     ### END SOLUTION
 
+
 # %% tests id=test_momentum points=2
 theta, grad, m = np.array([1.0, -2.0]), np.array([2.0, 4.0]), np.array([0.5, 0.0])
 inputs = {"theta": theta, "grad": grad, "m": m}
 out = momentum_step(theta, grad, m, lr=0.1, gamma=0.5)
 call = "momentum_step(theta, grad, m, lr=0.1, gamma=0.5)"
 check_tuple(call, out, 2)
-check_array(call + "[1] (the new m = 0.5 m + 0.5 grad)", out[1], np.array([1.25, 2.0]),
-            inputs=inputs)
+check_array(
+    call + "[1] (the new m = 0.5 m + 0.5 grad)", out[1], np.array([1.25, 2.0]), inputs=inputs
+)
 check_array(call + "[0] (the new theta)", out[0], np.array([0.875, -2.2]), inputs=inputs)
-check_array("theta after the call (a step must not modify it)", theta, np.array([1.0, -2.0]),
-            rtol=0)
+check_array(
+    "theta after the call (a step must not modify it)", theta, np.array([1.0, -2.0]), rtol=0
+)
 check_array("m after the call (a step must not modify it)", m, np.array([0.5, 0.0]), rtol=0)
 ### BEGIN HIDDEN TESTS
 _own(momentum_step)
@@ -88,7 +92,7 @@ with _without_nnlib():
         check_tuple(_call, _out, 2)
         check_array(_call + "[1] (m)", _out[1], _want_m, rtol=1e-12, atol=1e-15)
         check_array(_call + "[0] (theta)", _out[0], _copies[0] - 0.03 * _want_m, rtol=1e-12)
-        for _label, _a, _c in zip(("theta", "grad", "m"), (_t, _g, _m), _copies):
+        for _label, _a, _c in zip(("theta", "grad", "m"), (_t, _g, _m), _copies, strict=False):
             check_array(f"{_label} after momentum_step (modified in place)", _a, _c, rtol=0)
 ### END HIDDEN TESTS
 
@@ -100,6 +104,7 @@ with _without_nnlib():
 # (PyTorch's placement of $\epsilon$; the slides put it under the root, which differs by a
 # negligible amount).
 
+
 # %% solution id=rmsprop
 def rmsprop_step(theta, grad, v, lr, alpha=0.99, eps=1e-8):
     """One RMSProp step: returns (new theta, new v)."""
@@ -108,14 +113,16 @@ def rmsprop_step(theta, grad, v, lr, alpha=0.99, eps=1e-8):
     return theta - lr * grad / (np.sqrt(v) + eps), v
     ### END SOLUTION
 
+
 # %% tests id=test_rmsprop points=2
 theta, grad, v = np.array([1.0, 1.0]), np.array([2.0, -1.0]), np.array([0.0, 1.0])
 inputs = {"theta": theta, "grad": grad, "v": v}
 out = rmsprop_step(theta, grad, v, lr=0.1, alpha=0.75)
 call = "rmsprop_step(theta, grad, v, lr=0.1, alpha=0.75)"
 check_tuple(call, out, 2)
-check_array(call + "[1] (the new v = 0.75 v + 0.25 grad**2)", out[1], np.array([1.0, 1.0]),
-            inputs=inputs)
+check_array(
+    call + "[1] (the new v = 0.75 v + 0.25 grad**2)", out[1], np.array([1.0, 1.0]), inputs=inputs
+)
 check_array(call + "[0] (the new theta)", out[0], np.array([0.8, 1.1]), inputs=inputs)
 check_array("v after the call (a step must not modify it)", v, np.array([0.0, 1.0]), rtol=0)
 ### BEGIN HIDDEN TESTS
@@ -133,7 +140,7 @@ with _without_nnlib():
         check_tuple(_call, _out, 2)
         check_array(_call + "[1] (v)", _out[1], _want_v, rtol=1e-12)
         check_array(_call + "[0] (theta)", _out[0], _want_t, rtol=1e-12)
-        for _label, _a, _c in zip(("theta", "grad", "v"), (_t, _g, _v), _copies):
+        for _label, _a, _c in zip(("theta", "grad", "v"), (_t, _g, _v), _copies, strict=False):
             check_array(f"{_label} after rmsprop_step (modified in place)", _a, _c, rtol=0)
     # a zero gradient with a zero average: eps keeps the step finite (0, not nan)
     _out = rmsprop_step(np.ones(2), np.zeros(2), np.zeros(2), lr=0.1)
@@ -154,6 +161,7 @@ with _without_nnlib():
 # corrected averages are exactly $\hat m = g$ and $\hat v = g^2$, so every step moves each
 # coordinate by $\eta$ (less a hair for $\epsilon$), from the very first step on.
 
+
 # %% solution id=adam
 def adam_step(theta, grad, m, v, k, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     """One Adam step at step number k >= 1: returns (new theta, new m, new v)."""
@@ -165,6 +173,7 @@ def adam_step(theta, grad, m, v, k, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
     ### END SOLUTION
 
+
 # %% tests id=test_adam points=3
 theta, grad = np.array([1.0, -1.0]), np.array([0.5, -2.0])
 out1 = adam_step(theta, grad, np.zeros(2), np.zeros(2), k=1, lr=0.1)
@@ -173,8 +182,9 @@ inputs = {"theta": theta, "grad": grad}
 check_tuple(call, out1, 3)
 check_array(call + "[1] (m = 0.1 grad)", out1[1], np.array([0.05, -0.2]), inputs=inputs)
 check_array(call + "[2] (v = 0.001 grad**2)", out1[2], np.array([0.00025, 0.004]), inputs=inputs)
-check_array(call + "[0] (theta moves by lr: bias-corrected)", out1[0], np.array([0.9, -0.9]),
-            inputs=inputs)
+check_array(
+    call + "[0] (theta moves by lr: bias-corrected)", out1[0], np.array([0.9, -0.9]), inputs=inputs
+)
 theta1, m1, v1 = out1
 out2 = adam_step(theta1, grad, m1, v1, k=2, lr=0.1)  # the same gradient again, step 2
 call = "adam_step(theta1, grad, m1, v1, k=2, lr=0.1)"
@@ -199,7 +209,9 @@ with _without_nnlib():
         check_array(_call + "[1] (m)", _out[1], _wm, rtol=1e-12)
         check_array(_call + "[2] (v)", _out[2], _wv, rtol=1e-12)
         check_array(_call + "[0] (theta)", _out[0], _want, rtol=1e-10)
-        for _label, _a, _c in zip(("theta", "grad", "m", "v"), (_t, _g, _m, _v), _copies):
+        for _label, _a, _c in zip(
+            ("theta", "grad", "m", "v"), (_t, _g, _m, _v), _copies, strict=False
+        ):
             check_array(f"{_label} after adam_step (modified in place)", _a, _c, rtol=0)
     # other betas: the correction uses the betas it is given
     _t, _g = _rng.standard_normal(3), _rng.standard_normal(3)
@@ -217,6 +229,7 @@ with _without_nnlib():
 # epochs `0 .. every-1` use `lr0`, epochs `every .. 2*every-1` use `lr0 * drop`, and so on.
 # Return a Python `float`.
 
+
 # %% solution id=schedule
 def step_schedule(epoch, lr0, drop=0.5, every=10):
     """Learning rate at `epoch` (0, 1, 2, ...): lr0 * drop ** (epoch // every)."""
@@ -224,21 +237,34 @@ def step_schedule(epoch, lr0, drop=0.5, every=10):
     return float(lr0 * drop ** (epoch // every))
     ### END SOLUTION
 
+
 # %% tests id=test_schedule points=2
 for epoch, want in [(0, 0.1), (9, 0.1), (10, 0.05), (19, 0.05), (20, 0.025), (25, 0.025)]:
     check_scalar(f"step_schedule({epoch}, 0.1)", step_schedule(epoch, 0.1), want, rtol=1e-12)
-check_scalar("step_schedule(3, 1.0, drop=0.1, every=1)", step_schedule(3, 1.0, drop=0.1, every=1),
-             0.001, rtol=1e-12)
+check_scalar(
+    "step_schedule(3, 1.0, drop=0.1, every=1)",
+    step_schedule(3, 1.0, drop=0.1, every=1),
+    0.001,
+    rtol=1e-12,
+)
 ### BEGIN HIDDEN TESTS
 _own(step_schedule)
 with _without_nnlib():
     for _every in (1, 3, 10):
         for _epoch in range(0, 4 * _every + 1):
             _want = 0.2 * 0.1 ** (_epoch // _every)
-            check_scalar(f"step_schedule({_epoch}, 0.2, drop=0.1, every={_every})",
-                         step_schedule(_epoch, 0.2, drop=0.1, every=_every), _want, rtol=1e-12)
-    check_scalar("step_schedule(7, 1, drop=0.5, every=2) (integer lr0)",
-                 step_schedule(7, 1, drop=0.5, every=2), 0.125, rtol=1e-12)
+            check_scalar(
+                f"step_schedule({_epoch}, 0.2, drop=0.1, every={_every})",
+                step_schedule(_epoch, 0.2, drop=0.1, every=_every),
+                _want,
+                rtol=1e-12,
+            )
+    check_scalar(
+        "step_schedule(7, 1, drop=0.5, every=2) (integer lr0)",
+        step_schedule(7, 1, drop=0.5, every=2),
+        0.125,
+        rtol=1e-12,
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=race_intro
@@ -275,7 +301,9 @@ def spirals_problem(X, y, hidden=16, seed=0):
     targets = np.eye(2)[y]
 
     def loss_and_grad(theta):
-        W1, b1, W2, b2 = (p.reshape(s) for p, s in zip(np.split(theta, splits), shapes))
+        W1, b1, W2, b2 = (
+            p.reshape(s) for p, s in zip(np.split(theta, splits), shapes, strict=False)
+        )
         A = np.tanh(X @ W1 + b1)
         Z = A @ W2 + b2
         E = np.exp(Z - Z.max(axis=1, keepdims=True))
@@ -291,6 +319,7 @@ def spirals_problem(X, y, hidden=16, seed=0):
     W2 = init.normal(0.0, np.sqrt(1 / hidden), size=shapes[2])
     theta0 = np.concatenate([W1.ravel(), np.zeros(hidden), W2.ravel(), np.zeros(2)])
     return loss_and_grad, theta0
+
 
 # %% solution id=race
 def train(loss_and_grad, theta0, method, steps, lr):
@@ -314,6 +343,7 @@ def train(loss_and_grad, theta0, method, steps, lr):
             raise ValueError(f"unknown method {method!r}: 'sgd', 'momentum', 'rmsprop' or 'adam'")
     return theta, losses
     ### END SOLUTION
+
 
 # %% tests id=test_race points=3
 loss_and_grad, theta0 = spirals_problem(X_spirals, y_spirals)
@@ -366,8 +396,13 @@ with _without_nnlib():
         _call = f'train(loss_and_grad, theta0, "{_method}", steps=3, lr=0.3)'
         _out = train(_lg, _t0, _method, steps=3, lr=0.3)
         check_tuple(_call, _out, 2)
-        check_array(_call + "[0] (theta after 3 steps of your step function)", _out[0], _theta,
-                    rtol=1e-10, atol=1e-14)
+        check_array(
+            _call + "[0] (theta after 3 steps of your step function)",
+            _out[0],
+            _theta,
+            rtol=1e-10,
+            atol=1e-14,
+        )
         check_list(_call + "[1]", _out[1], 3)
         for _i in range(3):
             check_scalar(_call + f"[1][{_i}]", _out[1][_i], _want_losses[_i], rtol=1e-10)
@@ -384,6 +419,7 @@ with _without_nnlib():
 # student has their own). Compute by hand (a calculator is fine) and write `hand_momentum()`: the
 # tuple of Python floats $(\theta_1, \theta_2)$, to at least six significant digits.
 
+
 # %% solution id=hand
 def hand_momentum():
     """(theta1, theta2) after two momentum steps from your numbers HAND, as floats."""
@@ -394,12 +430,14 @@ def hand_momentum():
     return (theta1, theta1 - lr * m)
     ### END SOLUTION
 
+
 # %% tests id=test_hand points=4
 answer = hand_momentum()
 check_tuple("hand_momentum()", answer, 2)
 hand_theta1 = HAND["theta0"] - HAND["lr"] * 0.1 * HAND["g1"]
-check_scalar("hand_momentum()[0] (theta1)", answer[0], hand_theta1, rtol=1e-5,
-             inputs={"HAND": HAND})
+check_scalar(
+    "hand_momentum()[0] (theta1)", answer[0], hand_theta1, rtol=1e-5, inputs={"HAND": HAND}
+)
 ### BEGIN HIDDEN TESTS
 _v = _variant("HAND")
 with _without_nnlib():
@@ -410,8 +448,14 @@ _t1 = _v["theta0"] - _v["lr"] * _m1
 _t2 = _t1 - _v["lr"] * (0.9 * _m1 + (1 - 0.9) * _v["g2"])
 _wants = [("theta1", _t1), ("theta2", _t2)]
 for _k, (_label, _want) in enumerate(_wants):
-    check_scalar(f"hand_momentum()[{_k}] ({_label})", _g[_k], _want, rtol=1e-5, atol=1e-9,
-                 inputs={"HAND": _v})
+    check_scalar(
+        f"hand_momentum()[{_k}] ({_label})",
+        _g[_k],
+        _want,
+        rtol=1e-5,
+        atol=1e-9,
+        inputs={"HAND": _v},
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=why_intro

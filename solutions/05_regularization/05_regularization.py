@@ -55,6 +55,7 @@ _start_variant("05_regularization")
 # `keep = rng.random(x.shape) >= p` (one call). In evaluation (`training=False`) return `x`
 # unchanged. The output keeps the dtype of `x` (float32 stays float32).
 
+
 # %% solution id=dropout
 def dropout_forward(x, p, rng, training=True):
     """Inverted dropout with drop probability p; the identity when not training."""
@@ -65,6 +66,7 @@ def dropout_forward(x, p, rng, training=True):
     return x * keep / (1 - p)
     ### END SOLUTION
 
+
 # %% tests id=test_dropout points=2
 x = np.arange(1.0, 13.0).reshape(3, 4)
 keep = np.random.default_rng(1).random(x.shape) >= 0.25  # the mask of the statement
@@ -72,10 +74,19 @@ want = np.where(keep, x / 0.75, 0.0)  # kept entries scaled by 1 / (1 - p), the 
 call = "dropout_forward(x, 0.25, np.random.default_rng(1))"
 check_array(call, dropout_forward(x, 0.25, np.random.default_rng(1)), want, inputs={"x": x})
 x32 = x.astype(np.float32)
-check_array(call.replace("(x,", "(x32,"), dropout_forward(x32, 0.25, np.random.default_rng(1)),
-            want.astype(np.float32), rtol=1e-6, inputs={"x32": x32})
-check_array("dropout_forward(x, 0.25, rng, training=False) (evaluation: x unchanged)",
-            dropout_forward(x, 0.25, np.random.default_rng(1), training=False), x, rtol=0)
+check_array(
+    call.replace("(x,", "(x32,"),
+    dropout_forward(x32, 0.25, np.random.default_rng(1)),
+    want.astype(np.float32),
+    rtol=1e-6,
+    inputs={"x32": x32},
+)
+check_array(
+    "dropout_forward(x, 0.25, rng, training=False) (evaluation: x unchanged)",
+    dropout_forward(x, 0.25, np.random.default_rng(1), training=False),
+    x,
+    rtol=0,
+)
 ### BEGIN HIDDEN TESTS
 _own(dropout_forward)
 with _without_nnlib():
@@ -92,8 +103,12 @@ with _without_nnlib():
             check_array(_call[:-1] + ", training=False)" + _kind, _out, _x, rtol=0)
     _big = np.ones(200_000)
     _mean = float(dropout_forward(_big, 0.3, np.random.default_rng(5)).mean())
-    check_scalar("the mean of dropout_forward(ones(200000), 0.3, rng) (its expectation is 1)",
-                 _mean, 1.0, atol=0.01)
+    check_scalar(
+        "the mean of dropout_forward(ones(200000), 0.3, rng) (its expectation is 1)",
+        _mean,
+        1.0,
+        atol=0.01,
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=l2_intro
@@ -103,6 +118,7 @@ with _without_nnlib():
 # \rVert_F^2$ (a Python `float`) and its gradient with respect to each $W_\ell$ is
 # $\lambda W_\ell$. Return the tuple `(penalty, gradients)` with the gradients in a list.
 
+
 # %% solution id=l2
 def l2_penalty(weights, lam):
     """(lam / 2 * sum of squared entries, [lam * W for each W])."""
@@ -110,6 +126,7 @@ def l2_penalty(weights, lam):
     penalty = 0.5 * lam * sum(float(np.sum(W**2)) for W in weights)
     return penalty, [lam * W for W in weights]
     ### END SOLUTION
+
 
 # %% tests id=test_l2 points=2
 weights = [np.array([[1.0, 2.0]]), np.array([3.0])]
@@ -143,8 +160,13 @@ with _without_nnlib():
                 _down = _lam / 2 * sum(np.sum(_v**2) for _v in _ws)
                 _w[_j] = _old
                 _fd[_j] = (_up - _down) / 2e-6
-            check_array(_call + f"[1][{_i}] against finite differences of the penalty",
-                        _out[1][_i], _fd, rtol=1e-6, atol=1e-8)
+            check_array(
+                _call + f"[1][{_i}] against finite differences of the penalty",
+                _out[1][_i],
+                _fd,
+                rtol=1e-6,
+                atol=1e-8,
+            )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=early_intro
@@ -155,6 +177,7 @@ with _without_nnlib():
 # `epoch - best_epoch == patience`. An epoch improves only if its loss is strictly lower than the
 # best so far. Return `(best_epoch, stop_epoch)`, a tuple of two Python `int`; if training never
 # stops early, `stop_epoch` is the last epoch.
+
 
 # %% solution id=early_stopping
 def early_stopping(val_losses, patience):
@@ -168,6 +191,7 @@ def early_stopping(val_losses, patience):
             return best_epoch, epoch
     return best_epoch, len(val_losses) - 1
     ### END SOLUTION
+
 
 # %% tests id=test_early_stopping points=2
 for losses, patience, want in [
@@ -204,10 +228,20 @@ with _without_nnlib():
             _want = _ref_early(_losses, _patience)
             _call = f"early_stopping(val_losses, patience={_patience})"
             check_tuple(_call, _out, 2, inputs={"val_losses": _losses})
-            check_scalar(_call + "[0] (best epoch)", _out[0], _want[0], types=(int,),
-                         inputs={"val_losses": _losses})
-            check_scalar(_call + "[1] (stop epoch)", _out[1], _want[1], types=(int,),
-                         inputs={"val_losses": _losses})
+            check_scalar(
+                _call + "[0] (best epoch)",
+                _out[0],
+                _want[0],
+                types=(int,),
+                inputs={"val_losses": _losses},
+            )
+            check_scalar(
+                _call + "[1] (stop epoch)",
+                _out[1],
+                _want[1],
+                types=(int,),
+                inputs={"val_losses": _losses},
+            )
     _out = early_stopping([2.0], 1)
     check_tuple("early_stopping([2.0], 1) (a single epoch)", _out, 2)
     check_scalar("early_stopping([2.0], 1)[1]", _out[1], 0, types=(int,))
@@ -228,6 +262,7 @@ with _without_nnlib():
 #
 # Never modify the arrays you are given.
 
+
 # %% solution id=batchnorm
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
     """Batch-norm forward: (out, new running mean, new running variance)."""
@@ -243,18 +278,21 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, training, momen
     return gamma * x_hat + beta, running_mean, running_var
     ### END SOLUTION
 
+
 # %% tests id=test_batchnorm_train points=2
 x = np.array([[1.0, 2.0], [3.0, 6.0]])  # batch means 2 and 4; biased variances 1 and 4
 stats = np.zeros(2), np.ones(2)
 call = "batchnorm_forward(x, ones, zeros, running_mean=zeros, running_var=ones, training=True)"
 out = batchnorm_forward(x, np.ones(2), np.zeros(2), *stats, True)
 check_tuple(call, out, 3)
-check_array(call + "[0] (out)", out[0], np.array([[-1.0, -1.0], [1.0, 1.0]]), atol=1e-4,
-            inputs={"x": x})
+check_array(
+    call + "[0] (out)", out[0], np.array([[-1.0, -1.0], [1.0, 1.0]]), atol=1e-4, inputs={"x": x}
+)
 check_array(call + "[1] (0.9 * 0 + 0.1 * mean)", out[1], np.array([0.2, 0.4]), inputs={"x": x})
 # unbiased variances 2 and 8 (divide by N - 1 = 1)
-check_array(call + "[2] (0.9 * 1 + 0.1 * unbiased var)", out[2], np.array([1.1, 1.7]),
-            inputs={"x": x})
+check_array(
+    call + "[2] (0.9 * 1 + 0.1 * unbiased var)", out[2], np.array([1.1, 1.7]), inputs={"x": x}
+)
 check_array("running_mean after the call (must not be modified)", stats[0], np.zeros(2), rtol=0)
 ### BEGIN HIDDEN TESTS
 _own(batchnorm_forward)
@@ -269,14 +307,25 @@ with _without_nnlib():
         _call = "batchnorm_forward(x, gamma, beta, rm, rv, True, momentum=0.2)"
         _call += f" for x of shape {(_n, _d)}"
         check_tuple(_call, _out, 3)
-        for _label, _a, _c in zip(("x", "running_mean", "running_var"), (_x, _rm, _rv), _before):
+        for _label, _a, _c in zip(
+            ("x", "running_mean", "running_var"), (_x, _rm, _rv), _before, strict=False
+        ):
             check_array(f"{_label} after batchnorm_forward (modified in place)", _a, _c, rtol=0)
         _mu, _var = _x.mean(axis=0), _x.var(axis=0)
-        check_array(_call + "[0] (out)", _out[0], _g * (_x - _mu) / np.sqrt(_var + 1e-5) + _b,
-                    rtol=1e-10, atol=1e-12)
+        check_array(
+            _call + "[0] (out)",
+            _out[0],
+            _g * (_x - _mu) / np.sqrt(_var + 1e-5) + _b,
+            rtol=1e-10,
+            atol=1e-12,
+        )
         check_array(_call + "[1] (running mean)", _out[1], 0.8 * _rm + 0.2 * _mu, rtol=1e-10)
-        check_array(_call + "[2] (running var)", _out[2], 0.8 * _rv + 0.2 * _x.var(axis=0, ddof=1),
-                    rtol=1e-10)
+        check_array(
+            _call + "[2] (running var)",
+            _out[2],
+            0.8 * _rv + 0.2 * _x.var(axis=0, ddof=1),
+            rtol=1e-10,
+        )
 ### END HIDDEN TESTS
 
 # %% tests id=test_batchnorm_eval points=2
@@ -284,8 +333,12 @@ rm, rv = np.array([0.2, 0.4]), np.array([1.1, 1.7])
 call = "batchnorm_forward(x, ones, zeros, rm, rv, training=False)"
 out = batchnorm_forward(x, np.ones(2), np.zeros(2), rm, rv, False)
 check_tuple(call, out, 3)
-check_array(call + "[0] (normalized with rm and rv)", out[0], (x - rm) / np.sqrt(rv + 1e-5),
-            inputs={"x": x, "rm": rm, "rv": rv})
+check_array(
+    call + "[0] (normalized with rm and rv)",
+    out[0],
+    (x - rm) / np.sqrt(rv + 1e-5),
+    inputs={"x": x, "rm": rm, "rv": rv},
+)
 check_array(call + "[1] (rm unchanged)", out[1], rm, rtol=0)
 check_array(call + "[2] (rv unchanged)", out[2], rv, rtol=0)
 ### BEGIN HIDDEN TESTS
@@ -298,8 +351,13 @@ with _without_nnlib():
         _out = batchnorm_forward(_x, _g, _b, _rm, _rv, False)
         _call = f"batchnorm_forward(x, gamma, beta, rm, rv, False) for a batch of {_n}"
         check_tuple(_call, _out, 3)
-        check_array(_call + "[0] (out)", _out[0], _g * (_x - _rm) / np.sqrt(_rv + 1e-5) + _b,
-                    rtol=1e-10, atol=1e-12)
+        check_array(
+            _call + "[0] (out)",
+            _out[0],
+            _g * (_x - _rm) / np.sqrt(_rv + 1e-5) + _b,
+            rtol=1e-10,
+            atol=1e-12,
+        )
         check_array(_call + "[1] (running mean unchanged)", _out[1], _rm, rtol=0)
         check_array(_call + "[2] (running var unchanged)", _out[2], _rv, rtol=0)
 ### END HIDDEN TESTS
@@ -360,6 +418,7 @@ def loss_and_grads(params, X, y):
     grads = [X.T @ dZ1, dZ1.sum(axis=0), A1.T @ dZ2, dZ2.sum(axis=0), A2.T @ dZ3, dZ3.sum(axis=0)]
     return loss, grads
 
+
 # %% solution id=fit_l2
 def fit_l2(params, X, y, lam, steps, lr):
     """`steps` steps of gradient descent on loss + L2 penalty of W1, W2, W3: the new params."""
@@ -368,11 +427,12 @@ def fit_l2(params, X, y, lam, steps, lr):
     for _ in range(steps):
         _, grads = loss_and_grads(params, X, y)
         _, decay = l2_penalty(params[0::2], lam)
-        for i, g in zip((0, 2, 4), decay):
+        for i, g in zip((0, 2, 4), decay, strict=False):
             grads[i] = grads[i] + g
-        params = [p - lr * g for p, g in zip(params, grads)]
+        params = [p - lr * g for p, g in zip(params, grads, strict=False)]
     return params
     ### END SOLUTION
+
 
 # %% tests id=test_fit_l2 points=3
 params0 = init_params(0)
@@ -388,10 +448,14 @@ for lam in (0.0, 0.02):
 for i, p in enumerate(params0):
     check_array(f"params0[{i}] after fit_l2 (must not be modified)", p, start[i], rtol=0)
 gap = {lam: val - train for lam, (train, val) in losses.items()}
-check_at_least("validation minus training loss without L2 (lam=0): the network over-fits", gap[0.0],
-               0.25)
-check_at_most("validation minus training loss with lam=0.02 (at most half of lam=0's)", gap[0.02],
-              gap[0.0] / 2)
+check_at_least(
+    "validation minus training loss without L2 (lam=0): the network over-fits", gap[0.0], 0.25
+)
+check_at_most(
+    "validation minus training loss with lam=0.02 (at most half of lam=0's)",
+    gap[0.02],
+    gap[0.0] / 2,
+)
 check_at_most("validation loss with lam=0.02 (lower than lam=0's)", losses[0.02][1], losses[0.0][1])
 ### BEGIN HIDDEN TESTS
 _own(fit_l2)
@@ -409,19 +473,25 @@ with _without_nnlib():
             check_shape(_call + f"[{_i}]", _out[_i], _p.shape, dtype=np.float64)
         _losses[_lam] = loss_and_grads(_out, _Xt, _yt)[0], loss_and_grads(_out, _Xv, _yv)[0]
     _gap = {_lam: _v - _t for _lam, (_t, _v) in _losses.items()}
-    check_at_most("on another training set: the gap with lam=0.02 (half of lam=0's at most)",
-                  _gap[0.02], _gap[0.0] / 2)
-    check_at_most("on another training set: the validation loss with lam=0.02",
-                  _losses[0.02][1], _losses[0.0][1])
+    check_at_most(
+        "on another training set: the gap with lam=0.02 (half of lam=0's at most)",
+        _gap[0.02],
+        _gap[0.0] / 2,
+    )
+    check_at_most(
+        "on another training set: the validation loss with lam=0.02",
+        _losses[0.02][1],
+        _losses[0.0][1],
+    )
     # the loop itself: two steps are gradient descent on the loss plus your penalty's gradient
     _p0 = init_params(5, hidden=6)
     _want = [_p.copy() for _p in _p0]
     for _ in range(2):
         _, _grads = loss_and_grads(_want, _Xt, _yt)
         _decay = l2_penalty([_want[0], _want[2], _want[4]], 0.5)[1]
-        for _i, _d in zip((0, 2, 4), _decay):
+        for _i, _d in zip((0, 2, 4), _decay, strict=False):
             _grads[_i] = _grads[_i] + _d
-        _want = [_p - 0.1 * _g for _p, _g in zip(_want, _grads)]
+        _want = [_p - 0.1 * _g for _p, _g in zip(_want, _grads, strict=False)]
     _call = "fit_l2(params, X, y, lam=0.5, steps=2, lr=0.1) (penalty on W1, W2, W3, not the biases)"
     _out = fit_l2(_p0, _Xt, _yt, 0.5, steps=2, lr=0.1)
     check_list(_call, _out, 6)
@@ -441,6 +511,7 @@ with _without_nnlib():
 # the step that the penalty made, as a Python float: $\lVert \eta \lambda w \rVert /
 # \lVert \eta (g + \lambda w) \rVert$. Return the tuple `(new_w, share)`.
 
+
 # %% solution id=hand
 def hand_decay():
     """(w after one step with weight decay, the penalty's share of the step) for HAND."""
@@ -450,6 +521,7 @@ def hand_decay():
     share = float(np.linalg.norm(HAND["lr"] * HAND["lam"] * w) / np.linalg.norm(step))
     return (w - step, share)
     ### END SOLUTION
+
 
 # %% tests id=test_hand points=5
 answer = hand_decay()
@@ -466,8 +538,9 @@ _step = _v["lr"] * (_gr + _v["lam"] * _w)
 _share = float(np.sqrt(np.sum((_v["lr"] * _v["lam"] * _w) ** 2)) / np.sqrt(np.sum(_step**2)))
 _wants = [("new w", _w - _step), ("the penalty's share", _share)]
 check_array("hand_decay()[0] (new w)", _g[0], _wants[0][1], rtol=1e-5, inputs={"HAND": _v})
-check_scalar("hand_decay()[1] (the penalty's share)", _g[1], _wants[1][1], rtol=1e-5,
-             inputs={"HAND": _v})
+check_scalar(
+    "hand_decay()[1] (the penalty's share)", _g[1], _wants[1][1], rtol=1e-5, inputs={"HAND": _v}
+)
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=why_intro

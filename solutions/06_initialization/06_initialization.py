@@ -46,6 +46,7 @@ rng = np.random.default_rng(0)
 def tanh_prime(z):
     return 1 - np.tanh(z) ** 2
 
+
 # %% locked id=checks
 #: include checks.py
 
@@ -61,6 +62,7 @@ _start_variant("06_initialization")
 # `rng.uniform(-a, a, size=(fan_in, fan_out))`, then return the weights in the floating `dtype`
 # asked for (networks often train in float32).
 
+
 # %% solution id=xavier
 def xavier_uniform(fan_in, fan_out, rng, dtype=np.float64):
     """Glorot uniform weights of shape (fan_in, fan_out) and the given dtype."""
@@ -69,16 +71,22 @@ def xavier_uniform(fan_in, fan_out, rng, dtype=np.float64):
     return rng.uniform(-a, a, size=(fan_in, fan_out)).astype(dtype)
     ### END SOLUTION
 
+
 # %% tests id=test_xavier points=2
 W = xavier_uniform(400, 600, np.random.default_rng(1))
 call = "xavier_uniform(400, 600, np.random.default_rng(1))"
 check_shape(call, W, (400, 600), dtype=np.float64)
 check_scalar(call + ".var() (2 / (400 + 600), up to sampling)", float(W.var()), 0.002, rtol=0.02)
-check_at_most(call + " largest |entry| (a = sqrt(6 / 1000))", float(np.abs(W).max()),
-              np.sqrt(0.006))
+check_at_most(
+    call + " largest |entry| (a = sqrt(6 / 1000))", float(np.abs(W).max()), np.sqrt(0.006)
+)
 W32 = xavier_uniform(3, 5, np.random.default_rng(1), dtype=np.float32)
-check_shape("xavier_uniform(3, 5, np.random.default_rng(1), dtype=np.float32)", W32, (3, 5),
-            dtype=np.float32)
+check_shape(
+    "xavier_uniform(3, 5, np.random.default_rng(1), dtype=np.float32)",
+    W32,
+    (3, 5),
+    dtype=np.float32,
+)
 ### BEGIN HIDDEN TESTS
 _own(xavier_uniform)
 with _without_nnlib():
@@ -89,8 +97,12 @@ with _without_nnlib():
             _call = f"xavier_uniform({_i}, {_o}, np.random.default_rng({_seed}), "
             _call += f"dtype={_dtype.__name__})"
             _W = xavier_uniform(_i, _o, np.random.default_rng(_seed), dtype=_dtype)
-            check_array(_call + " (one call rng.uniform(-a, a, size=(fan_in, fan_out)))", _W, _want,
-                        rtol=1e-12 if _dtype == np.float64 else 1e-6)
+            check_array(
+                _call + " (one call rng.uniform(-a, a, size=(fan_in, fan_out)))",
+                _W,
+                _want,
+                rtol=1e-12 if _dtype == np.float64 else 1e-6,
+            )
     _W = xavier_uniform(7, 2, np.random.default_rng(9))
     check_shape("xavier_uniform(7, 2, rng) (default dtype)", _W, (7, 2), dtype=np.float64)
 ### END HIDDEN TESTS
@@ -101,12 +113,14 @@ with _without_nnlib():
 # For ReLU networks draw from $\mathcal{N}(0, 2 / \text{fan\_in})$ with one call,
 # `rng.normal(0.0, std, size=(fan_in, fan_out))`, and return the weights in `dtype`.
 
+
 # %% solution id=he
 def he_normal(fan_in, fan_out, rng, dtype=np.float64):
     """He (Kaiming) normal weights of shape (fan_in, fan_out) and the given dtype."""
     ### BEGIN SOLUTION
     return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out)).astype(dtype)
     ### END SOLUTION
+
 
 # %% tests id=test_he points=2
 W = he_normal(500, 200, np.random.default_rng(1))
@@ -115,8 +129,9 @@ check_shape(call, W, (500, 200), dtype=np.float64)
 check_scalar(call + ".var() (2 / fan_in = 0.004, up to sampling)", float(W.var()), 0.004, rtol=0.03)
 check_scalar(call + ".mean() (0, up to sampling)", float(W.mean()), 0.0, atol=0.001)
 W32 = he_normal(8, 4, np.random.default_rng(1), dtype=np.float32)
-check_shape("he_normal(8, 4, np.random.default_rng(1), dtype=np.float32)", W32, (8, 4),
-            dtype=np.float32)
+check_shape(
+    "he_normal(8, 4, np.random.default_rng(1), dtype=np.float32)", W32, (8, 4), dtype=np.float32
+)
 ### BEGIN HIDDEN TESTS
 _own(he_normal)
 with _without_nnlib():
@@ -126,8 +141,12 @@ with _without_nnlib():
             _call = f"he_normal({_i}, {_o}, np.random.default_rng({_seed}), "
             _call += f"dtype={_dtype.__name__})"
             _W = he_normal(_i, _o, np.random.default_rng(_seed), dtype=_dtype)
-            check_array(_call + " (one call rng.normal(0.0, std, size=(fan_in, fan_out)))", _W,
-                        _want.astype(_dtype), rtol=1e-12 if _dtype == np.float64 else 1e-6)
+            check_array(
+                _call + " (one call rng.normal(0.0, std, size=(fan_in, fan_out)))",
+                _W,
+                _want.astype(_dtype),
+                rtol=1e-12 if _dtype == np.float64 else 1e-6,
+            )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=stats_intro
@@ -136,6 +155,7 @@ with _without_nnlib():
 # Run a batch `X` through the layers `weights` (a list of matrices):
 # $H_0 = X$, $H_\ell = \varphi(H_{\ell-1} W_\ell)$. Return the list of the standard deviations
 # of $H_1, \dots, H_L$ (over all entries of each), as Python floats.
+
 
 # %% solution id=forward_stats
 def forward_stats(X, weights, activation):
@@ -148,6 +168,7 @@ def forward_stats(X, weights, activation):
     return stds
     ### END SOLUTION
 
+
 # %% tests id=test_forward_stats points=2
 X = np.array([[1.0, -2.0], [3.0, 0.0]])
 weights = [np.eye(2), np.array([[2.0, 0.0], [0.0, 1.0]])]
@@ -156,10 +177,18 @@ relu = lambda z: np.maximum(z, 0.0)  # noqa: E731
 call = "forward_stats(X, weights, relu)"
 stats = forward_stats(X, weights, relu)
 check_list(call, stats, 2)
-check_scalar(call + "[0] (std of H1 = relu(X @ W1))", stats[0], float(np.sqrt(1.5)),
-             inputs={"X": X, "W1": weights[0]})
-check_scalar(call + "[1] (std of H2)", stats[1], float(np.sqrt(6.0)),
-             inputs={"X": X, "W1": weights[0], "W2": weights[1]})
+check_scalar(
+    call + "[0] (std of H1 = relu(X @ W1))",
+    stats[0],
+    float(np.sqrt(1.5)),
+    inputs={"X": X, "W1": weights[0]},
+)
+check_scalar(
+    call + "[1] (std of H2)",
+    stats[1],
+    float(np.sqrt(6.0)),
+    inputs={"X": X, "W1": weights[0], "W2": weights[1]},
+)
 ### BEGIN HIDDEN TESTS
 _own(forward_stats)
 _rng = np.random.default_rng(303)
@@ -185,6 +214,7 @@ with _without_nnlib():
 # $Z_\ell = H_{\ell-1} W_\ell$, as Python floats in layer order $\ell = 1, \dots, L$.
 # `activation_prime` is the derivative of `activation`.
 
+
 # %% solution id=delta_norms
 def delta_norms(X, weights, activation, activation_prime):
     """[||dL/dZ_1||_F, ..., ||dL/dZ_L||_F] for L = ||H_L||^2 / (2N)."""
@@ -201,6 +231,7 @@ def delta_norms(X, weights, activation, activation_prime):
         dH = delta @ weights[layer].T
     return norms[::-1]
     ### END SOLUTION
+
 
 # %% tests id=test_delta_norms points=3
 # one tanh unit: H = tanh(2), dL/dH = tanh(2), delta = tanh(2) * tanh'(2)
@@ -246,8 +277,12 @@ with _without_nnlib():
             _down = _ref_loss_from(_Z, _layer, _ws, np.tanh)
             _Z[_i] = _old
             _fd[_i] = (_up - _down) / 2e-6
-        check_scalar(_call + f"[{_layer}] against finite differences", _got[_layer],
-                     float(np.linalg.norm(_fd)), rtol=1e-6)
+        check_scalar(
+            _call + f"[{_layer}] against finite differences",
+            _got[_layer],
+            float(np.linalg.norm(_fd)),
+            rtol=1e-6,
+        )
         _H = np.tanh(_Z)
 ### END HIDDEN TESTS
 
@@ -257,6 +292,7 @@ with _without_nnlib():
 # From the error-signal norms of Part 4 (input layer first), return the `str` `"vanishing"` when
 # the first layer's norm is less than 1/100 of the last layer's, `"exploding"` when it is more
 # than 100 times larger, and `"healthy"` otherwise.
+
 
 # %% solution id=diagnose
 def diagnose(norms):
@@ -269,6 +305,7 @@ def diagnose(norms):
         return "exploding"
     return "healthy"
     ### END SOLUTION
+
 
 # %% tests id=test_diagnose points=1
 for norms, want in [
@@ -333,7 +370,9 @@ def small_normal(fan_in, fan_out, rng):
 def deep_net(init, seed, sizes=deep_sizes):
     """[W_1, ..., W_L] drawn with init(fan_in, fan_out, rng) from np.random.default_rng(seed)."""
     draw = np.random.default_rng(seed)
-    return [init(fan_in, fan_out, draw) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+    return [
+        init(fan_in, fan_out, draw) for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=False)
+    ]
 
 
 def deep_loss(weights, X, Y):
@@ -342,6 +381,7 @@ def deep_loss(weights, X, Y):
     for W in weights[:-1]:
         H = relu(H @ W)
     return float(0.5 * np.sum((H @ weights[-1] - Y) ** 2) / X.shape[0])
+
 
 # %% solution id=train_deep
 def train_deep(weights, X, Y, steps, lr):
@@ -362,9 +402,10 @@ def train_deep(weights, X, Y, steps, lr):
             grads[layer] = Hs[layer].T @ delta
             if layer > 0:
                 delta = delta @ weights[layer].T * relu_prime(Zs[layer - 1])
-        weights = [W - lr * G for W, G in zip(weights, grads)]
+        weights = [W - lr * G for W, G in zip(weights, grads, strict=False)]
     return weights, losses
     ### END SOLUTION
+
 
 # %% tests id=test_train_deep points=3
 ratio = {}
@@ -379,13 +420,18 @@ for name, initializer in (("he_normal", he_normal), ("small_normal", small_norma
         check_shape(call + f"[0][{i}]", out[0][i], W.shape, dtype=np.float64)
         check_array(f"weights[{i}] after train_deep (must not be modified)", weights[i], W, rtol=0)
     check_list(call + "[1] (the losses)", out[1], 100)
-    check_scalar(call + "[1][0] (the loss at the start)", out[1][0],
-                 deep_loss(start, X_deep, Y_deep))
+    check_scalar(
+        call + "[1][0] (the loss at the start)", out[1][0], deep_loss(start, X_deep, Y_deep)
+    )
     ratio[name] = deep_loss(out[0], X_deep, Y_deep) / deep_loss(start, X_deep, Y_deep)
-check_at_most("from he_normal: the loss after 100 steps over the loss before", ratio["he_normal"],
-              0.25)
-check_at_least("from small_normal: the loss after 100 steps over the loss before (it stalls)",
-               ratio["small_normal"], 0.99)
+check_at_most(
+    "from he_normal: the loss after 100 steps over the loss before", ratio["he_normal"], 0.25
+)
+check_at_least(
+    "from small_normal: the loss after 100 steps over the loss before (it stalls)",
+    ratio["small_normal"],
+    0.99,
+)
 ### BEGIN HIDDEN TESTS
 _own(train_deep)
 with _without_nnlib():
@@ -400,8 +446,11 @@ with _without_nnlib():
     check_list(_call + "[1]", _out[1], 100)
     for _i in range(100):
         check_type(_call + f"[1][{_i}]", _out[1][_i], float)
-    check_at_most(_call + ": the final loss over the first",
-                  deep_loss(_out[0], X_deep, Y_deep) / deep_loss(_start, X_deep, Y_deep), 0.25)
+    check_at_most(
+        _call + ": the final loss over the first",
+        deep_loss(_out[0], X_deep, Y_deep) / deep_loss(_start, X_deep, Y_deep),
+        0.25,
+    )
     # the loop itself: two steps of gradient descent on a 2-5-4-3 network with a batch of 6
     _rng = np.random.default_rng(606)
     _X, _Y = _rng.standard_normal((6, 2)), _rng.standard_normal((6, 3))
@@ -421,7 +470,7 @@ with _without_nnlib():
                 _W[_j] = _old
                 _fd[_j] = (_up - _down) / 2e-6
             _grads.append(_fd)
-        _want = [_W - 0.1 * _G for _W, _G in zip(_want, _grads)]
+        _want = [_W - 0.1 * _G for _W, _G in zip(_want, _grads, strict=False)]
     _call = "train_deep(weights, X, Y, steps=2, lr=0.1) for layers 2-5-4-3"
     _call += " (against finite differences)"
     _out = train_deep(_ws, _X, _Y, steps=2, lr=0.1)
@@ -445,6 +494,7 @@ with _without_nnlib():
 # $z = \sum_i w_i x_i$ when the weights are drawn with Xavier's bound (independent of the
 # inputs, mean 0), to at least six significant digits.
 
+
 # %% solution id=hand
 def hand_scales():
     """(Xavier bound, He std, Var(z) under Xavier) for your layer HAND, as floats."""
@@ -454,23 +504,29 @@ def hand_scales():
     return (bound, float(np.sqrt(2.0 / fan_in)), fan_in * bound**2 / 3 * HAND["var_x"])
     ### END SOLUTION
 
+
 # %% tests id=test_hand points=5
 answer = hand_scales()
 check_tuple("hand_scales()", answer, 3)
 hand_bound = float(np.sqrt(6.0 / (HAND["fan_in"] + HAND["fan_out"])))
-check_scalar("hand_scales()[0] (Xavier's bound)", answer[0], hand_bound, rtol=1e-5,
-             inputs={"HAND": HAND})
+check_scalar(
+    "hand_scales()[0] (Xavier's bound)", answer[0], hand_bound, rtol=1e-5, inputs={"HAND": HAND}
+)
 ### BEGIN HIDDEN TESTS
 _v = _variant("HAND")
 with _without_nnlib():
     _g = hand_scales()
 check_tuple("hand_scales()", _g, 3)
 _a = float(np.sqrt(6.0 / (_v["fan_in"] + _v["fan_out"])))
-_wants = [("Xavier's bound", _a), ("He's std", float(np.sqrt(2.0 / _v["fan_in"]))),
-          ("Var(z)", _v["fan_in"] * _a * _a / 3 * _v["var_x"])]
+_wants = [
+    ("Xavier's bound", _a),
+    ("He's std", float(np.sqrt(2.0 / _v["fan_in"]))),
+    ("Var(z)", _v["fan_in"] * _a * _a / 3 * _v["var_x"]),
+]
 for _k, (_label, _want) in enumerate(_wants):
-    check_scalar(f"hand_scales()[{_k}] ({_label})", _g[_k], _want, rtol=1e-5, atol=1e-9,
-                 inputs={"HAND": _v})
+    check_scalar(
+        f"hand_scales()[{_k}] ({_label})", _g[_k], _want, rtol=1e-5, atol=1e-9, inputs={"HAND": _v}
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown] locked id=why_intro

@@ -41,7 +41,6 @@ import time
 
 import numpy as np
 
-import nnlib
 from nnlib import data, layers, losses, optim
 from nnlib.module import Parameter
 
@@ -528,7 +527,9 @@ with _without_nnlib():
             rtol=1e-5 if _dtype == np.float32 else 1e-9,
         )
         _h64 = _h.astype(np.float64)
-        _fd = _central_differences(lambda h: _reference_penalty(h, _rho, _beta), _h64)
+        _fd = _central_differences(
+            lambda h, rho=_rho, beta=_beta: _reference_penalty(h, rho, beta), _h64
+        )
         check_array(
             _name + "[1] against finite differences",
             _answer[1],
@@ -601,7 +602,7 @@ x_test, y_test = x_digits[order[1400:]], y_digits[order[1400:]]
 def train_cnn(images, labels, n_kernels=4, steps=30, lr=0.05, seed=0):
     """Adam on the whole batch, `steps` times; returns (kernels, head, [loss at each step])."""
     gen = np.random.default_rng(seed)
-    kernels = Parameter(gen.normal(0.0, 0.5, size=(n_kernels, 3, 3)), name="kernels")
+    kernels = Parameter(gen.normal(0.0, 0.5, size=(n_kernels, 3, 3)))
     head = layers.Dense(n_kernels * 16, 10, rng=gen)
     optimizer = optim.Adam([kernels, *head.parameters()], lr=lr)
     history = []
@@ -721,31 +722,38 @@ print(np.round(kernels, 2))
 # `HAND["padding"]`, with one bias per output channel. Compute by hand and write `hand_conv()`:
 # the tuple of Python ints (output height, output width, number of parameters).
 
+
 # %% solution id=hand
 def hand_conv():
     """(output height, output width, number of parameters) of your layer HAND, as ints."""
     ### BEGIN SOLUTION
     k, s, p = HAND["k"], HAND["stride"], HAND["padding"]
-    return ((HAND["h"] + 2 * p - k) // s + 1, (HAND["w"] + 2 * p - k) // s + 1,
-            HAND["c_out"] * (HAND["c_in"] * k * k + 1))
+    return (
+        (HAND["h"] + 2 * p - k) // s + 1,
+        (HAND["w"] + 2 * p - k) // s + 1,
+        HAND["c_out"] * (HAND["c_in"] * k * k + 1),
+    )
     ### END SOLUTION
+
 
 # %% tests id=test_hand points=4
 answer = hand_conv()
 check_tuple("hand_conv()", answer, 3)
 hand_h = (HAND["h"] + 2 * HAND["padding"] - HAND["k"]) // HAND["stride"] + 1
-check_scalar("hand_conv()[0] (output height)", answer[0], hand_h, types=(int,),
-             inputs={"HAND": HAND})
+check_scalar(
+    "hand_conv()[0] (output height)", answer[0], hand_h, types=(int,), inputs={"HAND": HAND}
+)
 ### BEGIN HIDDEN TESTS
 _v = _variant("HAND")
 with _without_nnlib():
     _g = hand_conv()
 check_tuple("hand_conv()", _g, 3)
 _k, _s, _p = _v["k"], _v["stride"], _v["padding"]
-_wants = [("output height", (_v["h"] + 2 * _p - _k) // _s + 1),
-          ("output width", (_v["w"] + 2 * _p - _k) // _s + 1),
-          ("number of parameters", _v["c_out"] * (_v["c_in"] * _k * _k + 1))]
+_wants = [
+    ("output height", (_v["h"] + 2 * _p - _k) // _s + 1),
+    ("output width", (_v["w"] + 2 * _p - _k) // _s + 1),
+    ("number of parameters", _v["c_out"] * (_v["c_in"] * _k * _k + 1)),
+]
 for _k, (_label, _want) in enumerate(_wants):
-    check_scalar(f"hand_conv()[{_k}] ({_label})", _g[_k], _want, types=(int,),
-                 inputs={"HAND": _v})
+    check_scalar(f"hand_conv()[{_k}] ({_label})", _g[_k], _want, types=(int,), inputs={"HAND": _v})
 ### END HIDDEN TESTS

@@ -60,8 +60,9 @@ def _backprop(rng):
     """02: the one-neuron network computed by hand (numbers on a grid of 0.1, |w| >= 0.3)."""
     tenths = rng.integers(3, 16, size=4) * rng.choice([-1, 1], size=4) / 10
     x, t, b1, b2 = (rng.integers(-15, 16, size=4) / 10).tolist()
-    return {"HAND": {"x": x, "t": t, "w1": float(tenths[0]), "b1": b1,
-                     "w2": float(tenths[1]), "b2": b2}}
+    return {
+        "HAND": {"x": x, "t": t, "w1": float(tenths[0]), "b1": b1, "w2": float(tenths[1]), "b2": b2}
+    }
 
 
 def _autodiff(rng):

@@ -24,7 +24,9 @@ def test_trace_stepper_ends_on_the_slides_derivatives():
 def test_finite_difference_explorer_frames():
     demo = demos.finite_difference_explorer()
     assert demo.n_frames <= 30
-    assert isinstance(demo.figure(precision="float32", h_exponent=-3), Figure)
+    fig = demo.figure(precision="float32", h_exponent=-3)
+    assert isinstance(fig, Figure) and fig.axes
+    assert any(line.get_xydata().size for ax in fig.axes for line in ax.get_lines())
 
 
 def test_graph_layout_puts_operands_left_of_results():
@@ -42,11 +44,17 @@ def test_mode_costs_measure_both_modes():
     timing = demos.time_modes(sizes=(1, 8), vary="inputs")
     assert timing["forward"].shape == timing["reverse"].shape == (2,)
     assert np.all(timing["forward"] > 0)
-    assert isinstance(demos.plot_mode_costs(timing, timing), Figure)
+    fig = demos.plot_mode_costs(timing, timing)
+    forward = fig.axes[0].get_lines()[0].get_xydata()
+    np.testing.assert_allclose(forward, np.column_stack([[1, 8], timing["forward"] * 1e3]))
 
 
-def test_expression_swell_figure():
-    assert isinstance(demos.plot_expression_swell(4), Figure)
+def test_expression_swell_figure_plots_the_operation_counts():
+    rows = demos.expression_swell(4)
+    lines = demos.plot_expression_swell(4).axes[0].get_lines()
+    nested = lines[0].get_ydata()  # d l_n / dx of the nested expression, the first series
+    np.testing.assert_array_equal(nested, np.maximum([r.nested_derivative_ops for r in rows], 1))
+    assert np.all(np.diff(nested) > 0)  # it swells
 
 
 def _batchnorm_loss(x, gamma, beta, grad_y, eps=1e-5):

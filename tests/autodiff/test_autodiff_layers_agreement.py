@@ -20,8 +20,8 @@ def tensor_forward(layer, x, params):
         for sub in layer.layers:
             x = tensor_forward(sub, x, params)
         return x
-    if isinstance(layer, layers.DropConnect) and layer._mask is not None:
-        y = x @ (p(layer.weight) * layer._mask)
+    if isinstance(layer, layers.DropConnect) and layer.mask is not None:
+        y = x @ (p(layer.weight) * layer.mask)
         return y + p(layer.bias) if layer.bias is not None else y
     if isinstance(layer, layers.Linear):  # PyTorch's layout, weight (out, in)
         y = x @ p(layer.weight).T
@@ -30,16 +30,16 @@ def tensor_forward(layer, x, params):
         y = x @ p(layer.weight)
         return y + p(layer.bias) if layer.bias is not None else y
     if isinstance(layer, layers.Dropout):
-        return x if layer._mask is None else x * layer._mask
+        return x if layer.mask is None else x * layer.mask
     if isinstance(layer, layers.BatchNorm1d):
         if layer.training:
             mean = x.mean(axis=0)
             var = ((x - mean) ** 2).mean(axis=0)
         else:
             mean, var = layer.running_mean, layer.running_var
-        return p(layer.gamma) * ((x - mean) / sqrt(var + layer.eps)) + p(layer.beta)
+        return p(layer.weight) * ((x - mean) / sqrt(var + layer.eps)) + p(layer.bias)
     if isinstance(layer, layers.PReLU):
-        alpha = p(layer.alpha)
+        alpha = p(layer.weight)
         return where(x.data > 0, x, alpha * x)
     if isinstance(layer, layers.Flatten):
         return x.reshape(x.shape[0], -1)

@@ -56,13 +56,13 @@ def test_numpy_ufuncs_dispatch_to_the_row(name):
 
 @pytest.mark.parametrize("name", NAMES + list(ARITHMETIC))
 def test_the_trace_tables_and_graph_drawings_know_every_row(name):
-    assert name in trace.RULES and graph._OP_SYMBOL[name]
+    assert name in trace.RULES and graph.OP_SYMBOLS[name]
 
 
 def test_one_stable_sigmoid_for_activations_layers_and_autodiff():
     x = np.array([-800.0, -30.0, 0.0, 2.5, 800.0])
     assert ELEMENTARY["sigmoid"].value is activations.stable_sigmoid
-    np.testing.assert_array_equal(activations.logistic(x), activations.stable_sigmoid(x))
+    np.testing.assert_array_equal(activations.sigmoid(x), activations.stable_sigmoid(x))
     np.testing.assert_array_equal(ad.sigmoid(Tensor(x)).data, activations.stable_sigmoid(x))
     assert np.all(np.isfinite(ad.sigmoid(Dual(x, np.ones(5))).tangent))
 
@@ -78,3 +78,66 @@ def test_importing_the_engine_does_not_import_matplotlib():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)  # fmt: skip
     assert result.stdout.strip() == "False"
+
+
+def _module_level_names(path):
+    """Names a linter sees in a module: assigned at module level, or imported."""
+    import ast
+
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.ImportFrom):
+            names |= {alias.asname or alias.name for alias in node.names}
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Name)}  # fmt: skip
+    return names, calls
+
+
+@pytest.mark.parametrize("module", ["functional", "__init__"])
+def test_every_rows_function_is_defined_where_linters_see_it(module):
+    """No globals().update: each row of ELEMENTARY has a statement of its own (a new row needs
+    its line in nnlib/autodiff/functional.py and its import in nnlib/autodiff/__init__.py)."""
+    import pathlib
+
+    path = pathlib.Path(ad.__file__).with_name(f"{module}.py")
+    names, calls = _module_level_names(path)
+    assert [name for name in ELEMENTARY if name not in names] == []
+    assert "globals" not in calls
+
+
+def test_the_functions_are_the_rows_in_the_tables_order():
+    assert list(ad.FUNCTIONS) == list(ELEMENTARY)
+    assert all(getattr(ad, name) is ad.FUNCTIONS[name] for name in ELEMENTARY)
+    assert set(ELEMENTARY) <= set(ad.__all__)
+
+
+def test_an_activation_and_an_elementary_operation_computing_the_same_have_one_name():
+    """The activation table and the AD table name a function alike (PyTorch's name)."""
+    x = np.linspace(-3.0, 3.0, 12)  # avoids 0, where log is -inf
+    with np.errstate(invalid="ignore", divide="ignore"):  # log and sqrt of negatives: NaN
+        values = {name: op.value(x) for name, op in ELEMENTARY.items()}
+    same = {
+        (op_name, act_name)
+        for op_name, value in values.items()
+        for act_name, f in activations.TABLE.items()
+        if np.allclose(value, f(x))
+    }
+    assert {"sigmoid", "tanh", "relu"} <= {a for a, _ in same}
+    assert [(a, b) for a, b in same if a != b] == []
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_autodiffs_softmax_and_log_softmax_equal_the_activations(dtype):
+    """Two implementations of one meaning: the array one (nnlib.activations, used by the layers
+    and losses) and the one for Duals and Tensors (nnlib.autodiff); they must agree."""
+    x = (np.random.default_rng(0).normal(size=(4, 5)) * [[1], [10], [100], [1000]]).astype(dtype)
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    for mine, theirs in ((ad.softmax, activations.softmax),
+                         (ad.log_softmax, activations.log_softmax)):  # fmt: skip
+        expected = theirs(x)
+        for got in (mine(x), mine(Tensor(x)).data, mine(Dual(x, np.ones_like(x))).value):
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)

@@ -14,6 +14,7 @@ from nnlib.autodiff import (
     softmax,
     stack,
     value_and_grad,
+    where,
 )
 from nnlib.autodiff.tensor import topological_order
 from nnlib.gradcheck import central_difference
@@ -120,6 +121,36 @@ def test_log_softmax_is_stable_for_large_logits():
     out = log_softmax(z)
     assert np.all(np.isfinite(out.data))
     assert out.data[0, 0] == pytest.approx(0.0)
+
+
+MIXED = {
+    "add": lambda a, b: a + b,
+    "radd": lambda a, b: b + a,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a**b,
+    "matmul": lambda a, b: a @ b,
+    "where": lambda a, b: where(np.eye(2, dtype=bool), a, b),
+    "concatenate": lambda a, b: concatenate([a, b]),
+}
+
+
+@pytest.mark.parametrize("name", list(MIXED))
+@pytest.mark.parametrize("wrap", [Tensor, np.asarray], ids=["Tensor", "ndarray"])
+def test_float32_with_float64_is_a_type_error_naming_both(name, wrap):
+    """The layers' dtype rule: nothing is promoted silently."""
+    x32 = Tensor(np.ones((2, 2), dtype=np.float32), requires_grad=True)
+    x64 = wrap(np.ones((2, 2), dtype=np.float64))
+    with pytest.raises(TypeError) as error:
+        MIXED[name](x32, x64)
+    assert "float32" in str(error.value) and "float64" in str(error.value)
+
+
+def test_integers_and_scalars_take_the_tensors_dtype():
+    x32 = Tensor(np.ones((2, 2), dtype=np.float32), requires_grad=True)
+    assert (x32 * np.arange(4).reshape(2, 2)).dtype == np.float32
+    assert (x32 * np.float64(2.0) + 3 + 0.5).dtype == np.float32
+    assert (Tensor(np.arange(3)) + 1.0).dtype == np.float64
 
 
 def test_float32_is_kept():

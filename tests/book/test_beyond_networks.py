@@ -1,11 +1,11 @@
-"""Chapter 7's networks beyond the first ones: parameter counts, the LeNet-style network, the
-denoising autoencoder (nnbook.beyond)."""
+"""nnbook.beyond: chapter 7's networks and helpers (parameter counts, the LeNet-style network, the
+autoencoders, images, digit splits)."""
 
 import numpy as np
 import pytest
 
 from nnbook import beyond
-from nnlib import conv, data, layers
+from nnlib import conv, layers
 
 
 @pytest.mark.parametrize(
@@ -38,8 +38,8 @@ def test_lenet_learns_the_digits():
 
 
 def test_mask_pixels_zeroes_about_the_fraction_and_keeps_the_rest():
-    x = data.rng(0).uniform(0.5, 1.0, size=(200, 64))
-    masked = beyond.mask_pixels(x, 0.3, rng=data.rng(1))
+    x = np.random.default_rng(0).uniform(0.5, 1.0, size=(200, 64))
+    masked = beyond.mask_pixels(x, 0.3, rng=1)
     zeroed = masked == 0
     assert zeroed.mean() == pytest.approx(0.3, abs=0.02)
     np.testing.assert_array_equal(masked[~zeroed], x[~zeroed])
@@ -47,7 +47,7 @@ def test_mask_pixels_zeroes_about_the_fraction_and_keeps_the_rest():
 
 def test_denoising_autoencoder_repairs_masked_digits_better_than_the_plain_one():
     _, x_test = beyond.digit_splits()
-    masked = beyond.mask_pixels(x_test, 0.3, rng=data.rng(1))
+    masked = beyond.mask_pixels(x_test, 0.3, rng=1)
 
     def error(model, inputs):
         return 0.5 * np.mean(np.sum((model(inputs) - x_test) ** 2, axis=1))
@@ -56,3 +56,37 @@ def test_denoising_autoencoder_repairs_masked_digits_better_than_the_plain_one()
     denoising = beyond.train_denoising_autoencoder(32, fraction=0.3)
     assert error(denoising, masked) < error(plain, masked)
     assert error(denoising, masked) < error(lambda inputs: inputs, masked)  # better than no repair
+
+
+def test_synthetic_image_and_relative_change():
+    card = beyond.synthetic_image(32)
+    assert card.shape == (32, 32) and card.min() == 0.0 and card.max() == 1.0
+    assert beyond.relative_change(card, card) == 0.0
+    assert beyond.relative_change(card, 2 * card) == pytest.approx(1.0)
+
+
+def test_autoencoder_training_reduces_the_reconstruction_error():
+    model, history = beyond.train_autoencoder(4, epochs=3)
+    assert history.val_loss[-1] < history.val_loss[0]
+    assert model.encoder_weight.shape == (64, 4)
+
+
+def test_labelled_splits_match_the_unlabelled_ones():
+    x_train, y_train, x_test, y_test = beyond.labelled_digit_splits()
+    u_train, u_test = beyond.digit_splits()
+    np.testing.assert_array_equal(x_train, u_train)
+    np.testing.assert_array_equal(x_test, u_test)
+    assert len(y_train) == len(x_train) and set(np.unique(y_test)) == set(range(10))
+
+
+def test_digit_cnn_has_the_stated_shape_and_learns_the_digits():
+    cnn = beyond.digit_cnn(channels=4, seed=0)
+    assert beyond.n_parameters(cnn) == 4 * 10 + 4 * 16 * 10 + 10
+    assert cnn(np.zeros((2, 64))).shape == (2, 10)
+    assert beyond.train_digit_classifier(cnn, epochs=3) > 0.9
+
+
+def test_chapter_training_set_is_squashed_float32_patches():
+    x = beyond.natural_patch_training_set()
+    assert x.shape == (5000, 100) and x.dtype == np.float32
+    assert 0.1 - 1e-6 <= x.min() and x.max() <= 0.9 + 1e-6

@@ -24,7 +24,7 @@ VARIED = {
     "neurons.universal_approximation": ("hidden_units", [1, 5]),
     "neurons.decision_boundaries": ("width", [2, 8]),
     "backprop.backprop_stepper": ("step", [0, 12]),
-    "backprop.error_signal_explorer": ("activation", ["logistic", "relu"]),
+    "backprop.error_signal_explorer": ("activation", ["sigmoid", "relu"]),
     "autodiff.trace_stepper": ("step", [0, 9]),
     "autodiff.finite_difference_explorer": ("precision", ["float64", "float32"]),
     "optimizers.optimizer_race": ("surface", ["saddle", "Rosenbrock"]),

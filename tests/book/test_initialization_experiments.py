@@ -13,19 +13,19 @@ import numpy as np
 import pytest
 
 from nnbook import initialization as demo
-from nnlib import activations, data
+from nnlib import activations
 
 # --- the saturation recorder ---------------------------------------------------------------
 
 
 def test_hidden_outputs_returns_every_hidden_layer_and_computes_the_first_one():
-    rng = data.rng(0)
-    model = demo.deep_mlp("logistic", demo.SCHEMES["standard U(±1/√n)"], 3, 7, rng, fan_in=5)
+    rng = np.random.default_rng(0)
+    model = demo.deep_mlp("sigmoid", demo.SCHEMES["standard U(±1/√n)"], 3, 7, rng, fan_in=5)
     x = rng.standard_normal((4, 5))
     outputs = demo.hidden_outputs(model, x)
     assert [a.shape for a in outputs] == [(4, 7)] * 3
     first = model[0]
-    expected = activations.logistic(x @ first.weight.data + first.bias.data)
+    expected = activations.sigmoid(x @ first.weight.data + first.bias.data)
     np.testing.assert_allclose(outputs[0], expected)
     np.testing.assert_allclose(model(x), model[-1](outputs[-1]))
 
@@ -50,7 +50,7 @@ def test_tanh_outputs_are_recorded_signed_and_never_called_saturated():
     assert run.saturation_step() is None and run.escape_step() is None
 
 
-def _run_with_top_layer_high(high: list[float], activation: str = "logistic"):
+def _run_with_top_layer_high(high: list[float], activation: str = "sigmoid"):
     n = len(high)
     column = np.array(high)[:, None]
     return demo.SaturationRun(

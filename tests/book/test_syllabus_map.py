@@ -79,7 +79,7 @@ def test_a_marked_row_says_what_is_missing():
                 assert len(said.split()) >= 4, f"{mark} without saying what: {where}"
 
 
-def test_the_old_section_numbers_are_gone():
+def test_sections_are_named_not_numbered():
     # Sections are named, not numbered: the built site numbers "Motivation" too, so hand-typed
     # numbers drift (chapter 5's and 7's were all off by one).
     numbered = [row[:60] for row in _rows() if re.search(r"Ch\. \d, \d\.\d", _where(row))]

@@ -28,7 +28,7 @@ def variants():
 
 
 def test_table_holds_every_row_of_the_slides_plus_elu_and_softplus():
-    slides = ["identity", "binary_step", "logistic", "tanh", "arctan", "softsign", "isru"]
+    slides = ["identity", "binary_step", "sigmoid", "tanh", "arctan", "softsign", "isru"]
     slides += ["relu", "leaky_relu", "prelu"]
     assert list(A.TABLE)[: len(slides)] == slides
     assert {"elu", "softplus"} <= set(A.TABLE)
@@ -39,7 +39,7 @@ def test_table_holds_every_row_of_the_slides_plus_elu_and_softplus():
     [  # transcribed from deck 000's table (PReLU at its default alpha = 0.25)
         ("identity", "(-∞, ∞)", "C^∞", True, True, True),
         ("binary_step", "{0, 1}", "C^-1", True, False, False),
-        ("logistic", "(0, 1)", "C^∞", True, False, False),
+        ("sigmoid", "(0, 1)", "C^∞", True, False, False),
         ("tanh", "(-1, 1)", "C^∞", True, False, True),
         ("arctan", "(-π/2, π/2)", "C^∞", True, False, True),
         ("softsign", "(-1, 1)", "C^1", True, False, True),
@@ -154,8 +154,10 @@ def test_prelu_takes_alpha_and_rejects_unknown_parameters():
 
 
 def test_get_by_name_and_alias():
-    assert A.get("sigmoid") is A.logistic
+    assert A.get("sigmoid") is A.sigmoid
     assert A.get("ReLU") is A.relu
+    with pytest.raises(ValueError, match="logistic"):
+        A.get("logistic")  # one name per function, PyTorch's
     with pytest.raises(ValueError, match="swish"):
         A.get("swish")
 
@@ -174,7 +176,7 @@ def test_extreme_inputs_stay_finite_and_keep_dtype(f, dtype):
 
 def test_logistic_and_softplus_saturate_exactly():
     x = np.array([-1e4, 1e4])
-    assert A.logistic(x).tolist() == [0.0, 1.0]
+    assert A.sigmoid(x).tolist() == [0.0, 1.0]
     assert A.softplus(x).tolist() == [0.0, 1e4]
     assert A.softplus(np.array([0.0]))[0] == pytest.approx(math.log(2))
 
@@ -217,3 +219,21 @@ def test_softmax_jacobian_matches_finite_differences_and_jvp():
 def test_softmax_jvp_rejects_a_vector_of_the_wrong_shape():
     with pytest.raises(ValueError, match=r"\(3,\).*\(4,\)"):
         A.softmax_jvp(np.zeros(3), np.zeros(4))
+
+
+@pytest.mark.parametrize("name", list(A.TABLE))
+def test_the_printed_activation_table_agrees_with_the_functions(name):
+    """The properties chapter 1 prints from the registry, checked numerically."""
+    f = A.get(name)
+    props = f.properties
+    x = np.linspace(-6, 6, 2401)
+    y = f(x)
+    assert props.range.contains(y).all()
+    steps = np.diff(y)
+    assert props.monotonic == bool((steps >= 0).all() or (steps <= 0).all())
+    slopes_at_zero = f.derivative(np.array([-1e-9, 1e-9]))  # both one-sided slopes must be 1
+    near_identity = abs(float(f(np.array([0.0]))[0])) < 1e-12 and np.allclose(slopes_at_zero, 1.0)
+    assert props.identity_near_origin == bool(near_identity)
+    smooth = np.abs(x) > 1e-3  # away from the kinks at 0
+    numerical = (f(x + 1e-6) - f(x - 1e-6)) / 2e-6
+    np.testing.assert_allclose(f.derivative(x)[smooth], numerical[smooth], atol=1e-5)

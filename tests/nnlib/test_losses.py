@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from nnlib import losses
+from nnlib.autoencoder import sparsity_penalty
 from nnlib.gradcheck import check_grad
 
 
@@ -235,25 +236,26 @@ def test_the_loss_object_points_to_the_values_backward():
 
 def test_penalty_values_follow_the_documented_forms():
     w = np.array([[1.0, -2.0], [0.0, 3.0]])
-    assert losses.l1_penalty(w, 0.1) == pytest.approx(0.1 * 6)
-    assert losses.l2_penalty(w, 0.1) == pytest.approx(0.5 * 0.1 * 14)
-    assert losses.elastic_net_penalty(w, 0.1, 0.2) == pytest.approx(0.6 + 0.5 * 0.2 * 14)
+    assert losses.l1_penalty(w, 0.1)[0] == pytest.approx(0.1 * 6)
+    assert losses.l2_penalty(w, 0.1)[0] == pytest.approx(0.5 * 0.1 * 14)
+    assert losses.elastic_net_penalty(w, 0.1, 0.2)[0] == pytest.approx(0.6 + 0.5 * 0.2 * 14)
 
 
-@pytest.mark.parametrize(
-    ("value", "grad"),
-    [
-        (lambda w: losses.l1_penalty(w, 0.3), lambda w: losses.l1_penalty_grad(w, 0.3)),
-        (lambda w: losses.l2_penalty(w, 0.3), lambda w: losses.l2_penalty_grad(w, 0.3)),
-        (
-            lambda w: losses.elastic_net_penalty(w, 0.3, 0.7),
-            lambda w: losses.elastic_net_penalty_grad(w, 0.3, 0.7),
-        ),
-    ],
-)
-def test_penalty_gradients_match_central_differences(value, grad):
-    w = rng(0).normal(size=(4, 3))
-    assert check_grad(value, w, grad(w)).max_error < 1e-6
+PENALTIES = [
+    lambda w: losses.l1_penalty(w, 0.3),
+    lambda w: losses.l2_penalty(w, 0.3),
+    lambda w: losses.elastic_net_penalty(w, 0.3, 0.7),
+    lambda h: sparsity_penalty(h, 0.2, 3.0),
+]
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+def test_every_penalty_returns_its_value_and_gradient(penalty):
+    """One convention: (value, gradient of the input's shape), the gradient that of the value."""
+    w = rng(0).uniform(0.05, 0.95, size=(4, 3))  # in (0, 1): the sparsity penalty's activations
+    value, grad = penalty(w)
+    assert isinstance(value, float) and grad.shape == w.shape
+    assert check_grad(lambda v: penalty(v)[0], w, grad).max_error < 1e-6
 
 
 def test_penalties_accept_lists_and_parameters():
@@ -262,6 +264,6 @@ def test_penalties_accept_lists_and_parameters():
     layer = Dense(3, 2, rng=rng())
     ws = [layer.weight, layer.bias]
     expected = 0.5 * (np.sum(layer.weight.data**2) + np.sum(layer.bias.data**2))
-    assert losses.l2_penalty(ws, 1.0) == pytest.approx(expected)
-    grads = losses.l2_penalty_grad(ws, 2.0)
+    assert losses.l2_penalty(ws, 1.0)[0] == pytest.approx(expected)
+    grads = losses.l2_penalty(ws, 2.0)[1]
     assert len(grads) == 2 and np.allclose(grads[0], 2 * layer.weight.data)

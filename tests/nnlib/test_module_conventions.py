@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nnlib
-from nnlib import autoencoder, conv, data, gradcheck, init, search, train
+from nnlib import autoencoder, conv, data, gradcheck, init, losses, optim, search, train
 from nnlib import layers as L
 
 # Every layer that has parameters: factory(dtype) -> (module, input shape).
@@ -73,9 +73,45 @@ def test_named_parameters_names_every_parameter_once(name):
     assert len({n for n, _ in named}) == len(named)
 
 
-def test_named_parameters_are_pytorchs_names():
-    net = L.Sequential(L.Dense(4, 6, rng=0), L.ReLU(), L.Dense(6, 2, rng=1))
-    assert [n for n, _ in net.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+# What PyTorch's `named_parameters()` reports for the same architecture (a fact about PyTorch,
+# from its documentation: nn.Linear and nn.Conv2d hold `weight` and `bias`; nn.BatchNorm1d's
+# gamma and beta are its `weight` and `bias`; nn.PReLU's a is `weight`; nn.Sequential names
+# a child by its index; a sub-module attribute prefixes its name).
+# https://docs.pytorch.org/docs/stable/generated/torch.nn.Linear.html (Variables)
+# https://docs.pytorch.org/docs/stable/generated/torch.nn.PReLU.html (Variables: weight)
+# https://docs.pytorch.org/docs/stable/generated/torch.nn.BatchNorm1d.html
+# https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.named_parameters
+# DropConnect is a Linear-shaped layer; the Autoencoder is encoder = Sequential(Linear, Sigmoid)
+# and decoder = Sequential(Linear, Sigmoid).
+PYTORCH_NAMES = {
+    "Dense": ["weight", "bias"],  # nn.Linear
+    "Linear": ["weight", "bias"],
+    "DropConnect": ["weight", "bias"],
+    "PReLU": ["weight"],
+    "BatchNorm1d": ["weight", "bias"],
+    "Conv2d": ["weight", "bias"],
+    "Autoencoder": ["encoder.0.weight", "encoder.0.bias", "decoder.0.weight", "decoder.0.bias"],
+    "Sequential": ["0.weight", "0.bias", "2.weight", "2.bias"],  # Linear, ReLU, Linear
+}
+
+
+@pytest.mark.parametrize("name", list(WITH_PARAMETERS))
+def test_parameter_names_are_pytorchs_for_the_same_architecture(name):
+    module = WITH_PARAMETERS[name][0](np.float64)
+    assert [n for n, _ in module.named_parameters()] == PYTORCH_NAMES[name]
+
+
+def test_every_layer_with_parameters_has_its_pytorch_names_listed():
+    assert set(PYTORCH_NAMES) == set(WITH_PARAMETERS)
+
+
+def test_a_parameter_has_no_second_name_of_its_own():
+    """One scheme: a name is where a module stores the parameter (`named_parameters`)."""
+    layer = L.Dense(2, 3, rng=0)
+    assert not hasattr(layer.weight, "name")
+    assert "name" not in repr(layer.weight)
+    with pytest.raises(TypeError):
+        L.Parameter(np.zeros(2), name="w")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -224,6 +260,30 @@ def test_repr_is_pytorchs_nested_form():
     )
 
 
+ACTIVATION_LAYERS = [L.ReLU, L.Tanh, L.Sigmoid, L.LeakyReLU, L.ELU, L.ISRU, L.Softplus, L.Softsign,
+                     L.ArcTan, L.BinaryStep]  # fmt: skip
+
+
+@pytest.mark.parametrize("layer", ACTIVATION_LAYERS)
+def test_an_activation_prints_as_its_layer_however_it_was_built(layer):
+    assert repr(L.Activation(layer.function)) == repr(layer())
+    assert repr(L.Activation(layer().fn)) == repr(layer())
+
+
+def test_every_activation_layer_is_listed():
+    found = {cls for cls in vars(L).values() if inspect.isclass(cls)
+             and issubclass(cls, L.Activation) and cls is not L.Activation}  # fmt: skip
+    assert found == set(ACTIVATION_LAYERS)
+
+
+def test_mlp_prints_as_the_sequential_written_out():
+    built = L.mlp([2, 3, 1], activation="relu", rng=0)
+    written = L.Sequential(L.Dense(2, 3, rng=0), L.ReLU(), L.Dense(3, 1, rng=0))
+    assert repr(built) == repr(written)
+    assert repr(L.Activation("leaky_relu")) == "LeakyReLU(negative_slope=0.01)"
+    assert repr(L.Activation("identity")) == "Identity()"
+
+
 def test_repr_nests_sub_modules_by_attribute_name():
     text = repr(autoencoder.Autoencoder(4, 2, rng=0))
     assert text.startswith("Autoencoder(\n  sparsity_target=0.05, sparsity_weight=0.0\n")
@@ -234,9 +294,65 @@ def test_repr_nests_sub_modules_by_attribute_name():
 def test_no_module_prints_as_an_object_address():
     modules = [make(np.float64) for make, _ in WITH_PARAMETERS.values()] + [
         L.ReLU(), L.Tanh(), L.Sigmoid(), L.Identity(), L.ELU(), L.Softplus(), L.Softsign(),
-        L.ArcTan(), L.ISRU(), L.BinaryStep(), L.Softmax(), L.Flatten(), L.Activation("tanh"),
+        L.ArcTan(), L.ISRU(), L.BinaryStep(), L.Softmax(), L.Flatten(), L.Activation("prelu"),
         conv.MaxPool2d(), conv.Unflatten((1, 2)),
     ]  # fmt: skip
     for module in modules:
         assert " object at 0x" not in repr(module)
         assert repr(module).startswith(type(module).__name__ + "(")
+
+
+# Every optimizer, schedule and loss, built with settings that differ from the defaults, and what
+# its repr must then show (each hyper-parameter as `name=value`, as PyTorch's modules print).
+def _params():
+    return L.Dense(2, 2, rng=0).parameters()
+
+
+SETTINGS_REPR = {
+    "SGD": (lambda: optim.SGD(_params(), lr=0.1, momentum=0.9, dampening=0.2, weight_decay=0.01),
+            ["lr=0.1", "momentum=0.9", "dampening=0.2", "weight_decay=0.01", "nesterov=False"]),
+    "Momentum": (lambda: optim.Momentum(_params(), lr=0.2, gamma=0.8), ["lr=0.2", "gamma=0.8"]),
+    "RMSProp": (lambda: optim.RMSProp(_params(), lr=0.3, alpha=0.9, eps=1e-6, weight_decay=0.1),
+                ["lr=0.3", "alpha=0.9", "eps=1e-06", "weight_decay=0.1"]),
+    "Adam": (lambda: optim.Adam(_params(), lr=0.4, betas=(0.8, 0.99), bias_correction=False),
+             ["lr=0.4", "betas=(0.8, 0.99)", "eps=1e-08", "bias_correction=False"]),
+    "AdamW": (lambda: optim.AdamW(_params(), lr=0.5, weight_decay=0.2, betas=(0.7, 0.9)),
+              ["lr=0.5", "weight_decay=0.2", "betas=(0.7, 0.9)", "eps=1e-08"]),
+    "LBFGS": (lambda: optim.LBFGS(_params(), lr=0.6, history_size=5, max_iter=7),
+              ["lr=0.6", "history_size=5", "max_iter=7", "c1=0.0001"]),
+    "StepSchedule": (lambda: optim.StepSchedule(0.1, milestones=[3, 6], gamma=0.5),
+                     ["base_lr=0.1", "milestones=[3, 6]", "gamma=0.5"]),
+    "CosineSchedule": (lambda: optim.CosineSchedule(0.2, T_max=9, eta_min=0.01),
+                       ["base_lr=0.2", "T_max=9", "eta_min=0.01"]),
+    "LinearSchedule": (lambda: optim.LinearSchedule(0.3, T_max=10, warmup=2, end_factor=0.1),
+                       ["base_lr=0.3", "T_max=10", "warmup=2", "end_factor=0.1"]),
+    "InverseSqrtSchedule": (lambda: optim.InverseSqrtSchedule(0.4, warmup=3),
+                            ["base_lr=0.4", "warmup=3"]),
+    "GaussianNLLLoss": (lambda: losses.GaussianNLLLoss(full=True, eps=1e-3),
+                        ["full=True", "eps=0.001"]),
+    "MSELoss": (losses.MSELoss, []),
+    "BCELoss": (losses.BCELoss, []),
+    "BCEWithLogitsLoss": (losses.BCEWithLogitsLoss, []),
+    "CrossEntropyLoss": (losses.CrossEntropyLoss, []),
+    "HingeLoss": (losses.HingeLoss, []),
+}  # fmt: skip
+
+
+def test_every_optimizer_schedule_and_loss_is_listed_for_its_repr():
+    bases = (optim.Optimizer, optim.LRScheduler, losses.Loss)
+    classes = {
+        name
+        for module in (optim, losses)
+        for name, cls in vars(module).items()
+        if inspect.isclass(cls) and issubclass(cls, bases) and cls not in bases
+    }
+    assert classes == set(SETTINGS_REPR)
+
+
+@pytest.mark.parametrize("name", list(SETTINGS_REPR))
+def test_repr_shows_every_hyper_parameter(name):
+    make, shown = SETTINGS_REPR[name]
+    text = repr(make())
+    assert text.startswith(f"{name}(") and text.endswith(")")
+    assert [s for s in shown if s not in text] == []
+    assert "params" not in text and " object at 0x" not in text

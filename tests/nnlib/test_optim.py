@@ -130,7 +130,7 @@ def test_sgd_refuses_what_pytorch_refuses(settings, message):
 def test_sgd_repr_shows_momentum_and_nesterov():
     opt = optim.SGD([param([1.0]), param([2.0])], lr=0.1, momentum=0.9, nesterov=True)
     assert repr(opt) == (
-        "SGD(lr=0.1, momentum=0.9, dampening=0, weight_decay=0, nesterov=True, params=2)"
+        "SGD(lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=True)"
     )
 
 

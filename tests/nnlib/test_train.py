@@ -1,5 +1,7 @@
 """nnlib.train: the loop takes the steps the formulas say, records them, and stops when told."""
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -29,7 +31,9 @@ def test_one_full_batch_epoch_is_one_gradient_step():
 def test_history_records_train_validation_metrics_and_lr():
     X, y = data.blobs(n=200, centers=np.array([[-3.0, 0.0], [3.0, 0.0]]), std=0.7, rng=1)
     model = layers.Sequential(
-        layers.Dense(2, 8, rng=data.rng(0)), layers.Tanh(), layers.Dense(8, 2, rng=data.rng(1))
+        layers.Dense(2, 8, rng=0),
+        layers.Tanh(),
+        layers.Dense(8, 2, rng=1),
     )
     opt = optim.Adam(model.parameters(), lr=0.05)
     history = train.fit(
@@ -50,7 +54,9 @@ def test_same_seed_same_history():
     def run():
         X, y = data.moons(100, rng=0)
         model = layers.Sequential(
-            layers.Dense(2, 4, rng=data.rng(2)), layers.ReLU(), layers.Dense(4, 2, rng=data.rng(3))
+            layers.Dense(2, 4, rng=2),
+            layers.ReLU(),
+            layers.Dense(4, 2, rng=3),
         )
         return train.fit(
             model, losses.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), X, y,
@@ -83,7 +89,9 @@ def test_early_stopping_stops_after_patience_and_restores_best():
 def test_fit_stops_on_callback_and_restores_best_weights():
     X, y = data.sine(20, rng=0)
     model = layers.Sequential(
-        layers.Dense(1, 8, rng=data.rng(0)), layers.Tanh(), layers.Dense(8, 1, rng=data.rng(1))
+        layers.Dense(1, 8, rng=0),
+        layers.Tanh(),
+        layers.Dense(8, 1, rng=1),
     )
     stop_at_2 = train.fit(
         model, losses.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X, y, epochs=10,
@@ -126,7 +134,7 @@ def test_accuracy_multiclass_binary_and_one_hot():
 
 
 def test_predict_uses_eval_mode_and_restores_it():
-    model = layers.Sequential(layers.Dropout(0.5, rng=data.rng(0)))
+    model = layers.Sequential(layers.Dropout(0.5, rng=0))
     X = np.ones((4, 3))
     np.testing.assert_array_equal(train.predict(model, X), X)
     assert model.training
@@ -191,7 +199,7 @@ def test_fit_full_batch_takes_the_steps_of_the_plain_loop():
     y = y[:, None] * 1.0
     model, twin = layers.mlp([2, 4, 1], rng=0), layers.mlp([2, 4, 1], rng=0)
     loss_fn = losses.BCEWithLogitsLoss()
-    values = train.fit_full_batch(model, loss_fn, X, y, optim.SGD(model.parameters(), lr=0.5), 5)
+    values = train.fit_full_batch(model, loss_fn, optim.SGD(model.parameters(), lr=0.5), X, y, 5)
     opt, expected = optim.SGD(twin.parameters(), lr=0.5), []
     for _ in range(5):
         opt.zero_grad()
@@ -208,8 +216,16 @@ def test_fit_full_batch_gives_lbfgs_a_closure():
     model = layers.mlp([2, 8, 1], "tanh", rng=1)
     lbfgs, loss_fn = optim.LBFGS(model.parameters(), max_iter=20), losses.BCEWithLogitsLoss()
     before = loss_fn(model(X), y[:, None] * 1.0)
-    values = train.fit_full_batch(model, loss_fn, X, y[:, None] * 1.0, lbfgs, 10)
+    values = train.fit_full_batch(model, loss_fn, lbfgs, X, y[:, None] * 1.0, 10)
     assert len(values) == 10 and values[-1] < 1e-3 < 0.3 < before
     assert lbfgs.evaluations > 10  # several loss evaluations per step: the closure ran them
     with pytest.raises(ValueError, match="steps"):
-        train.fit_full_batch(model, losses.MSELoss(), X, y, lbfgs, 0)
+        train.fit_full_batch(model, losses.MSELoss(), lbfgs, X, y, 0)
+
+
+def test_the_training_helpers_take_their_arguments_in_one_order():
+    def leading(fn):
+        return list(inspect.signature(fn).parameters)[:5]
+
+    assert leading(train.fit) == ["model", "loss_fn", "optimizer", "X", "y"]
+    assert leading(train.fit_full_batch) == leading(train.fit)

@@ -1,12 +1,11 @@
-"""Chapter 7, natural image patches: the patch loader, ZCA whitening, the squashing into the
-sigmoid's range, and full-batch L-BFGS training of the sparse autoencoder."""
+"""nnlib.data's natural image patches (loader, ZCA whitening, squashing into the sigmoid's range)
+and nnlib.autoencoder's full-batch objective and L-BFGS training."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nnbook import beyond
 from nnlib import autoencoder, data
 
 
@@ -34,7 +33,7 @@ def test_patches_have_the_requested_shape_and_dtype(size):
 
 
 def test_patches_are_cut_from_the_photographs():
-    raw = data.natural_patches(10, size=3, whiten=False, rng=np.random.default_rng(3))
+    raw = data.natural_patches(10, size=3, whiten=False, rng=3)
     centred_windows = []
     for image in data.sample_images_grey():
         windows = np.lib.stride_tricks.sliding_window_view(image, (3, 3)).reshape(-1, 9)
@@ -91,7 +90,7 @@ def test_zca_is_the_whitening_closest_to_the_data():
 
 def test_patches_are_deterministic_under_a_seed():
     first = data.natural_patches(200, size=8, rng=7)
-    again = data.natural_patches(200, size=8, rng=np.random.default_rng(7))
+    again = data.natural_patches(200, size=8, rng=7)
     other = data.natural_patches(200, size=8, rng=8)
     np.testing.assert_array_equal(first, again)
     assert not np.allclose(first, other)
@@ -155,12 +154,6 @@ def test_squash_rejects_bad_arguments(kwargs):
         data.squash_to_unit_interval(np.zeros(3))
 
 
-def test_chapter_training_set_is_squashed_float32_patches():
-    x = beyond.natural_patch_training_set()
-    assert x.shape == (5000, 100) and x.dtype == np.float32
-    assert 0.1 - 1e-6 <= x.min() and x.max() <= 0.9 + 1e-6
-
-
 def _total_objective(model, x, weight_decay):
     """J (7.3) + beta sum KL (7.6) + lambda/2 (sum W^2 + sum V^2), written out by hand."""
     W, b = model.encoder[0].weight.data, model.encoder[0].bias.data
@@ -195,7 +188,7 @@ def test_total_objective_value_and_gradient_match_the_formula():
 
 def test_short_lbfgs_training_lowers_the_full_objective():
     x = data.squash_to_unit_interval(data.natural_patches(300, size=5, epsilon=0.01, rng=0))
-    model = autoencoder.Autoencoder(25, 16, 0.05, 3.0, rng=np.random.default_rng(0))
+    model = autoencoder.Autoencoder(25, 16, 0.05, 3.0, rng=0)
     start = _total_objective(model, x, 1e-3)
     history = autoencoder.fit_lbfgs(model, x, weight_decay=1e-3, max_iter=30, record_every=10)
     assert len(history) == 4
@@ -208,7 +201,7 @@ def test_short_lbfgs_training_lowers_the_full_objective():
 
 def test_lbfgs_training_beats_the_best_constant_reconstruction():
     x = data.squash_to_unit_interval(data.natural_patches(400, size=5, epsilon=0.01, rng=1))
-    model = autoencoder.Autoencoder(25, 16, rng=np.random.default_rng(1))  # no sparsity
+    model = autoencoder.Autoencoder(25, 16, rng=1)  # no sparsity
     autoencoder.fit_lbfgs(model, x, weight_decay=0.0, max_iter=100)
     error = 0.5 * np.sum((model(x) - x) ** 2) / len(x)
     constant = 0.5 * np.sum((x - x.mean(axis=0)) ** 2) / len(x)
@@ -220,7 +213,7 @@ def test_lbfgs_training_beats_the_best_constant_reconstruction():
     [{"weight_decay": -1.0}, {"max_iter": 0}, {"record_every": 0}, {"max_iter": 2.5}],
 )
 def test_fit_lbfgs_rejects_bad_arguments(kwargs):
-    model = autoencoder.Autoencoder(4, 2, rng=np.random.default_rng(0))
+    model = autoencoder.Autoencoder(4, 2, rng=0)
     with pytest.raises(ValueError):
         autoencoder.fit_lbfgs(model, np.full((3, 4), 0.5), **kwargs)
     with pytest.raises(ValueError):
@@ -228,6 +221,6 @@ def test_fit_lbfgs_rejects_bad_arguments(kwargs):
 
 
 def test_autoencoder_keeps_a_float32_dtype():
-    model = autoencoder.Autoencoder(4, 3, rng=np.random.default_rng(0), dtype=np.float32)
+    model = autoencoder.Autoencoder(4, 3, rng=0, dtype=np.float32)
     assert all(p.data.dtype == np.float32 for p in model.parameters())
     assert model(np.full((2, 4), 0.5, dtype=np.float32)).dtype == np.float32
