@@ -38,14 +38,14 @@ COPIES = [
         "01_neurons",
         "activations",
         "nnlib",
-        "nnlib.activations: stable_sigmoid, _logistic_derivative, _relu, _relu_derivative",
+        "nnlib.activations: stable_sigmoid, _sigmoid_derivative, _relu, _relu_derivative",
         """
 def sigmoid(z):
     return stable_sigmoid(np.asarray(z))
 
 
 def sigmoid_prime(z):
-    return _logistic_derivative(np.asarray(z))
+    return _sigmoid_derivative(np.asarray(z))
 
 
 def relu(z):
@@ -58,7 +58,7 @@ def relu_prime(z):
         paste=(
             "nnlib.activations:_where",
             "nnlib.activations:stable_sigmoid",
-            "nnlib.activations:_logistic_derivative",
+            "nnlib.activations:_sigmoid_derivative",
             "nnlib.activations:_relu",
             "nnlib.activations:_relu_derivative",
         ),
@@ -152,13 +152,14 @@ def step_schedule(epoch, lr0, drop=0.5, every=10):
         "05_regularization",
         "l2",
         "nnlib",
-        "nnlib.losses: l2_penalty, l2_penalty_grad (called)",
+        "nnlib.losses: l2_penalty (called)",
         """
 from nnlib import losses as _losses
 
 
 def l2_penalty(weights, lam):
-    return _losses.l2_penalty(weights, lam), list(_losses.l2_penalty_grad(list(weights), lam))
+    value, gradients = _losses.l2_penalty(list(weights), lam)
+    return value, list(gradients)
 """,
     ),
     Copy(
@@ -191,11 +192,11 @@ def he_normal(fan_in, fan_out, rng, dtype=np.float64):
         "07_beyond_mlp",
         "conv",
         "nnlib",
-        "nnlib.conv: conv2d, with _check_image_and_kernel, _check_positive, _pad, _windows",
+        "nnlib.conv: conv2d, with _check_image_and_kernel, checks.integer, _pad, _windows",
         "from numpy.lib.stride_tricks import sliding_window_view",
         paste=(
             "nnlib.conv:_check_image_and_kernel",
-            "nnlib.conv:_check_positive",
+            "nnlib.checks:integer",
             "nnlib.conv:_pad",
             "nnlib.conv:_windows",
             "nnlib.conv:conv2d",
@@ -208,7 +209,7 @@ def he_normal(fan_in, fan_out, rng, dtype=np.float64):
         "nnlib.conv: max_pool2d, max_pool2d_backward and their helper _pool_windows",
         "from numpy.lib.stride_tricks import sliding_window_view",
         paste=(
-            "nnlib.conv:_check_positive",
+            "nnlib.checks:integer",
             "nnlib.conv:_windows",
             "nnlib.conv:_pool_windows",
             "nnlib.conv:max_pool2d",
