@@ -155,7 +155,7 @@ def open_course(args: argparse.Namespace) -> Course:
 
 
 def release(course: Course, args) -> int:
-    from .course import release as release_assignments
+    from .release import release as release_assignments
 
     for path in release_assignments(course, args.assignment):
         print(f"released {path.relative_to(course.root)}")
@@ -181,8 +181,9 @@ def collect(course: Course, args) -> int:
 
 
 def autograde(course: Course, args) -> int:
-    from .course import ensure_in_gradebook, select
+    from .course import select
     from .intake import note_grading, report_path
+    from .release import ensure_in_gradebook
     from .safe_autograde import students_to_grade
 
     executor, client = _cluster(args)

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import nbformat
 
-from nngrade.course import ALL, Course, CourseError, ensure_in_gradebook, master_notebooks, select
+from nngrade.course import ALL, Course, CourseError, master_notebooks, select
+from nngrade.release import ensure_in_gradebook
 
 #: What the report says of a student, one word each:
 #: collected  new or changed since the last grading: autograde grades it next

@@ -46,7 +46,7 @@ from nbgrader.utils import capture_log, is_grade, is_solution
 from traitlets.config import Config
 
 from . import handgrades
-from .course import Course, CourseError, as_course
+from .course import Course, CourseError
 from .sandbox import Limits, execute_job
 from .tamper import TAMPER_ACTIONS, flagged_cells
 
@@ -408,7 +408,7 @@ def grade_assignment(
         problem = isolation_problem()
         if problem:
             raise GradingRefused(f"{problem}; refusing to grade without --unsafe")
-    course = as_course(course)
+    course = course if isinstance(course, Course) else Course.open(course)
     config = course.config()
     students = students_to_grade(config, assignment, regrade, student)
     # what an interrupted run left half graded is graded again (only that student, with --student)

@@ -39,6 +39,7 @@ import nbformat
 from nngrade import course as nncourse
 
 REPO = Path(__file__).resolve().parents[2]
+COURSE = nncourse.Course.open(REPO)  # the repository is the course
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
@@ -59,7 +60,7 @@ class Submission:
 
 
 def assignment_names() -> list[str]:
-    return nncourse.assignments(REPO)
+    return nncourse.assignments(COURSE)
 
 
 def load_submissions(assignment: str) -> list[Submission]:
@@ -75,7 +76,7 @@ def load_submissions(assignment: str) -> list[Submission]:
 
 
 def master(assignment: str, course: Path = REPO) -> nbformat.NotebookNode:
-    src = nncourse.source_dir(course) / assignment / f"{assignment}.ipynb"
+    src = nncourse.source_dir(nncourse.Course.open(course)) / assignment / f"{assignment}.ipynb"
     return nbformat.read(src, as_version=4)
 
 
@@ -395,7 +396,9 @@ def variants_module(course: Path = REPO) -> dict:
     """The names that solutions/_shared/variants.py defines (run as a plain module)."""
     import runpy
 
-    return runpy.run_path(str(nncourse.source_dir(course) / "_shared" / "variants.py"))
+    return runpy.run_path(
+        str(nncourse.source_dir(nncourse.Course.open(course)) / "_shared" / "variants.py")
+    )
 
 
 def _literal(value) -> str:

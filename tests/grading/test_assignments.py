@@ -13,6 +13,7 @@ import gradingkit as kit
 import nbformat
 import pytest
 from nngrade import course as nncourse
+from nngrade import release as nnrelease
 from nngrade.authoring import notebook_text
 from nngrade.feedback_pages import generate
 
@@ -47,7 +48,9 @@ def test_master_is_built_from_its_source(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_exercises_are_exactly_what_generate_assignment_makes(course, assignment):
     assert (course / "exercises" / assignment).is_dir()
-    assert not nncourse.release_differences(kit.REPO, course, assignment), "run `make release`"
+    assert not nnrelease.release_differences(
+        kit.COURSE, nncourse.Course.open(course), assignment
+    ), "run `make release`"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
