@@ -31,6 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "safegrade"))
+sys.path.insert(0, str(REPO / "tests"))  # support
 sys.path.insert(0, str(REPO / "tests" / "grading"))
 
 import nbformat  # noqa: E402

@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # support
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gradingkit as kit  # noqa: E402

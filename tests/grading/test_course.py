@@ -11,6 +11,7 @@ import pytest
 from nngrade import cli
 from nngrade.course import Course, UnknownAssignment, released, select
 from nngrade.release import copy_course
+from support import ROOT
 from traitlets.config.loader import PyFileConfigLoader
 
 
@@ -72,7 +73,7 @@ def test_a_folder_without_nbgrader_config_is_not_a_course(tmp_path, capsys):
 
 
 def test_the_make_targets_call_only_nngrade():
-    makefile = (kit.REPO / "Makefile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
     for step in cli.STEPS:
         # after silent set-up lines (`@bash scripts/system-deps.sh bubblewrap`), nngrade itself
         recipe = re.search(rf"^{step}:.*\n(?:\t@.*\n)*\t(.+)$", makefile, flags=re.M)

@@ -24,6 +24,7 @@ from nngrade.lms import DownloadError, collect_download
 from nngrade.lms_columns import column_headers, find_column, read_export
 from nngrade.moodle import WorksheetError, fill_worksheet, parse_moodle_time, read_worksheet
 from nngrade.roster import Roster, Student, load_roster
+from support import ROOT
 
 ASSIGNMENTS = ("01_neurons", "02_backprop", "03_autodiff")
 OFFSETS = {"01_neurons": 0, "02_backprop": 311, "03_autodiff": 1207}  # Moodle's, per assignment
@@ -319,7 +320,7 @@ def test_canvas_and_blackboard_exports_name_the_existing_columns(tmp_path):
 # A Moodle term through the make targets, no ASSIGNMENT: three assignments, three worksheets
 # ---------------------------------------------------------------------------------------------
 
-NBGRADER = kit.REPO / ".venv" / "bin" / "nbgrader"
+NBGRADER = ROOT / ".venv" / "bin" / "nbgrader"
 
 
 make, ok = kit.make, kit.ok

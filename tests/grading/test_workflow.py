@@ -26,11 +26,12 @@ import pytest
 from nbgrader.api import Gradebook
 from nngrade import course as nncourse
 from nngrade import release as nnrelease
+from support import ROOT
 
 ASSIGNMENT = dl.ASSIGNMENT
 NOTEBOOK = f"{dl.NOTEBOOK}.ipynb"
 PARTIAL = "transposed-weights"  # tests/grading/submissions/01_neurons/transposed_weights.toml
-NBGRADER = kit.REPO / ".venv" / "bin" / "nbgrader"
+NBGRADER = ROOT / ".venv" / "bin" / "nbgrader"
 # one xdist group per flow, so that the two workers of `make test` share the flows
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 LMS = [pytest.param(lms, marks=pytest.mark.xdist_group(f"workflow-{lms}")) for lms in dl.BUILDERS]

@@ -8,11 +8,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from conftest import TEST_LIMITS
 from hostile import HONEST, Case
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nngrade.safe_autograde import grade_assignment
+from support.sandboxing import TEST_LIMITS
 from tiny_course import ASSIGNMENT, course_config, make_course, student_notebook, submit
 
 # Sandboxes and servers: one xdist group (note: this pytest-xdist does not honor it, so every
