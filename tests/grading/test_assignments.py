@@ -245,5 +245,5 @@ def test_site_never_shows_solutions_or_hidden_tests():
 def test_scores_are_read_per_part_from_the_gradebook(graded):
     result = graded(ASSIGNMENTS[0])
     reference = result.scores["reference"]
-    parts = nncourse.test_cell_ids(result.course, ASSIGNMENTS[0])
+    parts = nncourse.test_cell_ids(nncourse.Course.open(result.course), ASSIGNMENTS[0])
     assert set(reference.parts) == set().union(*[set(p) for p in parts.values()])
