@@ -35,8 +35,8 @@ else:
 # Students who run `nbgrader validate` here may not have the instructor package: they need no
 # feedback settings.
 try:
-    from nngrade.course import apply_settings
     from nngrade.feedback import FEEDBACK_PREPROCESSORS
+    from nngrade.settings import apply_settings
 except ImportError:
     pass
 else:

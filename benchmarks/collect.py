@@ -31,11 +31,13 @@ from pathlib import Path
 import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # support
 sys.path.insert(0, str(REPO / "tests" / "grading"))
 
 import gradingkit as kit  # noqa: E402
 import lms_downloads as scenario  # noqa: E402
 from nngrade import course as nncourse  # noqa: E402
+from nngrade import release as nnrelease  # noqa: E402
 from nngrade.lms import collect_download  # noqa: E402
 from nngrade.roster import load_roster  # noqa: E402
 
@@ -46,8 +48,8 @@ NBGRADER_PATTERN = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/]+\.ipynb)$"
 
 def prepare(root: Path, assignment: str, students: int) -> tuple[Path, scenario.Download]:
     """A released copy of the course and the Canvas download of `students` students."""
-    base = nncourse.copy_course(REPO, root / "base")
-    nncourse.release(base, assignment)
+    base = nnrelease.copy_course(nncourse.Course.open(REPO), root / "base")
+    nnrelease.release(nncourse.Course.open(base), assignment)
     solved = nbformat.writes(kit.solved_notebook(assignment, base)).encode()
     blank = nbformat.writes(kit.release_notebook(assignment, base)).encode()
     extras = [f"s{index:03d}" for index in range(students - 4)]  # ada, ben, cam, dee + extras
@@ -69,7 +71,9 @@ def run(command: list[str], cwd: Path) -> str:
 def full_marks(course: Path, assignment: str) -> tuple[int, int]:
     """(submissions with every autograded point, submissions graded) in the course's gradebook
     (the assignment's hand-graded answer is left to formgrader)."""
-    scores = nncourse.read_scores(course, assignment).values()
+    from nngrade.grades import read_scores
+
+    scores = read_scores(nncourse.Course.open(course), assignment).values()
     return sum(s.autograded == s.autograded_max for s in scores), len(scores)
 
 

@@ -31,10 +31,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "safegrade"))
+sys.path.insert(0, str(REPO / "tests"))  # support
 sys.path.insert(0, str(REPO / "tests" / "grading"))
 
 import nbformat  # noqa: E402
 from nngrade import course as nncourse  # noqa: E402
+from nngrade import release as nnrelease  # noqa: E402
 from nngrade.grades import read_scores  # noqa: E402
 from nngrade.safe_autograde import grade_assignment  # noqa: E402
 
@@ -67,8 +69,8 @@ def build(root: Path, assignment: str, submissions: int) -> Path:
         return root
     import gradingkit as kit
 
-    nncourse.copy_course(kit.REPO, root)
-    nncourse.release(root, assignment)
+    nnrelease.copy_course(kit.COURSE, root)
+    nnrelease.release(nncourse.Course.open(root), assignment)
     notebooks = [kit.solved_notebook(assignment, root)]
     notebooks += [
         kit.build_submission(assignment, s, root) for s in kit.load_submissions(assignment)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO / "tests"))  # support
 sys.path.insert(0, str(REPO / "tests" / "grading"))
 
 from collect import prepare  # noqa: E402

@@ -55,10 +55,11 @@ class EditionError(RuntimeError):
 def check_releases(repo: Path) -> list[str]:
     """The assignments, after checking each `exercises/<a>/` is what `make release` makes now."""
     sys.path.insert(0, str(repo / "instructor"))
-    from nngrade import course  # the instructor's tool; it builds the edition, never ships in it
+    from nngrade import course, release  # the instructor's tool; never ships in the edition
 
+    repository = course.Course.open(repo)  # the repository is the course
     with tempfile.TemporaryDirectory() as work, course.quiet_nbgrader():
-        stale = course.stale_releases(repo, Path(work))
+        stale = release.stale_releases(repository, Path(work))
     if stale:
         lines = [f"  {name}: {'; '.join(problems)}" for name, problems in stale.items()]
         raise EditionError(
@@ -68,7 +69,7 @@ def check_releases(repo: Path) -> list[str]:
             + "\n".join(lines)
             + "\nRun `make release` (or `make release ASSIGNMENT=<name>`) and commit exercises/."
         )
-    return course.assignments(repo)
+    return course.assignments(repository)
 
 
 def copy_package(source: Path, target: Path) -> None:

@@ -155,7 +155,7 @@ def open_course(args: argparse.Namespace) -> Course:
 
 
 def release(course: Course, args) -> int:
-    from .course import release as release_assignments
+    from .release import release as release_assignments
 
     for path in release_assignments(course, args.assignment):
         print(f"released {path.relative_to(course.root)}")
@@ -181,43 +181,43 @@ def collect(course: Course, args) -> int:
 
 
 def autograde(course: Course, args) -> int:
-    from .course import ensure_in_gradebook, select
+    from .course import select
     from .intake import note_grading, report_path
+    from .release import ensure_in_gradebook
     from .safe_autograde import students_to_grade
 
-    executor, client = _cluster(args)
+    backend, client = _backend(args)
     failed = False
     try:
         for name in select(course, args.assignment):
-            pending = students_to_grade(course.config(), name, args.regrade, args.student)
+            pending = students_to_grade(course, name, args.regrade, args.student)
             if not pending:
                 print(f"{name}: nothing to grade (no submission collected since the last grading)")
                 if args.student is None and report_path(course, name).exists():
                     note_grading(course, name, set(), {})  # earlier grades: unchanged
                 continue
             ensure_in_gradebook(course, name)
-            failed |= _grade_one(course, name, args, executor, client, len(pending))
+            failed |= _grade_one(course, name, args, backend, client, pending)
     finally:
         if client is not None:
             client.close()
     return 1 if failed else 0
 
 
-def _cluster(args):
+def _backend(args):
+    """Where the executions run: here, or on the Dask cluster of ``--scheduler`` (whose workers
+    `grade_assignment` probes for isolation)."""
+    from .safe_autograde import DaskBackend, LocalBackend
+
     if not args.scheduler:
-        return None, None
+        return LocalBackend(limits_from(args), args.unsafe), None
     from distributed import Client
 
     client = Client(args.scheduler)
-    if not args.unsafe:
-        problems = {w: p for w, p in client.run(isolation_problem).items() if p}
-        if problems:
-            client.close()
-            raise CourseError(f"no isolation on workers {problems}; refusing to grade")
-    return client.get_executor(), client
+    return DaskBackend.connect(client, limits_from(args), args.unsafe), client
 
 
-def _grade_one(course: Course, name: str, args, executor, client, total: int) -> bool:
+def _grade_one(course: Course, name: str, args, backend, client, students: list[str]) -> bool:
     from tqdm import tqdm
 
     from .grades import read_scores
@@ -225,18 +225,15 @@ def _grade_one(course: Course, name: str, args, executor, client, total: int) ->
     from .safe_autograde import grade_assignment
 
     workers = args.workers or (sum(client.nthreads().values()) if client else 1)
-    with tqdm(total=total, unit="submission", desc=name, disable=args.no_progress) as bar:
+    with tqdm(total=len(students), unit="submission", desc=name, disable=args.no_progress) as bar:
         outcomes = grade_assignment(
             course,
             name,
             workers,
-            limits=limits_from(args),
-            unsafe=args.unsafe,
-            executor=executor,
+            backend=backend,
+            students=students,
             progress=lambda outcome: bar.update(),
-            regrade=args.regrade,
             tamper=args.tamper,
-            student=args.student,
         )
     scores = read_scores(course, name)
     print(f"{name}: graded now")

@@ -14,8 +14,6 @@ why, and lays the pages out for upload back to the LMS.
 
 from __future__ import annotations
 
-import copy
-
 import nbformat
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
 from nbgrader.preprocessors import GetGrades
@@ -63,14 +61,6 @@ class StripHiddenTests(Preprocessor):
             if cell.cell_type == "code":
                 cell.outputs = [outcome(cell.outputs)]
         return cell, resources
-
-
-def strip_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of `nb` as `StripHiddenTests` leaves it (for tools outside nbgrader)."""
-    nb = copy.deepcopy(nb)
-    for index, cell in enumerate(nb.cells):
-        StripHiddenTests().preprocess_cell(cell, {}, index)
-    return nb
 
 
 #: What `generate_feedback` runs, whatever a course's nbgrader_config.py says.

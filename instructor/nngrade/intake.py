@@ -24,7 +24,8 @@ from pathlib import Path
 
 import nbformat
 
-from nngrade.course import ALL, Course, CourseError, ensure_in_gradebook, master_notebooks, select
+from nngrade.course import ALL, Course, CourseError, master_notebooks, select
+from nngrade.release import ensure_in_gradebook
 
 #: What the report says of a student, one word each:
 #: collected  new or changed since the last grading: autograde grades it next
@@ -314,7 +315,7 @@ def _only(result, student: str) -> None:
 def _move_changed(course, assignment, staging, result, report, student) -> dict[str, str]:
     """Move into `submitted/` each placed submission that is new or changed; return their
     digests. The record of attempts follows (for `student` alone, only that student's)."""
-    from nngrade.lms import STATE_DIR, _state_path
+    from nngrade.lms.state import STATE_DIR, state_path
 
     submitted = course.directory("submitted")
     changed = {}
@@ -345,9 +346,9 @@ def _move_changed(course, assignment, staging, result, report, student) -> dict[
             if path.is_file():
                 _write_if_changed(submitted / path.relative_to(staging), path.read_bytes())
     else:
-        state_file = _state_path(submitted, assignment)
+        state_file = state_path(submitted, assignment)
         state = json.loads(state_file.read_text()) if state_file.is_file() else {}
-        staged = json.loads(_state_path(staging, assignment).read_text())
+        staged = json.loads(state_path(staging, assignment).read_text())
         state[student] = staged[student]
         text = json.dumps(state, indent=1, sort_keys=True) + "\n"
         _write_if_changed(state_file, text.encode())

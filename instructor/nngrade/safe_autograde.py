@@ -5,8 +5,14 @@ missing notebooks, the overwriting of locked cells and ``SaveAutoGrades`` are nb
 its ``Execute`` step replaced by :class:`SandboxedExecute`. Only the trusted side touches the
 gradebook: a submission's thread holds the gradebook lock for everything except the sandboxed
 execution, so gradebook writes are serialized (SQLite-safe) while executions overlap. The
-execution itself is a call to :func:`nngrade.sandbox.execute_job` through any
-``concurrent.futures``-style executor: threads here, or a Dask cluster.
+execution itself is a call to :func:`nngrade.sandbox.execute_job` on a *backend*: here
+(:class:`LocalBackend`), through any ``concurrent.futures``-style executor
+(:class:`ExecutorBackend`), or on a Dask cluster (:class:`DaskBackend`). Isolation is probed where
+the backend runs the executions: here, or on every Dask worker.
+
+Each submission's grading carries its own :class:`SubmissionGrading` (its student, its backend,
+the gradebook lock, what it collects), handed to :class:`SandboxedExecute` by the converter: no
+state is shared between the threads grading several submissions at once.
 
 Every graded test cell that did not run gets an error output carrying the reason, so nbgrader
 scores it zero (``nbgrader.utils.determine_grade``: a code grade cell with an error output earns
@@ -29,6 +35,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
@@ -46,14 +53,13 @@ from nbgrader.utils import capture_log, is_grade, is_solution
 from traitlets.config import Config
 
 from . import handgrades
-from .course import Course, CourseError, as_course
-from .sandbox import Limits, execute_job
+from .course import Course, CourseError
+from .sandbox import Limits, execute_job, isolation_problem
 from .tamper import TAMPER_ACTIONS, flagged_cells
 
 NOTE_TAG = "nngrade-grading-note"
 # beside the notebook in its sandbox: the roster's student id, read by solutions/_shared/variants.py
 GRADER_ID_FILE = ".nngrade-student-id"
-Dispatch = Callable[[dict], dict]
 
 
 class GradingRefused(CourseError):
@@ -72,36 +78,112 @@ class Outcome:
     review: list[str] = field(default_factory=list)  # lines to look at (nngrade.tamper)
 
 
-class _Context(threading.local):
-    dispatch: Dispatch | None = None
-    reasons: list[str]
-    review: list[str]
+# ---------------------------------------------------------------------------------------------
+# Backends: where the executions run, and where isolation is probed
+# ---------------------------------------------------------------------------------------------
+
+
+class Backend(Protocol):
+    """Runs one execution job (:func:`nngrade.sandbox.execute_job`) and probes isolation where
+    it runs them."""
+
+    unsafe: bool  # run without isolation (``--unsafe``): no probe
+
+    def run(self, job: dict) -> dict: ...
+
+    def isolation_problems(self) -> dict[str, str]: ...
+
+
+@dataclass
+class LocalBackend:
+    """Executions in this process (each in its sandbox); isolation probed on this machine."""
+
+    limits: Limits = field(default_factory=Limits)
+    unsafe: bool = False
+
+    def job(self, job: dict) -> dict:
+        return {**job, "limits": asdict(self.limits), "unsafe": self.unsafe}
+
+    def run(self, job: dict) -> dict:
+        return execute_job(self.job(job))
+
+    def isolation_problems(self) -> dict[str, str]:
+        problem = isolation_problem()
+        return {"this machine": problem} if problem else {}
+
+
+@dataclass
+class ExecutorBackend(LocalBackend):
+    """Executions through ``executor`` (``submit(execute_job, job)``). An executor of this
+    process's threads runs them here, so isolation is probed here; for a cluster, see
+    :class:`DaskBackend`."""
+
+    executor: Executor | None = None
+
+    def run(self, job: dict) -> dict:
+        return self.executor.submit(execute_job, self.job(job)).result()
+
+
+@dataclass
+class DaskBackend(ExecutorBackend):
+    """Executions on a Dask cluster; isolation probed on every one of its workers."""
+
+    client: Any = None
+
+    @classmethod
+    def connect(cls, client, limits: Limits, unsafe: bool) -> DaskBackend:
+        return cls(limits, unsafe, executor=client.get_executor(), client=client)
+
+    def isolation_problems(self) -> dict[str, str]:
+        return {w: p for w, p in self.client.run(isolation_problem).items() if p}
+
+
+# ---------------------------------------------------------------------------------------------
+# One submission
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SubmissionGrading:
+    """What grading one submission needs and what it collects; the converter hands it to
+    :class:`SandboxedExecute`."""
+
+    student: str
+    backend: Backend
+    lock: GradebookLock
     tamper: str = "report"
-    student: str = ""
+    reasons: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)  # lines to look at (nngrade.tamper)
 
-
-_context = _Context()
+    def execute(self, job: dict) -> dict:
+        """Run ``job`` on the backend, the gradebook lock released meanwhile."""
+        with self.lock.released():
+            return self.backend.run(job)
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's Execute step, but the notebook runs in the sandbox through ``dispatch``."""
+    """nbgrader's Execute step, but the notebook runs in the sandbox on the grading's backend."""
+
+    grading: SubmissionGrading | None = None  # set by SafeAutograde for each submission
 
     def preprocess(self, nb, resources):
+        grading = self.grading
         malformed = nb.metadata.get("nngrade", {}).get("malformed")
         if malformed:
             result = {"cells": {}, "status": "malformed", "reason": malformed}
         else:
             flags = flagged_cells(nb)
-            _context.review.extend(flag for cell in flags.values() for flag in cell)
-            files = {**_private_files(resources), GRADER_ID_FILE: _context.student.encode()}
+            grading.review.extend(flag for cell in flags.values() for flag in cell)
+            files = {**_private_files(resources), GRADER_ID_FILE: grading.student.encode()}
             job = {"notebook": nbformat.writes(nb), "files": files}
-            result = _context.dispatch(job)
+            result = grading.execute(job)
             keep_written_files(Path(resources["metadata"]["path"]), result.get("files", {}))
-            if _context.tamper == "zero" and flags:
+            if grading.tamper == "zero" and flags:
                 result = zero_after_flags(nb, result, flags)
+                grading.reasons.append(result["zeroed_reason"])
         apply_result(nb, result)
         if result["reason"]:
-            _context.reasons.append(result["reason"])
+            grading.reasons.append(result["reason"])
         return nb, resources
 
 
@@ -124,7 +206,6 @@ def zero_after_flags(nb, result: dict, flags: dict[int, list[str]]) -> dict:
         for index, cell in result["cells"].items()
         if int(index) < first or not _is_test(nb.cells[int(index)])
     }
-    _context.reasons.append(reason)
     return {**result, "cells": cells, "zeroed_reason": reason}
 
 
@@ -172,6 +253,10 @@ def not_run_output(reason: str):
 class SafeAutograde(Autograde):
     """``nbgrader autograde`` with sandboxed execution and malformed notebooks graded zero."""
 
+    def __init__(self, grading: SubmissionGrading, **kwargs) -> None:
+        self.grading = grading
+        super().__init__(**kwargs)
+
     def _init_preprocessors(self) -> None:
         if not self._sanitizing:
             self.autograde_preprocessors = [
@@ -183,6 +268,9 @@ class SafeAutograde(Autograde):
                 CheckCellMetadata,
             ]
         super()._init_preprocessors()
+        for preprocessor in self.exporter._preprocessors:
+            if isinstance(preprocessor, SandboxedExecute):
+                preprocessor.grading = self.grading
 
     def convert_single_notebook(self, notebook_filename: str) -> None:
         """Autograde's two passes, without its process-wide ``setenv`` (unsafe in threads:
@@ -229,18 +317,18 @@ def _notebook_problem(path: str) -> str:
 
 
 def students_to_grade(
-    config: Config, assignment: str, regrade: bool = False, student: str | None = None
+    course: Course, assignment: str, regrade: bool = False, student: str | None = None
 ) -> list[str]:
-    """Submitted students not graded since they handed in (all of them with ``regrade``); with
-    ``student``, that one student only. Collect drops the autograded copy of a submission that
-    changed and never touches one that did not, so an unchanged batch has nothing to grade."""
-    coursedir = CourseDirectory(config=config)
-    submitted = Path(coursedir.root, coursedir.submitted_directory)
-    graded = Path(coursedir.root, coursedir.autograded_directory)
+    """Submitted students not graded since they handed in (all of them with ``regrade``), and
+    those whose grading was interrupted (:func:`interrupted_students`); with ``student``, that
+    one student only. Collect drops the autograded copy of a submission that changed and never
+    touches one that did not, so an unchanged batch has nothing to grade."""
+    submitted, graded = course.directory("submitted"), course.directory("autograded")
     students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
-    if student is not None:
-        students = [s for s in students if s == student]
-    return [s for s in students if regrade or not (graded / s / assignment).is_dir()]
+    pending = [s for s in students if regrade or not (graded / s / assignment).is_dir()]
+    # what an interrupted run left half graded is graded again
+    pending = sorted(set(pending) | set(interrupted_students(course, assignment)))
+    return [s for s in pending if student in (None, s)]
 
 
 class GradebookLock:
@@ -265,27 +353,31 @@ class GradebookLock:
             self._lock.acquire()
 
 
-def grade_submission(
-    config: Config,
-    assignment: str,
-    student: str,
-    lock: GradebookLock,
-    run: Dispatch,
-    tamper: str = "report",
-) -> Outcome:
-    """Autograde one student's submission into the gradebook (holding ``lock`` to write)."""
+@dataclass
+class Batch:
+    """One assignment's grading run, shared by the threads grading its submissions: nbgrader's
+    configuration of the course (read once), the backend, the gradebook lock."""
 
-    def dispatch(job: dict) -> dict:
-        with lock.released():
-            return run(job)
+    course: Course
+    assignment: str
+    backend: Backend
+    tamper: str = "report"
+    config: Config = field(init=False)
+    lock: GradebookLock = field(default_factory=GradebookLock)
 
-    _context.dispatch, _context.reasons, _context.review = dispatch, [], []
-    _context.tamper, _context.student = tamper, student
+    def __post_init__(self) -> None:
+        self.config = self.course.config()
+
+
+def grade_submission(batch: Batch, student: str) -> Outcome:
+    """Autograde one student's submission into the gradebook (holding the batch's lock to
+    write, releasing it while the notebook executes)."""
+    grading = SubmissionGrading(student, batch.backend, batch.lock, batch.tamper)
     outcome = Outcome(student)
-    with lock, _in_progress(config, assignment, student):
-        coursedir = CourseDirectory(config=config)
-        coursedir.assignment_id, coursedir.student_id = assignment, student
-        converter = SafeAutograde(coursedir=coursedir, config=config)
+    with batch.lock, _in_progress(batch.course, batch.assignment, student):
+        coursedir = CourseDirectory(config=batch.config)
+        coursedir.assignment_id, coursedir.student_id = batch.assignment, student
+        converter = SafeAutograde(grading, coursedir=coursedir, config=batch.config)
         converter.force, converter.create_student = True, True
         converter.log.setLevel(logging.ERROR)
         result = capture_log(converter)
@@ -295,24 +387,23 @@ def grade_submission(
             Gradebook(coursedir.db_url, coursedir.course_id) as gb,
             contextlib.suppress(MissingEntry),
         ):
-            submission = gb.find_submission(assignment, student)
+            submission = gb.find_submission(batch.assignment, student)
             outcome.score, outcome.max_score = submission.score, submission.max_score
-    outcome.reasons = list(_context.reasons)
-    outcome.review = list(dict.fromkeys(_context.review))
+    outcome.reasons = list(grading.reasons)
+    outcome.review = list(dict.fromkeys(grading.review))
     return outcome
 
 
-def _in_progress_marker(config: Config, assignment: str, student: str) -> Path:
-    root = Path(CourseDirectory(config=config).root)
-    return root / ".nngrade" / "in-progress" / assignment / student
+def _in_progress_marker(course: Course, assignment: str, student: str) -> Path:
+    return course.root / ".nngrade" / "in-progress" / assignment / student
 
 
 @contextlib.contextmanager
-def _in_progress(config: Config, assignment: str, student: str) -> Iterator[None]:
+def _in_progress(course: Course, assignment: str, student: str) -> Iterator[None]:
     """Mark ``student`` as being graded until the grading ends, however it ends in this
     process: a grader killed mid-batch leaves the mark, and the next run grades them again
     (nbgrader has by then made their ``autograded/`` folder, without the grades)."""
-    marker = _in_progress_marker(config, assignment, student)
+    marker = _in_progress_marker(course, assignment, student)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
     try:
@@ -321,9 +412,9 @@ def _in_progress(config: Config, assignment: str, student: str) -> Iterator[None
         marker.unlink(missing_ok=True)
 
 
-def interrupted_students(config: Config, assignment: str) -> list[str]:
+def interrupted_students(course: Course, assignment: str) -> list[str]:
     """Students whose grading was interrupted (the grader killed while it ran)."""
-    folder = _in_progress_marker(config, assignment, "-").parent
+    folder = _in_progress_marker(course, assignment, "-").parent
     return sorted(p.name for p in folder.glob("*")) if folder.is_dir() else []
 
 
@@ -366,23 +457,6 @@ def shared_gradebook_engines() -> Iterator[None]:
                     engine.dispose()
 
 
-def local_runner(limits: Limits, unsafe: bool) -> Dispatch:
-    def run(job: dict) -> dict:
-        return execute_job({**job, "limits": asdict(limits), "unsafe": unsafe})
-
-    return run
-
-
-def executor_runner(executor: Executor, limits: Limits, unsafe: bool) -> Dispatch:
-    """Run each execution on ``executor`` (e.g. ``dask.distributed.Client.get_executor()``)."""
-
-    def run(job: dict) -> dict:
-        job = {**job, "limits": asdict(limits), "unsafe": unsafe}
-        return executor.submit(execute_job, job).result()
-
-    return run
-
-
 def grade_assignment(
     course: Course | str | Path,
     assignment: str,
@@ -391,38 +465,42 @@ def grade_assignment(
     limits: Limits | None = None,
     unsafe: bool = False,
     executor: Executor | None = None,
+    backend: Backend | None = None,
+    students: list[str] | None = None,
     progress: Callable[[Outcome], None] | None = None,
     regrade: bool = False,
     tamper: str = "report",
     student: str | None = None,
 ) -> list[Outcome]:
     """Grade the submissions of ``assignment`` not graded yet (all with ``regrade``; only
-    ``student``'s with ``student``), ``workers`` submissions at once; hand-entered grades are
-    kept where the answer did not change (:mod:`nngrade.handgrades`)."""
+    ``student``'s with ``student``; exactly ``students`` when the caller has worked them out
+    with :func:`students_to_grade`), ``workers`` submissions at once; hand-entered grades are
+    kept where the answer did not change (:mod:`nngrade.handgrades`).
+
+    The executions run on ``backend``; without one, on ``executor`` (an executor of this
+    process), else here, with ``limits``. Unless ``unsafe``, isolation is probed where the
+    backend runs them (every worker of a :class:`DaskBackend`) and grading refused without it.
+    A path for ``course`` opens the course there."""
     if tamper not in TAMPER_ACTIONS:
         raise ValueError(f"tamper must be one of {TAMPER_ACTIONS}, not {tamper!r}")
-    limits = limits or Limits()
-    if not unsafe:
-        from .sandbox import isolation_problem
-
-        problem = isolation_problem()
-        if problem:
-            raise GradingRefused(f"{problem}; refusing to grade without --unsafe")
-    course = as_course(course)
-    config = course.config()
-    students = students_to_grade(config, assignment, regrade, student)
-    # what an interrupted run left half graded is graded again (only that student, with --student)
-    interrupted = [s for s in interrupted_students(config, assignment) if student in (None, s)]
-    students = sorted(set(students) | set(interrupted))
+    if backend is None:
+        limits = limits or Limits()
+        backend = (
+            ExecutorBackend(limits, unsafe, executor) if executor else LocalBackend(limits, unsafe)
+        )
+    if not backend.unsafe:
+        problems = backend.isolation_problems()
+        if problems:
+            where = "; ".join(f"{place}: {problem}" for place, problem in problems.items())
+            raise GradingRefused(f"{where}; refusing to grade without --unsafe")
+    course = course if isinstance(course, Course) else Course.open(course)
+    if students is None:
+        students = students_to_grade(course, assignment, regrade, student)
     auto_before = handgrades.snapshot(course, assignment, students)
-    run = executor_runner(executor, limits, unsafe) if executor else local_runner(limits, unsafe)
-    lock = GradebookLock()
+    batch = Batch(course, assignment, backend, tamper)
     outcomes = []
     with shared_gradebook_engines(), ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [
-            pool.submit(grade_submission, config, assignment, s, lock, run, tamper)
-            for s in students
-        ]
+        futures = [pool.submit(grade_submission, batch, s) for s in students]
         for future in as_completed(futures):
             outcomes.append(future.result())
             if progress:

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(REPO / "tests" / "grading"))
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tests" / "grading"))
 
 import student_edition  # noqa: E402
 
@@ -18,7 +18,7 @@ import student_edition  # noqa: E402
 def built_edition(tmp_path_factory) -> tuple[Path, Path]:
     """(the edition folder, its zip), built by the generator from the working tree."""
     out = tmp_path_factory.mktemp("dist")
-    edition = student_edition.build(REPO, out)
+    edition = student_edition.build(ROOT, out)
     archive = student_edition.write_zip(edition, out / f"{student_edition.NAME}.zip")
     return edition, archive
 

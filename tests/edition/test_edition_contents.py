@@ -12,7 +12,7 @@ import gradingkit as kit
 import nbformat
 import pytest
 import student_edition
-from conftest import REPO
+from support import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -67,11 +67,11 @@ def _secrets() -> set[str]:
         assert solution and hidden, assignment
         secrets |= solution | hidden
     taught = set()
-    for chapter in (REPO / "lectures").glob("*.ipynb"):
+    for chapter in (ROOT / "lectures").glob("*.ipynb"):
         taught |= kit.notebook_lines(nbformat.read(chapter, as_version=4))
     # given code of one exercise (`Z1 = X @ W1 + b1` in 05) may be another's answer; each release
     # holds none of its own secrets (tests/grading), so what one shows is public
-    for released in (REPO / "exercises").glob("*/*.ipynb"):
+    for released in (ROOT / "exercises").glob("*/*.ipynb"):
         taught |= kit.notebook_lines(nbformat.read(released, as_version=4))
     return secrets - taught
 
@@ -85,25 +85,25 @@ def _files(edition: Path) -> dict[str, bytes]:
 def test_edition_has_every_chapter_and_released_exercise(built_edition):
     edition, _ = built_edition
     assert {p.name for p in edition.iterdir()} == ROOT_ENTRIES
-    chapters = sorted(p.name for p in (REPO / "lectures").glob("*.ipynb"))
+    chapters = sorted(p.name for p in (ROOT / "lectures").glob("*.ipynb"))
     assert sorted(p.name for p in (edition / "lectures").glob("*.ipynb")) == chapters
-    for released in (REPO / "exercises").glob("*/*.ipynb"):
-        relative = released.relative_to(REPO)
+    for released in (ROOT / "exercises").glob("*/*.ipynb"):
+        relative = released.relative_to(ROOT)
         assert (edition / relative).read_bytes() == released.read_bytes(), relative
         assert (edition / ".released" / relative.relative_to("exercises")).exists(), relative
     for package in student_edition.PACKAGES:
-        for module in (REPO / package).rglob("*.py"):
-            assert (edition / module.relative_to(REPO)).exists(), module
+        for module in (ROOT / package).rglob("*.py"):
+            assert (edition / module.relative_to(ROOT)).exists(), module
 
 
 def test_readme_says_what_the_setup_page_says(built_edition):
     edition, _ = built_edition
-    setup = (REPO / "book" / "setup.md").read_text()
+    setup = (ROOT / "book" / "setup.md").read_text()
     start = setup.index(student_edition.README_START) + len(student_edition.README_START)
     shared = setup[start : setup.index(student_edition.README_END)].strip()
     assert "## 2. Install" in shared and "nnbook.reset" in shared and "nnbook.upgrade" in shared
     assert shared in (edition / "README.md").read_text()
-    assert "<this repository>" not in setup + (REPO / "README.md").read_text()
+    assert "<this repository>" not in setup + (ROOT / "README.md").read_text()
 
 
 def test_no_solution_hidden_test_or_instructor_code_anywhere(built_edition):
@@ -114,10 +114,10 @@ def test_no_solution_hidden_test_or_instructor_code_anywhere(built_edition):
     library = {
         line.strip()
         for package in student_edition.PACKAGES
-        for module in (REPO / package).rglob("*.py")
+        for module in (ROOT / package).rglob("*.py")
         for line in module.read_text().split("\n")
     }
-    modules = list((REPO / "instructor" / "nngrade").glob("*.py"))
+    modules = list((ROOT / "instructor" / "nngrade").glob("*.py"))
     instructor = {p.name for p in modules} - {"__init__.py"}
     instructor_sources = {p.read_bytes() for p in modules}
     with zipfile.ZipFile(archive) as zf:
@@ -133,7 +133,7 @@ def test_no_solution_hidden_test_or_instructor_code_anywhere(built_edition):
         found = _leaks(secrets - library if name.endswith(".py") else secrets, name, data)
         assert not found, f"{name}: {found[:3]}"
         if parts & set(student_edition.PACKAGES):
-            assert data == (REPO / name).read_bytes(), f"{name} differs from the repository's"
+            assert data == (ROOT / name).read_bytes(), f"{name} differs from the repository's"
         for marker in (*kit.SOLUTION_MARKERS, *kit.HIDDEN_MARKERS):
             assert marker not in text, f"{name} holds {marker}"
 
@@ -154,7 +154,7 @@ def test_stale_exercises_are_refused_naming_the_assignment(tmp_path):
     course = tmp_path / "course"
     course.mkdir()
     for part in ("nbgrader_config.py", "solutions", "exercises"):
-        source = REPO / part
+        source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, course / part)
     stale = sorted(p for p in (course / "exercises").iterdir() if p.is_dir())[-1]
     notebook = stale / f"{stale.name}.ipynb"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import lab_myst
 import nbformat
 import pytest
-from conftest import REPO
+from support import ROOT
 
-BIB = lab_myst.load_bibliography(REPO / "book" / "references.bib")
+BIB = lab_myst.load_bibliography(ROOT / "book" / "references.bib")
 
 
 def _chapter(tmp_path, *markdown: str, name: str = "02_demo.ipynb"):

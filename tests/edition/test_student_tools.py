@@ -20,16 +20,16 @@ from pathlib import Path
 import gradingkit as kit
 import nbformat
 import pytest
-from conftest import REPO
+from support import ROOT
 
 from nnbook import reset, running, upgrade
 
-ASSIGNMENTS = sorted(p.name for p in (REPO / "exercises").iterdir() if p.is_dir())
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "exercises").iterdir() if p.is_dir())
 
 
 def _edition(root: Path) -> Path:
-    shutil.copytree(REPO / "exercises", root / "exercises")
-    shutil.copytree(REPO / "exercises", root / ".released")
+    shutil.copytree(ROOT / "exercises", root / "exercises")
+    shutil.copytree(ROOT / "exercises", root / ".released")
     return root
 
 
@@ -101,7 +101,7 @@ def test_reset_restores_one_exercise_and_keeps_the_others(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (
         _notebook(root, first).read_bytes()
-        == (REPO / "exercises" / first / f"{first}.ipynb").read_bytes()
+        == (ROOT / "exercises" / first / f"{first}.ipynb").read_bytes()
     )
     assert "my answer to the second" in _notebook(root, second).read_text()
     kept = _notebook(root, first).with_name(f"{first}.before-reset.ipynb")
@@ -144,7 +144,7 @@ def test_upgrade_carries_answers_into_the_new_edition(tmp_path):
     untouched = ASSIGNMENTS[0]
     assert (
         _notebook(new, untouched).read_bytes()
-        == (REPO / "exercises" / untouched / f"{untouched}.ipynb").read_bytes()
+        == (ROOT / "exercises" / untouched / f"{untouched}.ipynb").read_bytes()
     )
     assert "def mine" in _notebook(old, name).read_text(), "the old edition is only read"
 
@@ -213,7 +213,7 @@ def test_upgrade_carries_answers_and_added_cells_in_place_with_exact_counts(tmp_
     nb.cells.insert(after + 1, mine)
     nbformat.write(nb, _notebook(old, name))
     shutil.copyfile(
-        REPO / "exercises" / name / f"{name}.ipynb",
+        ROOT / "exercises" / name / f"{name}.ipynb",
         old / "exercises" / name / f"{name}.before-reset.ipynb",
     )
     # the new edition fixed the instructions of that exercise
@@ -247,7 +247,7 @@ def test_upgrade_refuses_while_a_notebook_it_would_rewrite_is_open(tmp_path, lab
     assert "Close its tab first" in capsys.readouterr().err
     assert (
         _notebook(new, name).read_bytes()
-        == (REPO / "exercises" / name / f"{name}.ipynb").read_bytes()
+        == (ROOT / "exercises" / name / f"{name}.ipynb").read_bytes()
     )
 
 
@@ -275,7 +275,7 @@ def test_validate_exits_1_with_the_whole_message_and_0_when_every_test_passes(tm
 def _identity(folder: Path) -> str:
     import runpy
 
-    variants = runpy.run_path(str(REPO / "solutions" / "_shared" / "variants.py"))
+    variants = runpy.run_path(str(ROOT / "solutions" / "_shared" / "variants.py"))
     return variants["student_identity"](folder.name, folder)[0]
 
 

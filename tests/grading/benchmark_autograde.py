@@ -17,10 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # support
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gradingkit as kit  # noqa: E402
 from nngrade import course as nncourse  # noqa: E402
+from nngrade import release as nnrelease
 from nngrade.grades import read_scores  # noqa: E402
 from nngrade.safe_autograde import grade_assignment  # noqa: E402
 
@@ -28,8 +30,8 @@ from nngrade.safe_autograde import grade_assignment  # noqa: E402
 def seconds_per_submission(assignment: str, copies: int) -> tuple[float, float]:
     """(seconds per submission in a batch of `copies`, seconds for one submission alone)."""
     with tempfile.TemporaryDirectory() as tmp:
-        course = nncourse.copy_course(kit.REPO, Path(tmp) / "course")
-        nncourse.release(course, assignment)
+        course = nnrelease.copy_course(kit.COURSE, Path(tmp) / "course")
+        nnrelease.release(nncourse.Course.open(course), assignment)
         solved = kit.solved_notebook(assignment, course)
         for index in range(copies):
             kit.write_submission(course, assignment, f"student{index}", solved)

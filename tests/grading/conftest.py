@@ -13,6 +13,7 @@ from pathlib import Path
 import gradingkit as kit
 import pytest
 from nngrade import course as nncourse
+from nngrade import release as nnrelease
 from nngrade.grades import Score, read_scores
 from nngrade.safe_autograde import grade_assignment
 
@@ -28,8 +29,8 @@ class GradedAssignment:
 @pytest.fixture(scope="session")
 def course(tmp_path_factory) -> Path:
     """A copy of the course (config and masters) with every assignment released."""
-    root = nncourse.copy_course(kit.REPO, tmp_path_factory.mktemp("course"))
-    nncourse.release(root, "all")
+    root = nnrelease.copy_course(kit.COURSE, tmp_path_factory.mktemp("course"))
+    nnrelease.release(nncourse.Course.open(root), "all")
     return root
 
 

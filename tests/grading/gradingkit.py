@@ -37,8 +37,9 @@ from pathlib import Path
 
 import nbformat
 from nngrade import course as nncourse
+from support import ROOT
 
-REPO = Path(__file__).resolve().parents[2]
+COURSE = nncourse.Course.open(ROOT)  # the repository is the course
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
@@ -59,7 +60,7 @@ class Submission:
 
 
 def assignment_names() -> list[str]:
-    return nncourse.assignments(REPO)
+    return nncourse.assignments(COURSE)
 
 
 def load_submissions(assignment: str) -> list[Submission]:
@@ -74,12 +75,12 @@ def load_submissions(assignment: str) -> list[Submission]:
     return subs
 
 
-def master(assignment: str, course: Path = REPO) -> nbformat.NotebookNode:
-    src = nncourse.source_dir(course) / assignment / f"{assignment}.ipynb"
+def master(assignment: str, course: Path = ROOT) -> nbformat.NotebookNode:
+    src = nncourse.source_dir(nncourse.Course.open(course)) / assignment / f"{assignment}.ipynb"
     return nbformat.read(src, as_version=4)
 
 
-def release_notebook(assignment: str, course: Path = REPO) -> nbformat.NotebookNode:
+def release_notebook(assignment: str, course: Path = ROOT) -> nbformat.NotebookNode:
     path = Path(course) / "exercises" / assignment / f"{assignment}.ipynb"
     return nbformat.read(path, as_version=4)
 
@@ -103,7 +104,7 @@ def without_markers(source: str, markers: tuple[str, str]) -> str:
     return "\n".join(line for line in source.split("\n") if line.strip() not in markers)
 
 
-def solved_notebook(assignment: str, course: Path = REPO) -> nbformat.NotebookNode:
+def solved_notebook(assignment: str, course: Path = ROOT) -> nbformat.NotebookNode:
     """The student version with every answer cell written as the reference solution."""
     answers = {
         _grade_id(c): without_markers(c.source, SOLUTION_MARKERS)
@@ -117,7 +118,7 @@ def solved_notebook(assignment: str, course: Path = REPO) -> nbformat.NotebookNo
     return nb
 
 
-def build_submission(assignment: str, sub: Submission, course: Path = REPO):
+def build_submission(assignment: str, sub: Submission, course: Path = ROOT):
     """The notebook a student with this submission hands in."""
     if sub.base == "release":
         nb = copy.deepcopy(release_notebook(assignment, course))
@@ -193,7 +194,7 @@ def grading_problems(course: Path, assignment: str, scores: dict, subs: dict) ->
     return problems
 
 
-def tampered_blank(assignment: str, course: Path = REPO):
+def tampered_blank(assignment: str, course: Path = ROOT):
     """The untouched student version whose test cells are emptied or made trivial, worth 100."""
     nb = copy.deepcopy(release_notebook(assignment, course))
     for index, cell in enumerate(c for c in nb.cells if _is_test(c)):
@@ -293,7 +294,7 @@ def answer_names(source: str) -> list[str]:
     return [node.name for node in tree.body if isinstance(node, kinds)]
 
 
-def hostile_notebook(assignment: str, patched: bool, course: Path = REPO):
+def hostile_notebook(assignment: str, patched: bool, course: Path = ROOT):
     """The release with every answer replaced by one returning an object equal to everything."""
     masters = {
         _grade_id(c): c.source
@@ -319,7 +320,7 @@ def _is_test(cell) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
-def secret_lines(assignment: str, course: Path = REPO) -> tuple[set[str], set[str]]:
+def secret_lines(assignment: str, course: Path = ROOT) -> tuple[set[str], set[str]]:
     """(solution lines, hidden-test lines) of the master that appear nowhere else in it."""
     solution, hidden, public = set(), set(), set()
     for cell in master(assignment, course).cells:
@@ -391,11 +392,13 @@ def leaked(lines: set[str], text: str) -> list[str]:
 
 
 # per-student variants (solutions/_shared/variants.py, imported here as a module)
-def variants_module(course: Path = REPO) -> dict:
+def variants_module(course: Path = ROOT) -> dict:
     """The names that solutions/_shared/variants.py defines (run as a plain module)."""
     import runpy
 
-    return runpy.run_path(str(nncourse.source_dir(course) / "_shared" / "variants.py"))
+    return runpy.run_path(
+        str(nncourse.source_dir(nncourse.Course.open(course)) / "_shared" / "variants.py")
+    )
 
 
 def _literal(value) -> str:
@@ -406,7 +409,7 @@ def _literal(value) -> str:
     return repr(value)
 
 
-def pinned_notebook(assignment: str, student: str, course: Path = REPO):
+def pinned_notebook(assignment: str, student: str, course: Path = ROOT):
     """The notebook of `student` who solved the assignment and wrote their own variant's numbers
     into the answers: each answer cell that reads a variant name first binds it to the value of
     `student`'s variant, as a student does who copies the numbers off their screen."""
@@ -426,7 +429,7 @@ def pinned_notebook(assignment: str, student: str, course: Path = REPO):
 def make(target: str, course: Path, **variables) -> subprocess.CompletedProcess:
     """A make target of the repository, run on `course` as an instructor types it."""
     settings = [f"{name}={value}" for name, value in {"COURSE": course, **variables}.items()]
-    command = ["make", "--no-print-directory", "-C", str(REPO), target, *settings]
+    command = ["make", "--no-print-directory", "-C", str(ROOT), target, *settings]
     return subprocess.run(command, capture_output=True, text=True, timeout=900)
 
 

@@ -13,11 +13,13 @@ import gradingkit as kit
 import nbformat
 import pytest
 from nngrade import course as nncourse
+from nngrade import release as nnrelease
 from nngrade.authoring import notebook_text
 from nngrade.feedback_pages import generate
+from support import ROOT
 
 ASSIGNMENTS = kit.assignment_names()
-EXERCISE_NOTEBOOKS = sorted((kit.REPO / "exercises").glob("*/*.ipynb"))
+EXERCISE_NOTEBOOKS = sorted((ROOT / "exercises").glob("*/*.ipynb"))
 # nbgrader's gradebook code warns (SAWarning, a RuntimeWarning: an error under our settings)
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
@@ -39,7 +41,7 @@ def test_every_chapter_has_an_assignment_in_order():
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_master_is_built_from_its_source(assignment):
-    source = kit.REPO / "solutions" / assignment / f"{assignment}.py"
+    source = ROOT / "solutions" / assignment / f"{assignment}.py"
     master = source.with_suffix(".ipynb")
     assert master.read_text() == notebook_text(source), "run `make release` to rebuild the master"
 
@@ -47,7 +49,9 @@ def test_master_is_built_from_its_source(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_exercises_are_exactly_what_generate_assignment_makes(course, assignment):
     assert (course / "exercises" / assignment).is_dir()
-    assert not nncourse.release_differences(kit.REPO, course, assignment), "run `make release`"
+    assert not nnrelease.release_differences(
+        kit.COURSE, nncourse.Course.open(course), assignment
+    ), "run `make release`"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -170,7 +174,7 @@ def test_wrong_submission_earns_its_intended_score(graded, assignment, student):
 def test_no_solution_or_hidden_test_in_exercises(assignment):
     solution, hidden = kit.secret_lines(assignment)
     assert solution and hidden
-    for path in (kit.REPO / "exercises" / assignment).rglob("*"):
+    for path in (ROOT / "exercises" / assignment).rglob("*"):
         if path.suffix == ".ipynb":
             found = (solution | hidden) & kit.notebook_lines(nbformat.read(path, as_version=4))
             assert not found, f"{path.name} leaks {found}"
@@ -214,7 +218,7 @@ def test_nbgrader_own_feedback_would_leak(graded, tmp_path):
 
 
 def test_site_never_shows_solutions_or_hidden_tests():
-    site = kit.REPO / "_build" / "html"
+    site = ROOT / "_build" / "html"
     if not site.is_dir():
         pytest.skip("the site is not built (make book); the browser tests build and check it")
     assert not list(site.rglob("solutions/*")), "the site publishes solutions/"
@@ -227,7 +231,7 @@ def test_site_never_shows_solutions_or_hidden_tests():
     # lone keyword argument (`rtol=1e-10)`), which says nothing of a solution.
     given = "\n".join(
         cell.source
-        for notebook in [*(kit.REPO / "lectures").glob("*.ipynb"), *EXERCISE_NOTEBOOKS]
+        for notebook in [*(ROOT / "lectures").glob("*.ipynb"), *EXERCISE_NOTEBOOKS]
         for cell in nbformat.read(notebook, as_version=4).cells
     )
     secrets = {s for s in secrets if s not in given and not re.fullmatch(r"\w+=[^\s=]*", s)}
@@ -241,5 +245,5 @@ def test_site_never_shows_solutions_or_hidden_tests():
 def test_scores_are_read_per_part_from_the_gradebook(graded):
     result = graded(ASSIGNMENTS[0])
     reference = result.scores["reference"]
-    parts = nncourse.test_cell_ids(result.course, ASSIGNMENTS[0])
+    parts = nncourse.test_cell_ids(nncourse.Course.open(result.course), ASSIGNMENTS[0])
     assert set(reference.parts) == set().union(*[set(p) for p in parts.values()])

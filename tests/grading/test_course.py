@@ -9,13 +9,15 @@ from pathlib import Path
 import gradingkit as kit
 import pytest
 from nngrade import cli
-from nngrade.course import Course, UnknownAssignment, copy_course, released, select
+from nngrade.course import Course, UnknownAssignment, released, select
+from nngrade.release import copy_course
+from support import ROOT
 from traitlets.config.loader import PyFileConfigLoader
 
 
 @pytest.fixture
 def course(tmp_path) -> Path:
-    return copy_course(kit.REPO, tmp_path / "course")
+    return copy_course(kit.COURSE, tmp_path / "course")
 
 
 def nbgrader_db_url(root: Path) -> str:
@@ -39,11 +41,11 @@ def test_a_gradebook_url_given_once_is_every_steps_and_nbgraders(course, monkeyp
 
 
 def test_all_is_every_released_assignment_and_a_wrong_name_lists_them(course):
-    assert released(course) == []
+    assert released(Course.open(course)) == []
     (course / "exercises" / "01_neurons").mkdir(parents=True)
-    assert select(course, "all") == ["01_neurons"]
+    assert select(Course.open(course), "all") == ["01_neurons"]
     with pytest.raises(UnknownAssignment) as error:
-        select(course, "01_neuron")
+        select(Course.open(course), "01_neuron")
     assert str(error.value) == (
         "'01_neuron' is not an assignment of this course; the assignments are: "
         f"{', '.join(kit.assignment_names())} (or all)"
@@ -71,7 +73,7 @@ def test_a_folder_without_nbgrader_config_is_not_a_course(tmp_path, capsys):
 
 
 def test_the_make_targets_call_only_nngrade():
-    makefile = (kit.REPO / "Makefile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
     for step in cli.STEPS:
         # after silent set-up lines (`@bash scripts/system-deps.sh bubblewrap`), nngrade itself
         recipe = re.search(rf"^{step}:.*\n(?:\t@.*\n)*\t(.+)$", makefile, flags=re.M)

@@ -17,6 +17,7 @@ import pytest
 from nbgrader.utils import parse_utc
 from nngrade import lms
 from nngrade.lms import DownloadError, collect_download, detect_lms, match_notebook, parse_receipt
+from nngrade.lms import archive as lms_archive
 from nngrade.roster import Roster, RosterError, Student, load_roster
 
 NB = "01_neurons"
@@ -722,14 +723,14 @@ def test_zip_bombs_are_capped(tmp_path, monkeypatch):
         archive.writestr("kim_12345_1_01_neurons.ipynb", zeros)
         archive.writestr("leesun_23456_2_01_neurons.ipynb", notebook("lee"))
     assert path.stat().st_size < 5_000  # it compresses 60 times over
-    monkeypatch.setattr(lms, "MAX_FILE_BYTES", 100_000)
+    monkeypatch.setattr(lms_archive, "MAX_FILE_BYTES", 100_000)
     result = collect(path, tmp_path / "s", roster=KIM)
     assert [p.student_id for p in result.placed] == ["lee"]
     assert result.unplaced == [
         lms.Unplaced("kim_12345_1_01_neurons.ipynb", "larger than 0 MiB once unpacked: not read",
                      "12345")
     ]  # fmt: skip
-    monkeypatch.setattr(lms, "MAX_TOTAL_BYTES", 200_000)
+    monkeypatch.setattr(lms_archive, "MAX_TOTAL_BYTES", 200_000)
     refused(tmp_path, path, "would unpack to 0 MiB, more than 0 MiB: refused")
 
 

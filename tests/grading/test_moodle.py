@@ -18,11 +18,13 @@ import lms_downloads as dl
 import nbformat
 import pytest
 from nngrade import course as nncourse
+from nngrade import release as nnrelease
 from nngrade.feedback_pages import upload_name
 from nngrade.lms import DownloadError, collect_download
 from nngrade.lms_columns import column_headers, find_column, read_export
 from nngrade.moodle import WorksheetError, fill_worksheet, parse_moodle_time, read_worksheet
 from nngrade.roster import Roster, Student, load_roster
+from support import ROOT
 
 ASSIGNMENTS = ("01_neurons", "02_backprop", "03_autodiff")
 OFFSETS = {"01_neurons": 0, "02_backprop": 311, "03_autodiff": 1207}  # Moodle's, per assignment
@@ -318,7 +320,7 @@ def test_canvas_and_blackboard_exports_name_the_existing_columns(tmp_path):
 # A Moodle term through the make targets, no ASSIGNMENT: three assignments, three worksheets
 # ---------------------------------------------------------------------------------------------
 
-NBGRADER = kit.REPO / ".venv" / "bin" / "nbgrader"
+NBGRADER = ROOT / ".venv" / "bin" / "nbgrader"
 
 
 make, ok = kit.make, kit.ok
@@ -337,7 +339,7 @@ def snapshot(course: Path) -> dict[str, bytes]:
 def moodle_term(tmp_path_factory) -> dict:
     """01 solved by everyone, 02 and 03 handed in blank; the worksheets in London time."""
     root = tmp_path_factory.mktemp("moodle-term")
-    course = nncourse.copy_course(kit.REPO, root / "course")
+    course = nnrelease.copy_course(kit.COURSE, root / "course")
     downloads, out = {}, {}
     for a in ASSIGNMENTS:
         ok(make("release", course, ASSIGNMENT=a))
@@ -346,7 +348,7 @@ def moodle_term(tmp_path_factory) -> dict:
         )
         nbs = {sid: nbformat.writes(made).encode() for sid in dl.SUBMITTERS}
         zip_path = root / a / f"NN101-{a}-{4000 + OFFSETS[a]}.zip"
-        top = nncourse.total_points(course, a)
+        top = nncourse.total_points(nncourse.Course.open(course), a)
         downloads[a] = dl.build_moodle(zip_path, nbs, assignment=a, notebook=a, offset=OFFSETS[a],
                                        zone=LONDON, maximum=top)  # fmt: skip
     roster = downloads["01_neurons"].roster_csv
@@ -401,7 +403,7 @@ def test_each_worksheet_goes_back_filled_in(moodle_term):
         header = original[0]
         assert written[0] == header and len(written) == len(original)
         grade, comments = header.index("Grade"), header.index("Feedback comments")
-        top = nncourse.total_points(course, a)
+        top = nncourse.total_points(nncourse.Course.open(course), a)
         full = a == "01_neurons"  # the reference solution; 02 and 03 are handed in blank
         for before, after in zip(original[1:], written[1:], strict=True):
             sid = before[header.index("Email address")].split("@")[0]
@@ -434,7 +436,7 @@ def test_each_worksheet_goes_back_filled_in(moodle_term):
 
 @pytest.mark.slow
 def test_canvas_import_file_fills_the_existing_column(tmp_path):
-    course = nncourse.copy_course(kit.REPO, tmp_path / "course")
+    course = nnrelease.copy_course(kit.COURSE, tmp_path / "course")
     ok(make("release", course, ASSIGNMENT="01_neurons"))
     download = dl.build_canvas(tmp_path / "canvas.zip", handed_in())
     ok(make("collect", course, SUBMISSIONS=download.path, ROSTER=download.roster_csv))
@@ -442,7 +444,7 @@ def test_canvas_import_file_fills_the_existing_column(tmp_path):
     export.write_text(CANVAS_EXPORT)
     ok(make("export", course, GRADEBOOK=export))
     table = list(csv.reader((course / "grades-canvas.csv").open()))
-    top = nncourse.total_points(course, "01_neurons")
+    top = nncourse.total_points(nncourse.Course.open(course), "01_neurons")
     assert table[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
                         "Week 1: 01_neurons (12345)"]  # fmt: skip
     assert table[1] == ["Points Possible", "", "", "", "", f"{top:g}"]

@@ -14,6 +14,7 @@ import gradingkit as kit
 import pytest
 import two_notebooks as two
 from nngrade import course as nncourse
+from nngrade import release as nnrelease
 from nngrade.grades import read_scores
 from nngrade.safe_autograde import grade_assignment
 
@@ -22,8 +23,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.e
 
 @pytest.fixture(scope="module")
 def plain_course(tmp_path_factory):
-    root = nncourse.copy_course(kit.REPO, tmp_path_factory.mktemp("plain"))
-    nncourse.release(root, "all")
+    root = nnrelease.copy_course(kit.COURSE, tmp_path_factory.mktemp("plain"))
+    nnrelease.release(nncourse.Course.open(root), "all")
     return root
 
 
@@ -55,7 +56,7 @@ def test_a_two_notebook_assignment_is_graded_as_plain_nbgrader_grades_it(tmp_pat
     for who in ("nngrade", "nbgrader"):
         root = two.make_course(tmp_path / who)
         course = nncourse.Course.open(root)
-        nncourse.release(course, two.ASSIGNMENT)
+        nnrelease.release(course, two.ASSIGNMENT)
         for student, notebooks in answers.items():
             folder = root / "submitted" / student / two.ASSIGNMENT
             folder.mkdir(parents=True)

@@ -21,6 +21,7 @@ import gradingkit as kit
 import numpy as np
 import pytest
 from nngrade import course as nncourse
+from nngrade import release as nnrelease
 from nngrade.grades import read_scores
 from nngrade.safe_autograde import grade_assignment
 
@@ -151,8 +152,8 @@ def _batch_problems(scores: dict, assignment: str) -> list[str]:
 
 
 def _variant_course(tmp_path_factory, assignment: str, name: str) -> Path:
-    root = nncourse.copy_course(kit.REPO, tmp_path_factory.mktemp(name))
-    nncourse.release(root, assignment)
+    root = nnrelease.copy_course(kit.COURSE, tmp_path_factory.mktemp(name))
+    nnrelease.release(nncourse.Course.open(root), assignment)
     _write_batch(root, assignment)
     return root
 

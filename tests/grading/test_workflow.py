@@ -25,11 +25,13 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from nngrade import course as nncourse
+from nngrade import release as nnrelease
+from support import ROOT
 
 ASSIGNMENT = dl.ASSIGNMENT
 NOTEBOOK = f"{dl.NOTEBOOK}.ipynb"
 PARTIAL = "transposed-weights"  # tests/grading/submissions/01_neurons/transposed_weights.toml
-NBGRADER = kit.REPO / ".venv" / "bin" / "nbgrader"
+NBGRADER = ROOT / ".venv" / "bin" / "nbgrader"
 # one xdist group per flow, so that the two workers of `make test` share the flows
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 LMS = [pytest.param(lms, marks=pytest.mark.xdist_group(f"workflow-{lms}")) for lms in dl.BUILDERS]
@@ -37,7 +39,7 @@ ON_POSTGRESQL = pytest.mark.xdist_group("workflow-postgresql")
 
 UNREADABLE = f"{NOTEBOOK} is not a readable notebook (NotJSONError): scored 0"
 #: the assignment's autograded points: cam's full score
-TOP = sum(nncourse.test_cell_ids(kit.REPO, ASSIGNMENT)[dl.NOTEBOOK].values())
+TOP = sum(nncourse.test_cell_ids(kit.COURSE, ASSIGNMENT)[dl.NOTEBOOK].values())
 LATE = f"submitted 9 h 16 min late: penalty {TOP:g}"  # cam: 2026-10-02 09:15, due 10-01 23:59
 #: nbgrader's late penalty setting per flow: all of the score (nbgrader's "zero"), or on Moodle
 #: a tenth per started day (nngrade.late), so cam loses a tenth of TOP
@@ -82,9 +84,9 @@ make, ok = kit.make, kit.ok
 @pytest.fixture(scope="session")
 def released(tmp_path_factory) -> Path:
     """A course copy after `make release` (every assignment), copied by each flow below."""
-    course = nncourse.copy_course(kit.REPO, tmp_path_factory.mktemp("released") / "course")
+    course = nnrelease.copy_course(kit.COURSE, tmp_path_factory.mktemp("released") / "course")
     out = ok(make("release", course))
-    for name in nncourse.assignments(course):
+    for name in nncourse.assignments(nncourse.Course.open(course)):
         assert f"released exercises/{name}/{name}.ipynb" in out
     return course
 
@@ -135,7 +137,7 @@ def term(request, released, tmp_path_factory) -> dict:
 def expected_rows(term: dict, lms: str) -> dict[str, dict]:
     download = term["download"]
     top = TOP
-    total = nncourse.total_points(kit.REPO, ASSIGNMENT)
+    total = nncourse.total_points(kit.COURSE, ASSIGNMENT)
     partial = next(s for s in kit.load_submissions(ASSIGNMENT) if s.name == PARTIAL).score
     with download.roster_csv.open() as handle:
         roster = {row["student_id"]: row for row in csv.DictReader(handle)}
@@ -226,7 +228,7 @@ def test_lms_import_file_has_one_row_per_roster_student(term, request):
     header, body = table[0], table[1:]
     assert header[-1] == ASSIGNMENT
     if lms == "canvas":  # Canvas sets the column's points from this row
-        total = nncourse.total_points(kit.REPO, ASSIGNMENT)
+        total = nncourse.total_points(kit.COURSE, ASSIGNMENT)
         assert body[0] == ["Points Possible", "", "", "", "", f"{total:g}"]
         body = body[1:]
     assert [row[-1] for row in body] == [row["score"] for row in term["rows"].values()]

@@ -8,11 +8,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from conftest import TEST_LIMITS
 from hostile import HONEST, Case
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
-from nngrade.safe_autograde import grade_assignment
+from nngrade import safe_autograde
+from nngrade.safe_autograde import DaskBackend, GradingRefused, grade_assignment
+from support.sandboxing import TEST_LIMITS
 from tiny_course import ASSIGNMENT, course_config, make_course, student_notebook, submit
 
 # Sandboxes and servers: one xdist group (note: this pytest-xdist does not honor it, so every
@@ -95,6 +96,28 @@ def test_dask_local_cluster_grades_like_threads(tmp_path):
             )
     assert len(worker_pids) == 2
     assert {o.student: o.score for o in outcomes} == {c.student: c.score for c in SMALL}
+
+
+def test_with_a_dask_cluster_isolation_is_probed_on_its_workers_not_here(tmp_path, monkeypatch):
+    """The head node runs no submission: its own isolation does not matter, the workers' does."""
+    sent = []
+
+    class Cluster:  # what DaskBackend uses of dask.distributed.Client
+        def get_executor(self):
+            return None
+
+        def run(self, function):  # on every worker; here, as two workers would answer
+            sent.append(function)
+            return {"tcp://w1:4000": None, "tcp://w2:4000": "missing tools: bwrap"}
+
+    def here(*args):
+        raise AssertionError("isolation was probed on the head node")
+
+    monkeypatch.setattr(safe_autograde, "isolation_problem", here)
+    backend = DaskBackend.connect(Cluster(), TEST_LIMITS, unsafe=False)
+    with pytest.raises(GradingRefused, match=r"^tcp://w2:4000: missing tools: bwrap; refusing"):
+        grade_assignment(tmp_path, ASSIGNMENT, backend=backend)
+    assert sent == [here]  # the probe itself went to the workers
 
 
 def run_cli(*args: str, path: str) -> subprocess.CompletedProcess:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from conftest import REPO, TEST_LIMITS, sandbox_processes
 from hostile import FLAGGED, HONEST, HOSTILE
 from nbgrader.api import Gradebook
 from nngrade.safe_autograde import grade_assignment
+from support import ROOT
+from support.sandboxing import TEST_LIMITS, sandbox_processes
 from tiny_course import ASSIGNMENT, grading_text, make_course, student_notebook, submit
 
 # nbgrader's own gradebook code emits SQLAlchemy warnings (RuntimeWarnings, errors here)
@@ -36,7 +37,7 @@ def graded(tmp_path_factory):
         "course": str(root),
         "gradebook": str(root / "gradebook.db"),
         "port": server.getsockname()[1],
-        "repo": str(REPO),
+        "repo": str(ROOT),
     }
     for case in CASES.values():
         text = case.raw
@@ -81,7 +82,7 @@ def test_corpus_batch(graded):
     assert sandbox_processes(CORPUS_UID) == []  # no process outlives its grading
     # nothing was written outside the private copies
     assert not (root / "autograded" / "honest_full" / ASSIGNMENT / "pwned.txt").exists()
-    assert not (REPO / ".venv" / "pwned.txt").exists()
+    assert not (ROOT / ".venv" / "pwned.txt").exists()
     assert not list(root.rglob("big.bin"))
     # limit reasons reach the feedback as a note
     for student in ("infinite_loop", "exit_kernel", "kill_parent", "output_flood"):

@@ -12,9 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import TEST_LIMITS, sandbox_processes
 from nbgrader.api import Gradebook
 from nngrade.safe_autograde import grade_assignment
+from support import ROOT
+from support.sandboxing import TEST_LIMITS, sandbox_processes
 from tiny_course import ASSIGNMENT, CORRECT_MUL, make_course, student_notebook, submit
 
 pytestmark = [
@@ -30,7 +31,7 @@ GRADER = """
 import sys
 from dataclasses import replace
 sys.path.insert(0, {tests!r})
-from conftest import TEST_LIMITS
+from support.sandboxing import TEST_LIMITS
 from nngrade.safe_autograde import grade_assignment
 limits = replace(TEST_LIMITS, first_uid={uid})
 grade_assignment({root!r}, "ps1", workers=2, limits=limits,
@@ -62,7 +63,7 @@ def test_killed_grader_leaves_nothing_running_and_a_rerun_completes(tmp_path):
         submit(root, student, student_notebook(root, SLOW_ADD, mul))
     private_tmp = tmp_path / "grader-tmp"  # the killed grader's copies and zygote live here
     private_tmp.mkdir()
-    script = GRADER.format(tests=str(Path(__file__).parent), uid=KILL_UID, root=str(root))
+    script = GRADER.format(tests=str(ROOT / "tests"), uid=KILL_UID, root=str(root))
     env = {**os.environ, "TMPDIR": str(private_tmp)}
     grader = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env

@@ -7,9 +7,9 @@ from dataclasses import asdict, replace
 
 import nbformat
 import pytest
-from conftest import TEST_LIMITS, sandbox_processes
 from nngrade.safe_autograde import apply_result
 from nngrade.sandbox import execute_job, isolation_problem, sandbox_command
+from support.sandboxing import TEST_LIMITS, sandbox_processes
 
 
 def notebook(*sources: str) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from conftest import TEST_LIMITS
 from nbgrader.api import Gradebook
 from nngrade.safe_autograde import grade_assignment
+from support.sandboxing import TEST_LIMITS
 from tiny_course import ASSIGNMENT, CORRECT_ADD, CORRECT_MUL, make_course, student_notebook, submit
 
 pytestmark = [

@@ -9,10 +9,10 @@ from dataclasses import asdict
 
 import nbformat
 import pytest
-from conftest import TEST_LIMITS
 from nbgrader.api import Gradebook
 from nngrade import sandbox
 from nngrade.safe_autograde import grade_assignment
+from support.sandboxing import TEST_LIMITS
 from tiny_course import ASSIGNMENT, make_course, student_notebook, submit
 
 pytestmark = [
