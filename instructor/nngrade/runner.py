@@ -14,6 +14,7 @@ can still kill it: the trusted side then keeps the cells already reported and ze
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -81,9 +82,10 @@ class CappedClient(NotebookClient):
         self.timings["cleanup"] = time.time()
         if not self.sandboxed:
             return await super()._async_cleanup_kernel()
-        process = getattr(getattr(self.km, "provisioner", None), "process", None)
-        if process is not None:
-            process.kill()  # the kernel (its children die with the PID namespace)
+        provisioner = getattr(self.km, "provisioner", None)
+        if provisioner is not None:  # SIGKILL to the kernel's process group, as nbclient sends
+            with contextlib.suppress(OSError):
+                await provisioner.kill()
 
     def output(self, outs, msg, display_id, cell_index):
         self.output_bytes += len(json.dumps(msg["content"]))
