@@ -11,8 +11,9 @@ Prints, per command: seconds, submissions per minute and per minute per core (wo
 whether every submission earned the same score as under plain nbgrader. Then the ratios the
 issue sets goals for, the floor (the notebook's own cells run again in an interpreter that has
 already run them once: no start, no imports) and, from the sandbox's timings, where a
-submission's time goes: sandbox, runner start, kernel start, the first cell (the imports), the
-other cells, teardown, and nbgrader's bookkeeping (what is left of the wall time).
+submission's time goes: sandbox, runner start, notebook parsed and kernel launched, kernel start,
+the first cell (the imports), the other cells, the kernel's end, teardown, and nbgrader's
+bookkeeping (what is left of the wall time).
 """
 
 from __future__ import annotations
@@ -156,9 +157,11 @@ def breakdown(timings: list[dict], wall_per_submission: float) -> dict[str, floa
     phases = {
         "sandbox (bwrap, interpreter start)": ("job", "runner"),
         "runner imports (nbclient, nbformat)": ("runner", "imported"),
-        "kernel start": ("imported", "kernel_ready"),
+        "notebook parsed, kernel launched": ("imported", "launch"),
+        "kernel start (until kernel_info)": ("launch", "kernel_ready"),
         "first cell (imports of the notebook)": ("kernel_ready", "first_cell"),
-        "other cells": ("first_cell", "end"),
+        "other cells": ("first_cell", "last_cell"),
+        "kernel stopped, result sent": ("last_cell", "end"),
         "teardown (kill, reap, written files)": ("end", "returned"),
     }
     found = {}

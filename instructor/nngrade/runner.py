@@ -14,6 +14,7 @@ can still kill it: the trusted side then keeps the cells already reported and ze
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -21,6 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
+from queue import Empty
 
 STARTED = time.time()  # for the benchmark's breakdown: the interpreter has started
 # jsonschema's optional IRI format checker builds a grammar at import (about 3 s per sandbox);
@@ -28,8 +30,10 @@ STARTED = time.time()  # for the benchmark's breakdown: the interpreter has star
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
+from jupyter_core.utils import ensure_async  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellTimeoutError, DeadKernelError  # noqa: E402
+from nbclient.util import run_hook  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
 IMPORTED = time.time()
@@ -44,10 +48,11 @@ class OutputLimitExceeded(Exception):
 class CappedClient(NotebookClient):
     """A notebook client that reports every executed cell and caps the total output size."""
 
-    def __init__(self, nb, channel, max_output_bytes: int, **kwargs):
+    def __init__(self, nb, channel, max_output_bytes: int, sandboxed: bool = False, **kwargs):
         super().__init__(nb, **kwargs)
         self.channel = channel
         self.max_output_bytes = max_output_bytes
+        self.sandboxed = sandboxed
         self.output_bytes = 0
         self.output_exceeded = False
         self.on_cell_executed = self.report_cell
@@ -56,6 +61,31 @@ class CappedClient(NotebookClient):
 
     def mark_started(self, **_) -> None:
         self.timings["kernel_ready"] = time.time()
+
+    async def async_start_new_kernel_client(self):
+        """nbclient's, but waiting for the kernel with :func:`wait_until_ready`."""
+        try:
+            self.kc = self.km.client()
+            await ensure_async(self.kc.start_channels())
+            await wait_until_ready(self.kc, self.startup_timeout, self.timings)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return self.kc
+
+    async def _async_cleanup_kernel(self) -> None:
+        """In a sandbox (the warm path), end the kernel with SIGKILL and nothing more: nbclient
+        would then poll every 0.1 s until it is gone and close its sockets, while the sandbox's
+        PID namespace, killed by the trusted side right after, takes every process with it."""
+        self.timings["cleanup"] = time.time()
+        if not self.sandboxed:
+            return await super()._async_cleanup_kernel()
+        provisioner = getattr(self.km, "provisioner", None)
+        if provisioner is not None:  # SIGKILL to the kernel's process group, as nbclient sends
+            with contextlib.suppress(OSError):
+                await provisioner.kill()
 
     def output(self, outs, msg, display_id, cell_index):
         self.output_bytes += len(json.dumps(msg["content"]))
@@ -74,6 +104,7 @@ class CappedClient(NotebookClient):
 
     def report_cell(self, cell, cell_index, execute_reply):
         self.timings.setdefault("first_cell", time.time())
+        self.timings["last_cell"] = time.time()
         reply = execute_reply["content"]
         if self.output_exceeded:  # its output was cut, so it cannot count as passing
             reply = {"status": "error", "ename": "OutputLimitExceeded", "evalue": "output cut"}
@@ -95,6 +126,34 @@ class CappedClient(NotebookClient):
             execution_count=cell.get("execution_count"),
             outputs=cell.outputs,
         )
+
+
+async def wait_until_ready(kc, timeout: float, timings: dict) -> None:
+    """jupyter_client's ``wait_for_ready`` without its last step, which waits until the IOPub
+    channel has been quiet for 0.2 s (every submission paid it): what is still on that channel
+    then (the replies' status messages, anything the kernel printed while starting) belongs to
+    no cell, and nbclient keeps only the messages whose parent is the cell it runs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        kc.kernel_info()
+        try:
+            reply = await kc.shell_channel.get_msg(timeout=1)
+        except Empty:
+            pass
+        else:
+            if reply["msg_type"] == "kernel_info_reply":
+                try:  # IOPub is connected once it carries a message (as jupyter_client checks)
+                    await kc.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass
+                else:
+                    kc._handle_kernel_info_reply(reply)
+                    timings["kernel_info"] = time.time()
+                    return
+        if not await kc._async_is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
 
 
 def send(channel, **message) -> None:
@@ -133,9 +192,12 @@ def run(job: dict, channel, sockets: str, launcher=None, timings=None) -> tuple[
 
     local_provisioner.launch_kernel = timed_launch
     nb = nbformat.reads(job["notebook"], as_version=4)
+    if timings is not None:
+        timings["parsed"] = time.time()
     client = CappedClient(
         nb,
         channel,
+        sandboxed=launcher is not None,
         config=local_socket_config(sockets),
         max_output_bytes=job["max_output_bytes"],
         timeout=job["cell_timeout"],

@@ -70,7 +70,9 @@ def test_killed_grader_leaves_nothing_running_and_a_rerun_completes(tmp_path):
     )
     graded = [grader.stdout.readline().strip() for _ in range(2)]  # two done, more running
     assert all(graded), "the grader ended before two submissions were graded"
-    time.sleep(0.5)
+    running = time.monotonic() + 10  # the next ones start once nbgrader's bookkeeping is done
+    while not sandbox_processes(KILL_UID) and time.monotonic() < running:
+        time.sleep(0.05)
     assert sandbox_processes(KILL_UID), "no submission was running when the grader was killed"
     grader.send_signal(signal.SIGKILL)
     grader.wait()
