@@ -28,11 +28,12 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "grading"), str(ROOT / "benchmarks")]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "grading"), str(ROOT / "benchmarks")]
 
 import copying_map  # noqa: E402
 import gradingkit as kit  # noqa: E402
 from nngrade import course as nncourse  # noqa: E402
+from nngrade import release as nnrelease  # noqa: E402
 from nngrade.grades import read_scores  # noqa: E402
 from nngrade.safe_autograde import grade_assignment  # noqa: E402
 
@@ -107,7 +108,7 @@ def own_numbers_cells(assignment: str) -> dict[str, str]:
     return {cell: cell_text(entry) for cell, entry in calculator.items()}
 
 
-def copying_notebook(assignment: str, cells: dict[str, str], course: Path = kit.REPO):
+def copying_notebook(assignment: str, cells: dict[str, str], course: Path = ROOT):
     """The release with the given answer cells (cell id -> text) filled in, the rest untouched."""
     submission = kit.Submission(
         name="copying",
@@ -138,8 +139,8 @@ def write_batch(course: Path, assignment: str) -> None:
 
 def graded_batch(assignment: str, folder: Path) -> dict:
     """Student -> Score for the batch of `write_batch`, graded by nngrade's isolated grader."""
-    course = nncourse.copy_course(kit.REPO, folder)
-    nncourse.release(course, assignment)
+    course = nnrelease.copy_course(kit.COURSE, folder)
+    nnrelease.release(nncourse.Course.open(course), assignment)
     write_batch(course, assignment)
     grade_assignment(course, assignment, workers=2)
     return read_scores(nncourse.Course.open(course), assignment)

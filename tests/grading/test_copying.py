@@ -21,10 +21,12 @@ import importlib.util
 import gradingkit as kit
 import pytest
 from nngrade import course as nncourse
+from nngrade import release as nnrelease
 from nngrade.grades import read_scores
 from nngrade.safe_autograde import grade_assignment
+from support import ROOT
 
-spec = importlib.util.spec_from_file_location("copying", kit.REPO / "benchmarks" / "copying.py")
+spec = importlib.util.spec_from_file_location("copying", ROOT / "benchmarks" / "copying.py")
 copying = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(copying)
 ENTRIES = copying.copying_map.COPIES + copying.copying_map.CALCULATOR
@@ -82,8 +84,8 @@ def test_the_reference_lines_the_issue_names_are_found():
     [pytest.param(a, marks=pytest.mark.xdist_group(f"copying-{a}")) for a in VARIANT_TASKS],
 )
 def test_copying_earns_nothing_on_the_variant_tasks(tmp_path_factory, assignment):
-    course = nncourse.copy_course(kit.REPO, tmp_path_factory.mktemp(f"copying-{assignment}"))
-    nncourse.release(course, assignment)
+    course = nnrelease.copy_course(kit.COURSE, tmp_path_factory.mktemp(f"copying-{assignment}"))
+    nnrelease.release(nncourse.Course.open(course), assignment)
     kit.write_submission(course, assignment, "reference", kit.solved_notebook(assignment, course))
     copied = copying.copied_cells(assignment, copying.SOURCES["together"])
     copy = copying.copying_notebook(assignment, copied)

@@ -12,9 +12,9 @@ from dataclasses import asdict, replace
 
 import nbformat
 import pytest
-from conftest import TEST_LIMITS, sandbox_processes
 from nngrade import sandbox
 from nngrade.safe_autograde import grade_assignment
+from support.sandboxing import TEST_LIMITS, sandbox_processes
 from tiny_course import ASSIGNMENT, CORRECT_ADD, CORRECT_MUL, make_course, student_notebook, submit
 
 pytestmark = [
