@@ -25,6 +25,7 @@ Four students graded per assignment and one course for all the steps, to keep th
 from __future__ import annotations
 
 import csv
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -115,6 +116,14 @@ def submitted_at(lms: str, sid: str, resubmitted: bool = False) -> str:
     return moment.isoformat()
 
 
+def lms_id(lms: str, a: str, sid: str, roster_id: str, handed_in: bool) -> str:
+    """grades.csv's lms_id: on Moodle the assignment's own participant id of whoever handed in;
+    else the roster's."""
+    if lms == "moodle" and handed_in:
+        return dl.participant_id(dl.PEOPLE[sid], OFFSETS[a])
+    return roster_id
+
+
 def lms_notes(lms: str, a: str, sid: str, resubmitted: bool = False) -> str:
     """What collect says of ben (two attempts), cam (Canvas: marked late) and dee (renamed)."""
     if lms == "canvas":
@@ -142,6 +151,7 @@ def lms_notes(lms: str, a: str, sid: str, resubmitted: bool = False) -> str:
 def bad_downloads(lms: str, folder: Path, week1: dict[str, dl.Download], tops) -> list[dict]:
     """Bad input for collect, as make variables, each refused in one message (the phrase in
     "says") with nothing changed."""
+    folder.mkdir(parents=True, exist_ok=True)
     truncated = folder / "truncated.zip"
     truncated.write_bytes(week1["02_backprop"].path.read_bytes()[:-200])
     bad = [{"SUBMISSIONS": truncated, "says": "truncated.zip"}]
@@ -397,7 +407,7 @@ def expected_rows(term: dict, step: str) -> dict[tuple[str, str], dict]:
                 "student_id": sid,
                 "name": person["name"],
                 "email": person["email"],
-                "lms_id": person["lms_id"],
+                "lms_id": lms_id(lms, a, sid, person["lms_id"], handed_in),
                 "assignment": a,
                 "submitted_at": submitted_at(lms, sid, resubmitted) if handed_in else "",
                 "autograded": str(auto),
@@ -477,7 +487,12 @@ def test_a_late_student_is_collected_graded_and_given_feedback_alone(term):
     pages = sorted(line for line in feedback.splitlines() if line.startswith("feedback "))
     assert pages == [f"feedback feedback/eve/{FIRST}/{FIRST}.html"]
     before, after = term["seen"]["before late"], term["seen"]["after late"]
-    assert {k: v for k, v in after.items() if "/eve/" not in k} == before
+    record = f"submitted/.lms-collect/{FIRST}.json"  # which file was collected for whom
+    assert {k: v for k, v in after.items() if "/eve/" not in k and k != record} == {
+        k: v for k, v in before.items() if k != record
+    }
+    was, now = (json.loads(files[record][0]) for files in (before, after))
+    assert sorted(now) == sorted([*was, "eve"]) and {s: now[s] for s in was} == was
     assert (course / f"feedback/eve/{FIRST}/{FIRST}.html").is_file()
 
 
