@@ -6,8 +6,9 @@ downloads are `lms_downloads`' (ada, ben, cam and dee hand in, eve is on the ros
 
 1. Week 1: 01_neurons (ben's answers partly wrong, the rest right), 02_backprop and 03_autodiff
    (handed in blank) are collected, one download each, then autograded and exported.
-   Bad input in between (a truncated download; on Moodle also the worksheet of another
-   assignment and a worksheet row that handed in with no roster match) changes nothing.
+   Bad input in between changes nothing: a truncated download; on Moodle also the worksheet of
+   another assignment, a worksheet row that handed in with no roster match, and two roster
+   students with one name (a download without its worksheet).
 2. The instructor grades ada's and ben's written answer of 01 by hand, as formgrader saves it.
 3. The same 01 download is collected again: nothing rewritten, nothing regraded, the hand
    grades kept.
@@ -124,33 +125,36 @@ def lms_id(lms: str, a: str, sid: str, roster_id: str, handed_in: bool) -> str:
     return roster_id
 
 
-def lms_notes(lms: str, a: str, sid: str, resubmitted: bool = False) -> str:
-    """What collect says of ben (two attempts), cam (Canvas: marked late) and dee (renamed)."""
+def lms_notes(lms: str, a: str, sid: str, resubmitted: bool = False) -> tuple[str, str]:
+    """What collect says of ben (two attempts), cam (Canvas: marked late) and dee (renamed), as
+    (of the file collected, of the files not collected)."""
     if lms == "canvas":
-        notes = {
-            "ben": f"renamed: '{a}-1.ipynb' collected as {a}.ipynb; not graded: "
-            f"babbageben_10002_700102_{a}.ipynb (superseded: the later "
-            f"babbageben_10002_700150_{a}-1.ipynb counts)",
+        placed = {
+            "ben": f"renamed: '{a}-1.ipynb' collected as {a}.ipynb",
             "cam": "the LMS marked it LATE",
             "dee": f"renamed: '{a} (1).ipynb' collected as {a}.ipynb",
         }
+        others = {
+            "ben": f"not graded: babbageben_10002_700102_{a}.ipynb (superseded: the later "
+            f"babbageben_10002_700150_{a}-1.ipynb counts)"
+        }
     elif lms == "moodle":  # Moodle's zip holds only ben's latest files
-        notes = {"dee": f"renamed: '{a}(2).ipynb' collected as {a}.ipynb"}
+        placed, others = {"dee": f"renamed: '{a}(2).ipynb' collected as {a}.ipynb"}, {}
     else:
         ben = RESUBMITTED if resubmitted else dl.TIMES["ben"]
         attempt = f"{title(a)}_ben_b_attempt_{ben.astimezone(LONDON):%Y-%m-%d-%H-%M-%S}_{a}.ipynb"
-        notes = {
+        placed = {"dee": f"renamed: '{a}-Copy1.ipynb' collected as {a}.ipynb"}
+        others = {
             "ben": f"not graded: {title(a)}_ben_b_attempt_2026-09-28-09-05-00_{a}.ipynb "
             f"(superseded: an older attempt; the attempt {attempt} of {ben:%Y-%m-%d %H:%M:%S} "
             "UTC counts)",
-            "dee": f"renamed: '{a}-Copy1.ipynb' collected as {a}.ipynb",
         }
-    return notes.get(sid, "")
+    return placed.get(sid, ""), others.get(sid, "")
 
 
 def bad_downloads(lms: str, folder: Path, week1: dict[str, dl.Download], tops) -> list[dict]:
     """Bad input for collect, as make variables, each refused in one message (the phrase in
-    "says") with nothing changed."""
+    "says") with nothing changed; "twin" is a roster line added for that step alone."""
     folder.mkdir(parents=True, exist_ok=True)
     truncated = folder / "truncated.zip"
     truncated.write_bytes(week1["02_backprop"].path.read_bytes()[:-200])
@@ -169,6 +173,12 @@ def bad_downloads(lms: str, folder: Path, week1: dict[str, dl.Download], tops) -
                     "(ROSTER=..., with the worksheet's email), or, if not to be graded here, "
                     "delete the row from the worksheet and *_5110_assignsubmission_* from the "
                     "download; nothing was collected"})  # fmt: skip
+        unnamed = build(lms, folder / "no-worksheet", "02_backprop", handed_in,
+                        tops["02_backprop"], worksheet=False)  # fmt: skip
+        bad.append({"SUBMISSIONS": unnamed.path, "twin": "ada2,Ada Lovelace,ada2@example.edu,\n",
+                    "says": "Moodle participant 5012 is 'Ada Lovelace', and the roster has 2 "
+                    "students of that name (ada, ada2): give the assignment's grading "
+                    "worksheet"})  # fmt: skip
     return bad
 
 
@@ -316,10 +326,13 @@ def term(request, tmp_path_factory) -> dict:
     first = {"ROSTER": week1[FIRST].roster_csv, **FIRST_COLLECT[lms]}
     out[FIRST] = ok(make("collect", course, SUBMISSIONS=week1[FIRST].path, **first))
     out["bad"] = []
+    roster = week1[FIRST].roster_csv
     for bad in bad_downloads(lms, root / "bad", week1, tops):
+        says, twin, kept = bad.pop("says"), bad.pop("twin", ""), roster.read_bytes()
+        roster.write_bytes(kept + twin.encode())
         before = state(course)
-        says = bad.pop("says")
         out["bad"].append((says, make("collect", course, **bad), state(course) == before))
+        roster.write_bytes(kept)
     for a in ASSIGNMENTS[1:]:
         out[a] = ok(make("collect", course, SUBMISSIONS=week1[a].path))
     out["autograde"] = ok(make("autograde", course, WORKERS="2"))
@@ -385,14 +398,14 @@ def expected_rows(term: dict, step: str) -> dict[tuple[str, str], dict]:
     for a in ASSIGNMENTS:
         most = sum(nncourse.test_cell_ids(kit.REPO, a)[a].values())
         for sid, person in roster.items():
-            right = a == FIRST and (sid != "ben" or step in ("resubmission", "late"))
             handed_in = sid != "eve" or (a == FIRST and step == "late")
+            right = handed_in and a == FIRST and (sid != "ben" or step in ("resubmission", "late"))
             resubmitted = a == FIRST and sid == "ben" and step in ("resubmission", "late")
             hand = HAND[sid][0] if a == FIRST and sid in HAND and step != "week1" else 0.0
             auto = most if right else (partial if a == FIRST and sid == "ben" else 0.0)
-            notes = lms_notes(lms, a, sid, resubmitted) if handed_in else MISSING
-            if resubmitted:
-                notes = "; ".join(n for n in (AGAIN, notes) if n)
+            placed, others = lms_notes(lms, a, sid, resubmitted)
+            said = (placed, AGAIN if resubmitted else "", others)
+            notes = "; ".join(n for n in said if n) if handed_in else MISSING
             if not handed_in:
                 status = "missing"
             elif (
@@ -428,13 +441,13 @@ def expected_rows(term: dict, step: str) -> dict[tuple[str, str], dict]:
 def test_every_grades_csv_row_after_each_step(term, step):
     got, want = term["rows"][step], expected_rows(term, step)
     assert sorted(got) == sorted(want)
-    assert {k: v for k, v in got.items() if v != want[k]} == {
-        k: v for k, v in want.items() if v != got[k]
-    }
+    wrong = {k: {c: (got[k][c], want[k][c]) for c in want[k] if got[k][c] != want[k][c]}
+             for k in want if got[k] != want[k]}  # fmt: skip
+    assert wrong == {}  # (student, assignment): {column: (got, expected)}
 
 
 def test_bad_input_is_refused_in_one_message_and_changes_nothing(term):
-    assert len(term["out"]["bad"]) == (3 if term["lms"] == "moodle" else 1)
+    assert len(term["out"]["bad"]) == (4 if term["lms"] == "moodle" else 1)
     for says, done, unchanged in term["out"]["bad"]:
         said = [line for line in done.stderr.splitlines() if line.startswith("nngrade")]
         assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
