@@ -8,6 +8,7 @@ it measured), its seconds and the machine's load average, then the feedback page
 largest size and the upload zip's size (total and per page); no test depends on them.
 
 Usage: .venv/bin/python benchmarks/repeat_term.py [--students 40] [--assignment 01_neurons]
+       [--no-feedback]  (stop after the repeat: feedback for 200 students takes minutes)
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--assignment", default="01_neurons")
+    parser.add_argument("--no-feedback", action="store_true", help="stop after the repeat")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nngrade-repeat-bench-") as tmp:
         course, download = prepare(Path(tmp), args.assignment, args.students)
@@ -84,6 +86,8 @@ def main() -> None:
         assert f"{args.assignment}: nothing to grade" in repeat, repeat
         again = steps["repeat collect"][0] + steps["repeat autograde"][0]
         say(f"repeat collect + autograde of the unchanged batch: {again:.1f} s")
+        if args.no_feedback:
+            return
         feedback = timed("feedback", args.assignment, *where)
         found = (course / "feedback").glob(f"*/{args.assignment}/*.html")
         pages = [p.stat().st_size for p in found]
