@@ -186,19 +186,20 @@ def student_of_row(row: Row, roster: Roster) -> Student | None:
 def map_participants(
     sheet: Worksheet, roster: Roster, wanted: set[str]
 ) -> dict[str, tuple[Student | None, str]]:
-    """Each participant of `wanted` (those who handed in) to (roster student, "") or, for a row
-    that matches no roster student, (None, why: the file, the row, the name). Two rows that
-    match one student are refused (WorksheetError): the roster or the worksheet is wrong."""
-    found, taken = {}, {}
+    """Each participant of `wanted` (those with a file in the download) to (roster student, "").
+
+    Moodle lists every enrolled participant in the worksheet, so a row of someone who handed
+    nothing in ("No submission": no file in the download, as `download_submissions` zips only
+    existing submissions) is ignored, on the roster or not. A row that handed in and matches no
+    roster student, or two rows that match one student, are refused (WorksheetError, every such
+    row named in one message): the roster or the worksheet is wrong, and guessing would put a
+    grade in the wrong place."""
+    found, taken, strangers = {}, {}, []
     for pid in sorted(wanted, key=lambda p: sheet.rows[p].line):
         row = sheet.rows[pid]
         student = student_of_row(row, roster)
         if student is None:
-            why = (
-                f"{sheet.path.name} {row.describe()} matches no roster student by email or ID "
-                "number, so the participant is not on the roster: not collected"
-            )
-            found[pid] = (None, why)
+            strangers.append(row)
         elif student.id in taken:
             raise WorksheetError(
                 f"{sheet.path}: {row.describe()} and row {taken[student.id]} both match roster "
@@ -206,6 +207,17 @@ def map_participants(
             )
         else:
             found[pid], taken[student.id] = (student, ""), row.line
+    if strangers:
+        one = len(strangers) == 1
+        rows = "; ".join(row.describe() for row in strangers)
+        folders = ", ".join(f"*_{row.participant}_assignsubmission_*" for row in strangers)
+        raise WorksheetError(
+            f"{sheet.path}: {rows} handed in but {'matches' if one else 'match'} no roster "
+            "student by email or ID number. Add the student to the roster (ROSTER=..., with the "
+            "worksheet's email), or, if not to be graded here, delete the "
+            f"{'row' if one else 'rows'} from the worksheet and {folders} from the download; "
+            "nothing was collected"
+        )
     return found
 
 

@@ -19,11 +19,15 @@ The scenario (`CAST`), for assignment `01_neurons` (one notebook, `01_neurons.ip
   the first one's content; the folders layout has no attempts, so there he hands in once).
 - `cam`: hands in late (after `DUE`; Canvas also marks the file `LATE`).
 - `dee`: hands in a notebook renamed by the browser or Jupyter.
-- `eve`: on the roster, hands in nothing.
-- `zed`: hands in, but is not on the roster: his file is reported, never collected.
+- `eve`: on the roster, hands in nothing (unless `notebooks` gives hers: then on time).
+- `zed`: hands in, but is not on the roster: his file is reported, never collected. (Moodle with
+  its grading worksheet: zed's row says "No submission" and the zip holds nothing of his, since a
+  worksheet row that handed in and matches no roster student stops the collect; `stranger=True`
+  gives him a file.)
 
 `notebooks` must give the bytes of `ada`, `ben`, `cam`, `dee` and `zed`; any other key is one more
-student on the roster who hands in on time (the benchmark uses this for 200 students).
+student on the roster who hands in on time (the benchmark uses this for 200 students). `at`
+(Moodle, Blackboard) moves hand-in times of `TIMES` (a resubmission is later).
 """
 
 from __future__ import annotations
@@ -128,8 +132,9 @@ def _people(notebooks: dict[str, bytes]) -> dict[str, Person]:
     return people
 
 
-def _on_time_extras(people: dict[str, Person]) -> list[str]:
-    return [s for s in people if s not in PEOPLE]
+def _on_time_extras(people: dict[str, Person], notebooks: dict[str, bytes]) -> list[str]:
+    """Who hands in on time besides the cast's submitters: the extras, and eve if given."""
+    return [s for s in people if s not in PEOPLE or (s == "eve" and s in notebooks)]
 
 
 def write_roster(path: Path, people: dict[str, Person], lms: str) -> Path:
@@ -159,7 +164,8 @@ def _start(path: Path, lms: str, notebooks: dict[str, bytes], assignment: str, n
     path.parent.mkdir(parents=True, exist_ok=True)
     people = _people(notebooks)
     roster = write_roster(path.parent / f"{path.stem}-roster.csv", people, lms)
-    download = Download(path, lms, roster, assignment, notebook, non_submitters=["eve"])
+    absent = [] if "eve" in notebooks else ["eve"]
+    download = Download(path, lms, roster, assignment, notebook, non_submitters=absent)
     return path, people, download
 
 
@@ -208,7 +214,7 @@ def build_canvas(
         _add(archive, first, first_attempt or notebooks["ben"], now)
         for sid, member in files.items():
             _add(archive, member, notebooks[sid], now)
-        for index, sid in enumerate(_on_time_extras(people)):
+        for index, sid in enumerate(_on_time_extras(people, notebooks)):
             member = name(sid, 800000 + index, ipynb)
             _add(archive, member, notebooks[sid], now)
             _expect(download, people[sid], member, None)
@@ -271,6 +277,8 @@ def build_moodle(
     zone=UTC,
     maximum: float | None = None,
     worksheet: bool = True,
+    stranger: bool | None = None,
+    at: dict[str, datetime] | None = None,
 ) -> Download:
     """Moodle "Download all submissions", in folders:
     `<Full Name>_<participant id>_assignsubmission_file_/<file>`, and its grading worksheet
@@ -281,7 +289,8 @@ def build_moodle(
     ben handed in twice: Moodle keeps only his latest files, under the path he gave them
     (`v2/01_neurons.ipynb`), so the first attempt is not in the download (`first_attempt` is
     unused). dee's notebook is `01_neurons(2).ipynb`. ada also typed an online text
-    (`onlinetext.html`). zed is a Moodle participant, not on the roster.
+    (`onlinetext.html`). zed is a Moodle participant, not on the roster: he hands in a file if
+    `stranger` (default: only without a worksheet, see the module's docstring).
     """
     path, people, download = _start(path, "moodle", notebooks, assignment, notebook)
     ipynb = f"{notebook}.ipynb"
@@ -298,26 +307,32 @@ def build_moodle(
         "dee": f"{folder('dee')}/{notebook}(2).ipynb",
         "zed": f"{folder('zed')}/{ipynb}",
     }
+    if not (not worksheet if stranger is None else stranger):
+        del files["zed"]
     text = f"{folder('ada', 'onlinetext')}/onlinetext.html"
-    times = dict(TIMES)
+    times = TIMES | (at or {})
+    if "zed" not in files:
+        del times["zed"]  # his worksheet row: "No submission"
     with zipfile.ZipFile(path, "w") as archive:
         for sid, member in files.items():
             _add(archive, member, notebooks[sid], now)
         _add(archive, text, b"<p>I found part 3 hard.</p>", now)
-        for sid in _on_time_extras(people):
+        for sid in _on_time_extras(people, notebooks):
             member = f"{folder(sid)}/{ipynb}"
             _add(archive, member, notebooks[sid], now)
-            times[sid] = TIMES["ada"]
+            times[sid] = (at or {}).get(sid, TIMES["ada"])
     rows = [worksheet_row(p, participant_id(p, offset), times.get(sid), maximum, zone)
             for sid, p in people.items()]  # fmt: skip
     if worksheet:
         download.worksheet = write_worksheet(path.parent / f"Grades-{path.stem}.csv", rows)
     at = times if worksheet else {}
-    for sid in ("ada", "ben", "cam", *_on_time_extras(people)):
+    for sid in ("ada", "ben", "cam", *_on_time_extras(people, notebooks)):
         member = files.get(sid) or f"{folder(sid)}/{ipynb}"
         _expect(download, people[sid], member, _minute(at.get(sid)))
     _expect(download, people["dee"], files["dee"], _minute(at.get("dee")), renamed=True)
-    download.unplaced = {files["zed"]: "not on the roster", text: "onlinetext"}
+    download.unplaced = {text: "onlinetext"}
+    if "zed" in files:
+        download.unplaced[files["zed"]] = "not on the roster"
     return download
 
 
@@ -358,6 +373,7 @@ def build_blackboard(
     assignment: str = ASSIGNMENT,
     notebook: str = NOTEBOOK,
     title: str = BLACKBOARD_ASSIGNMENT,
+    at: dict[str, datetime] | None = None,
 ) -> Download:
     """Blackboard "Assignment File Download":
     `<title>_<username>_attempt_<local time>_<file>` plus one receipt `.txt` per attempt.
@@ -366,6 +382,7 @@ def build_blackboard(
     server's local time is Europe/London (BST in October), which only the receipts say.
     """
     path, people, download = _start(path, "blackboard", notebooks, assignment, notebook)
+    times = TIMES | (at or {})
     ipynb = f"{notebook}.ipynb"
 
     def attempt(archive, sid: str, at: datetime, original: str, data: bytes) -> str:
@@ -382,17 +399,18 @@ def build_blackboard(
         first = attempt(archive, "ben", BEN_FIRST, ipynb, first_attempt or notebooks["ben"])
         files = {
             sid: attempt(
-                archive, sid, TIMES[sid], ipynb if sid != "dee" else f"{notebook}-Copy1.ipynb",
+                archive, sid, times[sid], ipynb if sid != "dee" else f"{notebook}-Copy1.ipynb",
                 notebooks[sid],
             )
             for sid in SUBMITTERS
         }  # fmt: skip
-        for sid in _on_time_extras(people):
-            member = attempt(archive, sid, TIMES["ada"], ipynb, notebooks[sid])
-            _expect(download, people[sid], member, TIMES["ada"])
+        for sid in _on_time_extras(people, notebooks):
+            when = (at or {}).get(sid, TIMES["ada"])
+            member = attempt(archive, sid, when, ipynb, notebooks[sid])
+            _expect(download, people[sid], member, when)
     for sid in ("ada", "ben", "cam"):
-        _expect(download, people[sid], files[sid], TIMES[sid])
-    _expect(download, people["dee"], files["dee"], TIMES["dee"], renamed=True)
+        _expect(download, people[sid], files[sid], times[sid])
+    _expect(download, people["dee"], files["dee"], times["dee"], renamed=True)
     download.superseded = [first]
     download.unplaced = {files["zed"]: "not on the roster"}
     return download
@@ -436,7 +454,7 @@ def build_folders(
         for sid, member in stamps.items():
             _add(archive, member, nbgrader_timestamp(TIMES[sid]).encode(), TIMES[sid])
         _add(archive, scratch, b"print('scratch')\n", TIMES["ada"])
-        for sid in _on_time_extras(people):
+        for sid in _on_time_extras(people, notebooks):
             _add(archive, f"{sid}/{ipynb}", notebooks[sid], TIMES["ada"])
             _expect(download, people[sid], f"{sid}/{ipynb}", None)
     _expect(download, people["ada"], files["ada"], None)
