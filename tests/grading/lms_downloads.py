@@ -20,10 +20,10 @@ The scenario (`CAST`), for assignment `01_neurons` (one notebook, `01_neurons.ip
 - `cam`: hands in late (after `DUE`; Canvas also marks the file `LATE`).
 - `dee`: hands in a notebook renamed by the browser or Jupyter.
 - `eve`: on the roster, hands in nothing (unless `notebooks` gives hers: then on time).
-- `zed`: hands in, but is not on the roster: his file is reported, never collected. (Moodle with
-  its grading worksheet: zed's row says "No submission" and the zip holds nothing of his, since a
-  worksheet row that handed in and matches no roster student stops the collect; `stranger=True`
-  gives him a file.)
+- `zed`: hands in, but is not on the roster: his file is reported, never collected. (Moodle:
+  zed's row says "No submission" and the zip holds nothing of his, since a participant who handed
+  in and matches no roster student, by the worksheet's email or by name, stops the collect;
+  `stranger=True` gives him a file.)
 
 `notebooks` must give the bytes of `ada`, `ben`, `cam`, `dee` and `zed`; any other key is one more
 student on the roster who hands in on time (the benchmark uses this for 200 students). `at`
@@ -277,7 +277,7 @@ def build_moodle(
     zone=UTC,
     maximum: float | None = None,
     worksheet: bool = True,
-    stranger: bool | None = None,
+    stranger: bool = False,
     at: dict[str, datetime] | None = None,
 ) -> Download:
     """Moodle "Download all submissions", in folders:
@@ -290,7 +290,7 @@ def build_moodle(
     (`v2/01_neurons.ipynb`), so the first attempt is not in the download (`first_attempt` is
     unused). dee's notebook is `01_neurons(2).ipynb`. ada also typed an online text
     (`onlinetext.html`). zed is a Moodle participant, not on the roster: he hands in a file if
-    `stranger` (default: only without a worksheet, see the module's docstring).
+    `stranger` (see the module's docstring).
     """
     path, people, download = _start(path, "moodle", notebooks, assignment, notebook)
     ipynb = f"{notebook}.ipynb"
@@ -307,7 +307,7 @@ def build_moodle(
         "dee": f"{folder('dee')}/{notebook}(2).ipynb",
         "zed": f"{folder('zed')}/{ipynb}",
     }
-    if not (not worksheet if stranger is None else stranger):
+    if not stranger:
         del files["zed"]
     text = f"{folder('ada', 'onlinetext')}/onlinetext.html"
     times = TIMES | (at or {})

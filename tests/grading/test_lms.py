@@ -254,8 +254,8 @@ def test_the_stranger_never_becomes_a_student(collected):
     download, result, submitted, nbs = collected
     assert not (submitted / "zed").exists()
     zed = [u for u in result.unplaced if u.lms_id == scenario.PEOPLE["zed"].lms_id(download.lms)]
-    # Moodle with its worksheet: zed's row has no submission (one that has is refused: test_moodle)
-    handed_in = download.lms != "moodle" or download.worksheet is None
+    # Moodle: zed has no submission (one that has is refused: test_moodle)
+    handed_in = download.lms != "moodle"
     assert len(zed) == handed_in and all("is not on the roster" in u.reason for u in zed)
 
 

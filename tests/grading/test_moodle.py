@@ -155,11 +155,15 @@ def test_without_a_worksheet_students_are_matched_by_full_name(tmp_path):
     assert sorted(notes) == ["ada", "ben", "cam", "dee"]
     assert notes["ada"] == "matched by name: Moodle's 'Ada Lovelace' is ada"
     assert all(p.submitted_at is None for p in result.placed)  # no worksheet, no time
-    [zed] = [u for u in result.unplaced if u.lms_id == "4799"]
-    assert zed.reason == (
-        "Moodle participant 4799 (Zed Zuse) is not on the roster (no roster student of that "
-        "name; the grading worksheet matches by email): not collected"
-    )
+
+
+def test_without_a_worksheet_a_name_not_on_the_roster_is_refused(tmp_path):
+    download = moodle_download(tmp_path, worksheet=False, stranger=True)
+    roster = Roster([Student(s.id, s.name, s.email, "") for s in load_roster(download.roster_csv)])
+    refused(download, tmp_path / "s", "Moodle participant 4799 (Zed Zuse) handed in, and no "
+            "roster student has that name: add them to the roster (ROSTER=..., with the name as "
+            "Moodle writes it), or give the assignment's grading worksheet (--worksheet) to match "
+            "by email; nothing was collected", roster=roster)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

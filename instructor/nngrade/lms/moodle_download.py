@@ -90,7 +90,8 @@ class Moodle(LMS):
 def _moodle_students(plan: Plan, ctx: Context) -> dict[str, tuple[str | None, str]]:
     """Each Moodle participant who handed in a file: (roster student id or None, note or why).
     Raises DownloadError for a worksheet of another assignment, two worksheet rows matching one
-    roster student, or a name that two roster students share: nothing is written then."""
+    roster student, a worksheet row that handed in and matches no roster student, a name that two
+    roster students share or that none has: nothing is written then (never a guess)."""
     handed_in = {c.identity for c in plan.candidates}
     sheet = ctx.worksheet
     try:
@@ -100,7 +101,7 @@ def _moodle_students(plan: Plan, ctx: Context) -> dict[str, tuple[str | None, st
             return {pid: (s.id if s else None, why) for pid, (s, why) in found.items()}
     except moodle.WorksheetError as error:
         raise DownloadError(str(error)) from None
-    result = {}
+    result, unknown = {}, []
     for pid in sorted(handed_in):
         name = plan.participants[pid]
         legacy = ctx.roster.by_lms_id(pid)
@@ -117,9 +118,12 @@ def _moodle_students(plan: Plan, ctx: Context) -> dict[str, tuple[str | None, st
                 "tell them apart by email; nothing was collected"
             )
         else:
-            why = (
-                f"Moodle participant {pid} ({name}) is not on the roster (no roster student of "
-                "that name; the grading worksheet matches by email): not collected"
-            )
-            result[pid] = (None, why)
+            unknown.append(f"participant {pid} ({name})")
+    if unknown:
+        raise DownloadError(
+            f"Moodle {'; '.join(unknown)} handed in, and no roster student has "
+            f"{'that name' if len(unknown) == 1 else 'those names'}: add them to the roster "
+            "(ROSTER=..., with the name as Moodle writes it), or give the assignment's grading "
+            "worksheet (--worksheet) to match by email; nothing was collected"
+        )
     return result
