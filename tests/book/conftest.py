@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 # the built site; BOOK_SITE=path overrides it (e.g. to test a build made in another checkout)
 SITE = Path(os.environ.get("BOOK_SITE", ROOT / "_build" / "html"))
 

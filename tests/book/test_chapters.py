@@ -15,10 +15,10 @@ import pytest
 import quoted_numbers  # tests/book/quoted_numbers.py: the numbers "Check your understanding" quotes
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from support import ROOT
 
 from nnbook.kernels import use_local_sockets
 
-ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted((ROOT / "lectures").glob("[0-9][0-9]_*.ipynb"))
 CELL_TIMEOUT_S = 120
 

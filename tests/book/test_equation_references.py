@@ -8,12 +8,11 @@ see in the text.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CHECKED = ["01_neurons", "02_backprop", "03_autodiff"]  # chapters whose code follows the rule
 LABEL = re.compile(r":label: (\S+)")
 NUMBER = re.compile(r"(?:equation|#)\s*\((\d+)\.(\d+)\)")  # "equation (2.3)", "# (2.11)"

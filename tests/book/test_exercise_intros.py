@@ -5,12 +5,11 @@ and the checking cell every exercise opens with is folded, its first line saying
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from nngrade.sandbox import Limits
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = sorted(
     p.name for p in (ROOT / "exercises").iterdir() if (p / f"{p.name}.ipynb").is_file()
 )

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location("postbuild", ROOT / "scripts" / "postbuild.py")
 postbuild = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(postbuild)

@@ -7,15 +7,14 @@ notebooks made for the purpose (so that it can fail), and the chapters that adop
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import nbformat
 import pytest
 import quoted_numbers  # tests/book/quoted_numbers.py, on the path as a test helper
+from support import ROOT
 
 from nnbook.examples import QUOTED_NUMBERS_MARK
 
-ROOT = Path(__file__).resolve().parents[2]
 ADOPTED = [
     "01_neurons",
     "02_backprop",

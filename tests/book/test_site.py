@@ -17,8 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-
-ROOT = Path(__file__).resolve().parents[2]
+from support import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 

@@ -5,8 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CHAPTER_FILES = sorted((ROOT / "lectures").glob("0*.ipynb"))
 # Words with which a row admits that something of the slide is not taught.
 ADMITS_A_GAP = re.compile(
