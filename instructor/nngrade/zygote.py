@@ -449,19 +449,30 @@ class ForkedKernel:
 
 
 def fork_kernel(base_path: list[str]) -> ForkedKernel:
-    """Fork C now, while B is single-threaded; it waits for its command line."""
+    """Fork C now, while B is single-threaded; it waits for its command line.
+
+    C is in a session of its own (as ``launch_kernel``'s ``start_new_session``) before this
+    returns: jupyter_client reads the kernel's process group once it is launched and ends the
+    kernel by killing that group. Were C still in B's group then (C not yet scheduled, on a busy
+    machine), that kill would take B, the runner, with it before it reported the notebook done."""
     read_end, write_end = os.pipe()
+    ready_read, ready_write = os.pipe()
     pid = os.fork()
     if pid == 0:
+        os.setsid()
+        os.write(ready_write, b"\0")
         _close_all_but(read_end)  # the result channel first of all
         _child(become_kernel, read_end, base_path)
     os.close(read_end)
+    os.close(ready_write)
+    os.read(ready_read, 1)  # C has its session (or died: then the read ends at once)
+    os.close(ready_read)
     return ForkedKernel(pid, write_end)
 
 
 def become_kernel(order_fd: int, base_path: list[str]) -> int:
-    """Process C: the IPython kernel nbclient asked for, as ``python -m ipykernel_launcher``."""
-    os.setsid()  # launch_kernel's start_new_session
+    """Process C (already in a session of its own, see :func:`fork_kernel`): the IPython
+    kernel nbclient asked for, as ``python -m ipykernel_launcher``."""
     with os.fdopen(order_fd, "r") as pipe:
         text = pipe.read()
     if not text:

@@ -5,6 +5,7 @@ kernel to go), and the gradebook is back in SQLite's default journal after a bat
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from concurrent.futures import Future
 from contextlib import closing
@@ -94,3 +95,17 @@ def test_a_batch_writes_ahead_and_leaves_the_default_journal(tmp_path):
     with closing(sqlite3.connect(database)) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert not database.with_name("gradebook.db-wal").exists()
+
+
+def test_the_forked_kernel_has_its_own_session_before_it_is_launched():
+    """jupyter_client kills the kernel's process group at the end; were the kernel still in the
+    runner's group when it is launched, that kill would end the runner too."""
+    from nngrade.zygote import fork_kernel
+
+    kernel = fork_kernel([])
+    try:
+        assert os.getsid(kernel.pid) == kernel.pid
+        assert os.getpgid(kernel.pid) == kernel.pid != os.getpgid(0)
+    finally:
+        os.close(kernel.order)  # no command line: the kernel process ends at once
+        assert kernel.wait(timeout=10) == 0
