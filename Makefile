@@ -85,8 +85,9 @@ $(STAMPS)/demo-renderer: nnbook/base.py
 	@touch $@
 
 # postbuild rewrites the pages in place, once: when that rewrite changes, Sphinx writes every
-# page again for it (the execution cache stays).
-$(STAMPS)/page-rewriter: scripts/site_pages.py scripts/typeset_math.js
+# page again for it (the execution cache stays). Likewise when the vendored site files change:
+# Sphinx does not copy its extra files over ones already in _build/html.
+$(STAMPS)/page-rewriter: scripts/site_pages.py scripts/typeset_math.js scripts/vendor_assets.py
 	@mkdir -p $(STAMPS)
 	rm -rf _build/html
 	@touch $@
