@@ -109,7 +109,8 @@ font-family:inherit!important}
 # highlighting, typeset maths) only when they come near the screen; the placeholder height keeps
 # the scroll bar roughly right until then. Code cells get the same, inside a section near the
 # screen: on a phone the first layout after loading then covers the screenful being read, not
-# the whole section (chapter 1's blocking time on Lighthouse's phone: about 220 to 90 ms). Figures carry their size (postbuild), scaled to fit.
+# the whole section (chapter 1's blocking time on Lighthouse's phone: about 220 to 90 ms).
+# Figures carry their size (postbuild), scaled to fit.
 # Links a shade darker than the theme's #176de8, which has too little contrast (4.3:1) on the light
 # grey of outputs and admonitions. Demo controls at least 24 px high: a finger can hit each one.
 READING_CSS = """.bd-article > section > section{content-visibility:auto;
