@@ -103,26 +103,25 @@ def selector_can_match(selector: str, names: Names) -> bool:
     )
 
 
-def split_selectors(prelude: str) -> list[str]:
-    """The selectors of a selector list, split at the commas outside brackets."""
-    parts, depth, current = [], 0, []
-    for char in prelude:
-        depth += char in "([" and 1 or (char in ")]" and -1 or 0)
-        if char == "," and depth == 0:
-            parts.append("".join(current))
+def selectors(prelude: list) -> list[str]:
+    """The selectors of a rule: its prelude split at its top-level commas (tinycss2 has already
+    nested what is inside brackets, such as ``:is(a, b)``)."""
+    parts, current = [], []
+    for token in prelude:
+        if token.type == "literal" and token.value == ",":
+            parts.append(current)
             current = []
         else:
-            current.append(char)
-    parts.append("".join(current))
-    return [part.strip() for part in parts if part.strip()]
+            current.append(token)
+    parts.append(current)
+    return [text for part in parts if (text := tinycss2.serialize(part).strip())]
 
 
 def trim_rules(rules: list, names: Names) -> list:
     kept = []
     for rule in rules:
         if rule.type == "qualified-rule":
-            selectors = split_selectors(tinycss2.serialize(rule.prelude))
-            if any(selector_can_match(s, names) for s in selectors):
+            if any(selector_can_match(s, names) for s in selectors(rule.prelude)):
                 kept.append(rule)
         elif rule.type == "at-rule" and rule.lower_at_keyword in GROUPING_AT_RULES and rule.content:
             inner = trim_rules(
